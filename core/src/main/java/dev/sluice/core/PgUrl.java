@@ -168,6 +168,27 @@ public final class PgUrl {
         return p;
     }
 
+    /**
+     * Driver properties for a Sluice session: {@link #properties()} plus the application name and
+     * pinned output settings.
+     *
+     * <p>Values travel in their text form, printed by the source session and parsed by the target
+     * session; pinning the settings that shape that text (time zone, date and interval style, float
+     * digits, bytea and money formats) on both sides makes every value round-trip byte-exact.
+     */
+    public Properties sessionProperties(String applicationName) {
+        Properties p = properties();
+        p.setProperty("ApplicationName", applicationName);
+        String pinned = "-c TimeZone=UTC -c DateStyle=ISO,MDY -c IntervalStyle=postgres -c extra_float_digits=3"
+                + " -c bytea_output=hex -c lc_monetary=C";
+        String own = p.getProperty("options");
+        p.setProperty("options", own == null || own.isBlank() ? pinned : own + " " + pinned);
+        // Server error details can quote row values, which may be personal data.
+        p.setProperty("logServerErrorDetail", "false");
+        p.putIfAbsent("connectTimeout", "10");
+        return p;
+    }
+
     /** A {@code postgres://} URL with the password in it, for handing to a person or another tool. */
     public String toUrlWithPassword() {
         return format(password);

@@ -1,0 +1,348 @@
+package dev.sluice.sink.postgres;
+
+import dev.sluice.core.Lsn;
+import dev.sluice.core.PgErrors;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent;
+import dev.sluice.core.event.ChangeEvent.Begin;
+import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.Delete;
+import dev.sluice.core.event.ChangeEvent.Insert;
+import dev.sluice.core.event.ChangeEvent.Message;
+import dev.sluice.core.event.ChangeEvent.RowChange;
+import dev.sluice.core.event.ChangeEvent.Truncate;
+import dev.sluice.core.event.ChangeEvent.Update;
+import dev.sluice.core.event.Relation;
+import dev.sluice.core.event.Tuple;
+import dev.sluice.core.spi.Checkpoint;
+import dev.sluice.core.spi.Sink;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
+import java.util.Map;
+import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies source transactions to a PostgreSQL target, each atomically and exactly once.
+ *
+ * <p>Small source transactions are grouped into one target transaction, bounded by rows and by
+ * time; a large one streams through in batches inside a single target transaction, so memory holds
+ * at most one batch whatever the transaction's size. Every target commit also writes the end
+ * position of its last source transaction to {@code sluice.progress}; on start the sink reads it
+ * back and skips every transaction at or before it, and reports a position to the {@link
+ * Checkpoint} only after the target committed it.
+ *
+ * <p>Not thread-safe: one thread calls {@link #accept}. {@link #stats()} may be read from any
+ * thread.
+ */
+public final class PostgresSink implements Sink {
+
+    private static final Logger log = LoggerFactory.getLogger(PostgresSink.class);
+
+    /** Beyond this, a batch is flushed whatever its row count, so huge values stay bounded in memory. */
+    private static final long BATCH_MAX_BYTES = 16L << 20;
+
+    private final PostgresSinkConfig config;
+    private final Stats stats = new Stats();
+    private final Map<Relation, TablePlan> plans = new IdentityHashMap<>();
+    private final Map<TableId, TargetTable> tables = new HashMap<>();
+    private final ProgressTable progress;
+    private Connection conn;
+    private RowBatch batch;
+    private Checkpoint checkpoint;
+
+    private Lsn appliedCommit = Lsn.INVALID;
+    private Begin currentBegin;
+    private boolean skipping;
+    private boolean failed;
+    private Commit pendingCommit;
+    private int groupRows;
+    private long groupStartNanos;
+
+    public PostgresSink(PostgresSinkConfig config) {
+        this.config = config;
+        this.progress = new ProgressTable(config.pipeline());
+    }
+
+    /** Counters for metrics and status, safe to read from any thread. */
+    public static final class Stats {
+        public final AtomicLong rowsApplied = new AtomicLong();
+        public final AtomicLong transactionsApplied = new AtomicLong();
+        public final AtomicLong targetCommits = new AtomicLong();
+        public final AtomicLong missingRows = new AtomicLong();
+        public final AtomicLong lastAppliedEndLsn = new AtomicLong();
+        /** Source commit time of the last applied transaction, epoch milliseconds; 0 before the first. */
+        public final AtomicLong lastAppliedCommitMillis = new AtomicLong();
+    }
+
+    public Stats stats() {
+        return stats;
+    }
+
+    @Override
+    public Lsn start(Checkpoint checkpoint) {
+        this.checkpoint = checkpoint;
+        try {
+            conn = DriverManager.getConnection(
+                    config.target().jdbcUrl(), config.target().sessionProperties("sluice-sink"));
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", config.target(), e);
+        }
+        try {
+            conn.setAutoCommit(false);
+            disableTargetTriggers();
+            ProgressTable.Position position = progress.prepare(conn);
+            appliedCommit = position.commitLsn();
+            stats.lastAppliedEndLsn.set(position.endLsn().value());
+            batch = new RowBatch(conn);
+            log.info(
+                    "Target {} ready; {}",
+                    config.target(),
+                    position.endLsn().isValid()
+                            ? "resuming after source position " + position.endLsn()
+                            : "no source transaction applied yet");
+            return position.endLsn();
+        } catch (SQLException e) {
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "Cannot prepare the target " + config.target() + ": " + PgErrors.firstLine(e.getMessage())
+                            + ". The target user needs CREATE on the database to keep Sluice's position in "
+                            + ProgressTable.TABLE + ".",
+                    e);
+        }
+    }
+
+    /**
+     * Like PostgreSQL's own subscriber, apply with user triggers and foreign-key checks off: the
+     * source already enforced them, and their order within a group would not be the source's.
+     */
+    private void disableTargetTriggers() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute("SET session_replication_role = replica");
+            conn.commit();
+        } catch (SQLException e) {
+            conn.rollback();
+            log.warn("Target user cannot SET session_replication_role (needs superuser, or on PostgreSQL 15+ GRANT SET"
+                    + " ON PARAMETER session_replication_role): triggers and foreign keys on the target stay"
+                    + " active while applying.");
+        }
+    }
+
+    @Override
+    public void accept(ChangeEvent event) {
+        try {
+            switch (event) {
+                case Begin begin -> begin(begin);
+                case RowChange change -> {
+                    if (!skipping) {
+                        row(change);
+                    }
+                }
+                case Truncate truncate -> {
+                    if (!skipping) {
+                        truncate(truncate);
+                    }
+                }
+                case Message message -> {
+                    // Logical messages carry DDL; applying them belongs to DDL capture.
+                }
+                case Commit commit -> commit(commit);
+            }
+        } catch (SQLException e) {
+            failed = true;
+            throw applyFailure(e);
+        } catch (RuntimeException e) {
+            failed = true;
+            throw e;
+        }
+    }
+
+    private void begin(Begin begin) throws SQLException {
+        if (pendingCommit != null && groupDue()) {
+            commitGroup();
+        }
+        currentBegin = begin;
+        skipping = appliedCommit.isValid() && begin.commitLsn().compareTo(appliedCommit) <= 0;
+        if (skipping) {
+            log.debug(
+                    "Skipping source transaction {} (commit {}): already on the target",
+                    begin.xid(),
+                    begin.commitLsn());
+        }
+        if (groupStartNanos == 0) {
+            groupStartNanos = System.nanoTime();
+        }
+    }
+
+    private void row(RowChange change) throws SQLException {
+        TablePlan plan = plan(change.relation());
+        switch (change) {
+            case Insert insert -> add(plan, RowBatch.Kind.INSERT, null, insert.after(), null);
+            case Update update ->
+                add(
+                        plan,
+                        RowBatch.Kind.UPDATE,
+                        plan.updateShape(update.before(), update.after()),
+                        update.after(),
+                        plan.identity(update.before(), update.after()));
+            case Delete delete ->
+                add(
+                        plan,
+                        RowBatch.Kind.DELETE,
+                        plan.deleteShape(delete.before()),
+                        null,
+                        plan.identity(delete.before(), null));
+        }
+        groupRows++;
+    }
+
+    private void add(TablePlan plan, RowBatch.Kind kind, TablePlan.Shape shape, Tuple value, Tuple identity)
+            throws SQLException {
+        if (!batch.fits(plan, kind, shape)) {
+            flushBatch();
+        }
+        batch.add(plan, kind, shape, value, identity);
+        if (batch.size() >= config.batchRows() || batch.bytes() >= BATCH_MAX_BYTES) {
+            flushBatch();
+        }
+    }
+
+    private void flushBatch() throws SQLException {
+        int rows = batch.size();
+        int missing = batch.flush();
+        stats.rowsApplied.addAndGet(rows);
+        if (missing > 0) {
+            stats.missingRows.addAndGet(missing);
+            log.warn(
+                    "{} update(s) or delete(s) found no matching row on the target; the target had drifted from the"
+                            + " source before this change",
+                    missing);
+        }
+    }
+
+    private TablePlan plan(Relation relation) {
+        TablePlan plan = plans.get(relation);
+        if (plan == null) {
+            TargetTable table = tables.computeIfAbsent(relation.table(), id -> TargetTable.load(conn, id));
+            plan = new TablePlan(relation, table);
+            plans.put(relation, plan);
+        }
+        return plan;
+    }
+
+    private void truncate(Truncate truncate) throws SQLException {
+        flushBatch();
+        StringJoiner names = new StringJoiner(", ");
+        for (Relation relation : truncate.relations()) {
+            plan(relation);
+            names.add(relation.table().quoted());
+        }
+        try (Statement st = conn.createStatement()) {
+            st.execute("TRUNCATE " + names + (truncate.restartIdentity() ? " RESTART IDENTITY" : "")
+                    + (truncate.cascade() ? " CASCADE" : ""));
+        }
+    }
+
+    private void commit(Commit commit) throws SQLException {
+        currentBegin = null;
+        if (skipping) {
+            skipping = false;
+            return;
+        }
+        flushBatch();
+        pendingCommit = commit;
+        stats.transactionsApplied.incrementAndGet();
+        if (groupRows >= config.groupMaxRows() || groupDue()) {
+            commitGroup();
+        }
+    }
+
+    private boolean groupDue() {
+        return System.nanoTime() - groupStartNanos >= config.groupMaxDelay().toNanos();
+    }
+
+    private void commitGroup() throws SQLException {
+        Commit last = pendingCommit;
+        progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
+        conn.commit();
+        stats.targetCommits.incrementAndGet();
+        stats.lastAppliedEndLsn.set(last.endLsn().value());
+        if (last.commitTime() != null) {
+            stats.lastAppliedCommitMillis.set(last.commitTime().toEpochMilli());
+        }
+        appliedCommit = last.commitLsn();
+        pendingCommit = null;
+        groupRows = 0;
+        groupStartNanos = 0;
+        checkpoint.durable(last.endLsn());
+    }
+
+    @Override
+    public void idle() {
+        if (pendingCommit != null && currentBegin == null && !failed && groupDue()) {
+            try {
+                commitGroup();
+            } catch (SQLException e) {
+                failed = true;
+                throw applyFailure(e);
+            }
+        }
+    }
+
+    private SluiceException applyFailure(SQLException e) {
+        String where = currentBegin == null
+                ? "committing to the target"
+                : "applying source transaction " + currentBegin.xid() + " (commit " + currentBegin.commitLsn() + "), "
+                        + batch.describe();
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        if (state.startsWith("08")) {
+            return new SluiceException(
+                    Reason.TARGET_UNREACHABLE,
+                    "Lost the connection to the target " + config.target() + " while " + where
+                            + ". Nothing partial was kept; restart to resume from the last committed position.",
+                    e);
+        }
+        return new SluiceException(
+                Reason.APPLY,
+                "Target " + config.target() + " rejected a change while " + where + ": "
+                        + PgErrors.firstLine(e.getMessage()) + " (SQLSTATE " + state
+                        + "). The transaction was rolled back; fix the target and restart to resume from there.",
+                e);
+    }
+
+    /**
+     * Commits the complete source transactions still grouped when the stream stopped between
+     * transactions, and rolls back a transaction in flight, which the source sends again next time.
+     */
+    @Override
+    public void close() {
+        if (conn == null) {
+            return;
+        }
+        try {
+            if (!failed && currentBegin == null && pendingCommit != null) {
+                commitGroup();
+            } else {
+                conn.rollback();
+            }
+        } catch (SQLException e) {
+            log.warn("Could not finish the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
+        } finally {
+            batch.closeStatements();
+            try {
+                conn.close();
+            } catch (SQLException ignored) {
+                // Closing a broken connection; the server rolls back whatever was open.
+            }
+            conn = null;
+        }
+    }
+}

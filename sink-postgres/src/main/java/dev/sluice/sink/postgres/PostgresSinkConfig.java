@@ -1,0 +1,42 @@
+package dev.sluice.sink.postgres;
+
+import static dev.sluice.core.Preconditions.requireConfig;
+
+import dev.sluice.core.PgUrl;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How the PostgreSQL sink writes.
+ *
+ * @param target the target database
+ * @param pipeline names this stream in the target's progress table; one row per pipeline, so
+ *     several sources can feed one target. Default: the slot name.
+ * @param batchRows rows of one table and kind sent in one round trip (default {@value #DEFAULT_BATCH_ROWS})
+ * @param groupMaxRows small source transactions are grouped into one target transaction until it
+ *     holds this many rows (default {@value #DEFAULT_GROUP_MAX_ROWS})
+ * @param groupMaxDelay ... or until its first transaction has waited this long (default 200 ms)
+ */
+public record PostgresSinkConfig(
+        PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay) {
+
+    public static final int DEFAULT_BATCH_ROWS = 2_000;
+    public static final int DEFAULT_GROUP_MAX_ROWS = 20_000;
+    public static final Duration DEFAULT_GROUP_MAX_DELAY = Duration.ofMillis(200);
+
+    public PostgresSinkConfig {
+        Objects.requireNonNull(target, "target");
+        requireConfig(pipeline != null && !pipeline.isBlank(), "sink pipeline name is empty");
+        requireConfig(batchRows >= 1, "sink.batch_rows: %d is not allowed (expected 1 or more)", batchRows);
+        requireConfig(groupMaxRows >= 1, "sink.group_max_rows: %d is not allowed (expected 1 or more)", groupMaxRows);
+        requireConfig(
+                !groupMaxDelay.isNegative(),
+                "sink.group_max_delay: %s is not allowed (expected 0 or more)",
+                groupMaxDelay);
+    }
+
+    public static PostgresSinkConfig defaults(PgUrl target, String pipeline) {
+        return new PostgresSinkConfig(
+                target, pipeline, DEFAULT_BATCH_ROWS, DEFAULT_GROUP_MAX_ROWS, DEFAULT_GROUP_MAX_DELAY);
+    }
+}
