@@ -1,0 +1,81 @@
+package dev.sluice.core;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Which source tables Sluice replicates, from patterns such as {@code public.*} and {@code
+ * !audit.*}.
+ *
+ * <p>A pattern is {@code schema.table} with {@code *} and {@code ?} wildcards; a pattern without a
+ * dot applies to every schema ({@code orders} is {@code *.orders}). A table is replicated when it
+ * matches at least one including pattern (or there is none) and no excluding ({@code !}) pattern.
+ * Sluice's own schema and the system schemas are never replicated.
+ */
+public final class TableFilter {
+
+    private static final List<String> ALWAYS_EXCLUDED = List.of("sluice", "pg_catalog", "information_schema");
+
+    private final List<String> patterns;
+    private final List<Pattern> includes = new ArrayList<>();
+    private final List<Pattern> excludes = new ArrayList<>();
+
+    private TableFilter(List<String> patterns) {
+        this.patterns = List.copyOf(patterns);
+        for (String raw : patterns) {
+            String p = raw.strip();
+            if (p.isEmpty()) {
+                continue;
+            }
+            boolean exclude = p.startsWith("!");
+            String body = exclude ? p.substring(1).strip() : p;
+            Preconditions.requireConfig(
+                    !body.isEmpty() && body.chars().filter(c -> c == '.').count() <= 1,
+                    "source.tables: pattern '%s' is not valid (expected schema.table, with * and ? wildcards,"
+                            + " optionally prefixed by ! to exclude; e.g. public.*, !audit.*)",
+                    raw);
+            (exclude ? excludes : includes).add(toRegex(body.contains(".") ? body : "*." + body));
+        }
+    }
+
+    /** Builds a filter; an empty list or {@code ["*"]} means every table. */
+    public static TableFilter of(List<String> patterns) {
+        return new TableFilter(patterns);
+    }
+
+    public static TableFilter all() {
+        return new TableFilter(List.of());
+    }
+
+    private static Pattern toRegex(String glob) {
+        StringBuilder re = new StringBuilder();
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> re.append(".*");
+                case '?' -> re.append('.');
+                default -> re.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(re.toString());
+    }
+
+    public boolean includes(TableId table) {
+        if (ALWAYS_EXCLUDED.contains(table.schema()) || table.schema().startsWith("pg_")) {
+            return false;
+        }
+        String name = table.schema() + "." + table.name();
+        boolean included = includes.isEmpty()
+                || includes.stream().anyMatch(p -> p.matcher(name).matches());
+        return included && excludes.stream().noneMatch(p -> p.matcher(name).matches());
+    }
+
+    public List<String> patterns() {
+        return patterns;
+    }
+
+    @Override
+    public String toString() {
+        return patterns.isEmpty() ? "all tables" : String.join(", ", patterns);
+    }
+}

@@ -1,0 +1,132 @@
+package dev.sluice.pipeline.config;
+
+import java.util.Arrays;
+import java.util.Locale;
+import java.util.Optional;
+
+/**
+ * Every setting Sluice reads: its key in {@code sluice.yaml}, its environment variable and flag,
+ * its default and its meaning. Validation, the CLI and the reference in the README all come from
+ * this one list.
+ */
+public enum Setting {
+    SOURCE_URL(
+            "source.url",
+            "--source-url",
+            null,
+            Kind.URL,
+            "Production database, postgres://user:password@host:5432/db."),
+    SOURCE_SLOT(
+            "source.slot", "--slot", "sluice", Kind.IDENTIFIER, "Logical replication slot Sluice creates and reads."),
+    SOURCE_PUBLICATION(
+            "source.publication",
+            "--publication",
+            "sluice",
+            Kind.IDENTIFIER,
+            "Publication that lists the replicated tables."),
+    SOURCE_TABLES(
+            "source.tables",
+            "--tables",
+            "*",
+            Kind.LIST,
+            "Tables to replicate: schema.table patterns with * and ?, ! to exclude (e.g. public.*, !audit.*)."),
+    SOURCE_STATUS_INTERVAL(
+            "source.status_interval",
+            "--status-interval",
+            "10s",
+            Kind.DURATION,
+            "How often the slot is told what the target holds (must stay below the server's wal_sender_timeout)."),
+    TARGET_URL(
+            "target.url", "--target-url", null, Kind.URL, "Staging database, postgres://user:password@host:5432/db."),
+    SINK_BATCH_ROWS(
+            "sink.batch_rows",
+            "--batch-rows",
+            "2000",
+            Kind.POSITIVE_INT,
+            "Rows of one table sent to the target in one round trip."),
+    SINK_GROUP_MAX_ROWS(
+            "sink.group_max_rows",
+            "--group-max-rows",
+            "20000",
+            Kind.POSITIVE_INT,
+            "Small source transactions share one target transaction up to this many rows."),
+    SINK_GROUP_MAX_DELAY(
+            "sink.group_max_delay",
+            "--group-max-delay",
+            "200ms",
+            Kind.DURATION,
+            "... or until the first of them has waited this long."),
+    METRICS_PORT(
+            "metrics.port",
+            "--metrics-port",
+            "9480",
+            Kind.PORT,
+            "Port of /metrics (Prometheus) and /healthz; 0 turns them off."),
+    METRICS_ADDRESS(
+            "metrics.address", "--metrics-address", "0.0.0.0", Kind.STRING, "Address the metrics server listens on.");
+
+    /** What values a setting accepts; also the text used in error messages. */
+    public enum Kind {
+        STRING("text"),
+        IDENTIFIER("a PostgreSQL identifier: lower-case letters, digits and _"),
+        URL("a postgres:// URL"),
+        LIST("a list (YAML list, or comma-separated in flags and environment)"),
+        POSITIVE_INT("a whole number of 1 or more"),
+        PORT("a port number from 0 to 65535"),
+        DURATION("a duration such as 500ms, 10s, 5m");
+
+        private final String expected;
+
+        Kind(String expected) {
+            this.expected = expected;
+        }
+
+        public String expected() {
+            return expected;
+        }
+    }
+
+    private final String key;
+    private final String flag;
+    private final String defaultValue;
+    private final Kind kind;
+    private final String description;
+
+    Setting(String key, String flag, String defaultValue, Kind kind, String description) {
+        this.key = key;
+        this.flag = flag;
+        this.defaultValue = defaultValue;
+        this.kind = kind;
+        this.description = description;
+    }
+
+    public String key() {
+        return key;
+    }
+
+    /** {@code source.url} is read from {@code SLUICE_SOURCE_URL}. */
+    public String env() {
+        return "SLUICE_" + key.replace('.', '_').toUpperCase(Locale.ROOT);
+    }
+
+    public String flag() {
+        return flag;
+    }
+
+    /** The default as text, or {@code null} when the setting has none and must be given. */
+    public String defaultValue() {
+        return defaultValue;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public String description() {
+        return description;
+    }
+
+    public static Optional<Setting> byKey(String key) {
+        return Arrays.stream(values()).filter(s -> s.key.equals(key)).findFirst();
+    }
+}

@@ -1,0 +1,92 @@
+package dev.sluice.pipeline.config;
+
+import dev.sluice.core.PgUrl;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableFilter;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Settings after merging defaults, {@code sluice.yaml}, {@code SLUICE_*} variables and flags, each
+ * parsed and checked once. Settings without a default are checked for presence only by the commands
+ * that need them, so {@code sluice status} does not ask for a target.
+ */
+public final class SluiceConfig {
+
+    private final Map<Setting, Object> values;
+
+    SluiceConfig(Map<Setting, Object> values) {
+        this.values = new EnumMap<>(values);
+    }
+
+    private Object required(Setting setting) {
+        Object value = values.get(setting);
+        if (value == null) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    setting.key() + " is not set: pass " + setting.flag() + ", set " + setting.env() + ", or add "
+                            + setting.key() + " to sluice.yaml (" + setting.description() + ")");
+        }
+        return value;
+    }
+
+    public PgUrl sourceUrl() {
+        return (PgUrl) required(Setting.SOURCE_URL);
+    }
+
+    public PgUrl targetUrl() {
+        return (PgUrl) required(Setting.TARGET_URL);
+    }
+
+    public boolean hasTargetUrl() {
+        return values.get(Setting.TARGET_URL) != null;
+    }
+
+    public String slot() {
+        return (String) required(Setting.SOURCE_SLOT);
+    }
+
+    public String publication() {
+        return (String) required(Setting.SOURCE_PUBLICATION);
+    }
+
+    @SuppressWarnings("unchecked")
+    public TableFilter tables() {
+        List<String> patterns = (List<String>) required(Setting.SOURCE_TABLES);
+        return TableFilter.of(patterns.equals(List.of("*")) ? List.of() : patterns);
+    }
+
+    public Duration statusInterval() {
+        return (Duration) required(Setting.SOURCE_STATUS_INTERVAL);
+    }
+
+    public int batchRows() {
+        return (Integer) required(Setting.SINK_BATCH_ROWS);
+    }
+
+    public int groupMaxRows() {
+        return (Integer) required(Setting.SINK_GROUP_MAX_ROWS);
+    }
+
+    public Duration groupMaxDelay() {
+        return (Duration) required(Setting.SINK_GROUP_MAX_DELAY);
+    }
+
+    public int metricsPort() {
+        return (Integer) required(Setting.METRICS_PORT);
+    }
+
+    public String metricsAddress() {
+        return (String) required(Setting.METRICS_ADDRESS);
+    }
+
+    /** A copy with one value replaced; used by the demo to wire its embedded servers. */
+    public SluiceConfig with(Setting setting, Object value) {
+        Map<Setting, Object> copy = new EnumMap<>(values);
+        copy.put(setting, value);
+        return new SluiceConfig(copy);
+    }
+}
