@@ -2,6 +2,7 @@ package dev.sluice.sink.postgres;
 
 import dev.sluice.core.Lsn;
 import dev.sluice.core.PgErrors;
+import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
@@ -20,11 +21,16 @@ import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.sql.Timestamp;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -51,7 +57,7 @@ public final class PostgresSink implements Sink {
     private static final long BATCH_MAX_BYTES = 16L << 20;
 
     private final PostgresSinkConfig config;
-    private final Stats stats = new Stats();
+    private final Stats stats;
     private final Map<Relation, TablePlan> plans = new IdentityHashMap<>();
     private final Map<TableId, TargetTable> tables = new HashMap<>();
     private final ProgressTable progress;
@@ -68,7 +74,13 @@ public final class PostgresSink implements Sink {
     private long groupStartNanos;
 
     public PostgresSink(PostgresSinkConfig config) {
+        this(config, new Stats());
+    }
+
+    /** A sink that counts into {@code stats}, so totals can outlive one sink instance. */
+    public PostgresSink(PostgresSinkConfig config, Stats stats) {
         this.config = config;
+        this.stats = stats;
         this.progress = new ProgressTable(config.pipeline());
     }
 
@@ -85,6 +97,44 @@ public final class PostgresSink implements Sink {
 
     public Stats stats() {
         return stats;
+    }
+
+    /** What a target holds for a pipeline, as recorded with the data. */
+    public record Applied(Lsn endLsn, Instant sourceCommitTime, Instant appliedAt) {}
+
+    /** Reads a pipeline's position from a target, without changing anything; empty when it has none. */
+    public static Optional<Applied> applied(PgUrl target, String pipeline) {
+        try (Connection conn =
+                DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-status"))) {
+            if (!exists(conn)) {
+                return Optional.empty();
+            }
+            try (PreparedStatement ps =
+                    conn.prepareStatement("SELECT end_lsn::text, source_commit_time, applied_at FROM "
+                            + ProgressTable.TABLE + " WHERE pipeline = ?")) {
+                ps.setString(1, pipeline);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        return Optional.empty();
+                    }
+                    Timestamp commit = rs.getTimestamp(2);
+                    return Optional.of(new Applied(
+                            Lsn.parse(rs.getString(1)),
+                            commit == null ? null : commit.toInstant(),
+                            rs.getTimestamp(3).toInstant()));
+                }
+            }
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", target, e);
+        }
+    }
+
+    private static boolean exists(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT to_regclass('" + ProgressTable.TABLE + "') IS NOT NULL")) {
+            rs.next();
+            return rs.getBoolean(1);
+        }
     }
 
     @Override

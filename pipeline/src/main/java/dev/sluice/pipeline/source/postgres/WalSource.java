@@ -49,7 +49,7 @@ public final class WalSource implements Source {
     private final String publication;
     private final Duration statusInterval;
     private final List<Processor> processors;
-    private final Stats stats = new Stats();
+    private final Stats stats;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
 
     private volatile boolean stopped;
@@ -65,7 +65,14 @@ public final class WalSource implements Source {
     private Lsn confirmed = Lsn.INVALID;
     private long lastForcedFeedback;
 
-    public WalSource(PgUrl url, String slot, String publication, Duration statusInterval, List<Processor> processors) {
+    public WalSource(
+            PgUrl url,
+            String slot,
+            String publication,
+            Duration statusInterval,
+            List<Processor> processors,
+            Stats stats) {
+        this.stats = stats;
         this.url = url;
         this.slot = slot;
         this.publication = publication;

@@ -1,0 +1,255 @@
+package dev.sluice.pipeline;
+
+import dev.sluice.core.Lsn;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.spi.Processor;
+import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.source.postgres.SourceAdmin;
+import dev.sluice.pipeline.source.postgres.WalSource;
+import dev.sluice.sink.postgres.PostgresSink;
+import dev.sluice.sink.postgres.PostgresSinkConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The one place where a running Sluice is assembled: source, processors and sink, with metrics
+ * around them, and the loop that keeps them running across lost connections.
+ *
+ * <p>{@link #run} blocks until {@link #stop} is called (from another thread or a shutdown hook) or
+ * a failure a person must fix. A lost connection after a successful start is retried with backoff;
+ * nothing is lost or applied twice across the retry, because the target's progress row decides
+ * where streaming resumes.
+ */
+public final class Pipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(30);
+
+    /** What the pipeline is doing, for {@code /healthz} and the demo. */
+    public enum State {
+        STARTING,
+        STREAMING,
+        RETRYING,
+        STOPPED,
+        FAILED
+    }
+
+    private final SluiceConfig config;
+    private final MeterRegistry registry;
+    private final AtomicReference<State> state = new AtomicReference<>(State.STARTING);
+    private final AtomicReference<WalSource> current = new AtomicReference<>();
+    private final WalSource.Stats sourceStats = new WalSource.Stats();
+    private final PostgresSink.Stats sinkStats = new PostgresSink.Stats();
+    private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
+    private volatile boolean stopped;
+    private volatile Lsn lastConfirmed = Lsn.INVALID;
+
+    public Pipeline(SluiceConfig config, MeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        registerMetrics();
+    }
+
+    /** Source counters; one instance across restarts, so totals survive reconnects. */
+    public WalSource.Stats sourceStats() {
+        return sourceStats;
+    }
+
+    /** Sink counters; one instance across restarts. */
+    public PostgresSink.Stats sinkStats() {
+        return sinkStats;
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    /** WAL the source keeps for the slot, as last polled; -1 before the first poll. */
+    public long slotRetainedWalBytes() {
+        return slotRetainedWalBytes.get();
+    }
+
+    /** Bytes of source WAL not yet applied to the target. */
+    public long lagBytes() {
+        return Math.max(0, sourceStats.serverWalEnd.get() - sinkStats.lastAppliedEndLsn.get());
+    }
+
+    /** Seconds since the oldest source commit not yet durable on the target committed; 0 when caught up. */
+    public double lagSeconds() {
+        long oldest = sourceStats.oldestUndurableCommitMillis.get();
+        return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() - oldest) / 1000.0;
+    }
+
+    /** Checks the source once, then streams until stopped. */
+    public void run() {
+        preflight();
+        ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "sluice-slot-poller");
+            t.setDaemon(true);
+            return t;
+        });
+        poller.scheduleWithFixedDelay(this::pollSlot, 0, 10, TimeUnit.SECONDS);
+        try {
+            streamUntilStopped();
+        } finally {
+            poller.shutdownNow();
+        }
+    }
+
+    private void streamUntilStopped() {
+        Duration backoff = Duration.ofSeconds(1);
+        boolean started = false;
+        while (!stopped) {
+            state.set(started ? State.RETRYING : State.STARTING);
+            WalSource source = source();
+            PostgresSink sink = sink();
+            current.set(source);
+            try (source;
+                    sink) {
+                state.set(State.STREAMING);
+                source.run(sink);
+            } catch (SluiceException e) {
+                if (!started || !isTransient(e) || stopped) {
+                    state.set(State.FAILED);
+                    throw e;
+                }
+                log.warn("{} Retrying in {} s.", e.getMessage(), backoff.toSeconds());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            } finally {
+                lastConfirmed = source.confirmed();
+                current.set(null);
+            }
+            started = true;
+        }
+        state.set(State.STOPPED);
+    }
+
+    /** Reads how much WAL the slot holds back; a failure only leaves the gauge stale. */
+    private void pollSlot() {
+        try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
+            admin.slot(config.slot()).ifPresent(s -> slotRetainedWalBytes.set(s.retainedWalBytes()));
+        } catch (RuntimeException e) {
+            log.debug("Could not read the slot's retained WAL: {}", e.getMessage());
+        }
+    }
+
+    private static boolean isTransient(SluiceException e) {
+        return e.reason() == Reason.SOURCE_UNREACHABLE || e.reason() == Reason.TARGET_UNREACHABLE;
+    }
+
+    /** Asks {@link #run} to finish: the transaction in flight is completed or rolled back, the position reported. */
+    public void stop() {
+        stopped = true;
+        WalSource source = current.get();
+        if (source != null) {
+            source.stop();
+        }
+    }
+
+    /** The position last confirmed to the slot, after {@link #run} returned. */
+    public Lsn lastConfirmed() {
+        return lastConfirmed;
+    }
+
+    private void preflight() {
+        try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
+            admin.requireLogicalWal();
+            if (admin.slot(config.slot()).isEmpty()) {
+                throw new SluiceException(
+                        Reason.SOURCE_NOT_READY,
+                        "Replication slot '" + config.slot() + "' does not exist on " + config.sourceUrl()
+                                + ". Run `sluice init` first (it creates the publication and the slot).");
+            }
+            if (!admin.publicationExists(config.publication())) {
+                throw new SluiceException(
+                        Reason.SOURCE_NOT_READY,
+                        "Publication '" + config.publication() + "' does not exist on " + config.sourceUrl()
+                                + ". Run `sluice init` first.");
+            }
+            String missing = SourceAdmin.describeMissingIdentity(admin.tables(config.tables()).stream()
+                    .filter(t -> admin.publishedTables(config.publication()).contains(t.id()))
+                    .toList());
+            if (!missing.isEmpty()) {
+                throw new SluiceException(Reason.SOURCE_NOT_READY, missing);
+            }
+        }
+    }
+
+    WalSource source() {
+        return new WalSource(
+                config.sourceUrl(),
+                config.slot(),
+                config.publication(),
+                config.statusInterval(),
+                processors(),
+                sourceStats);
+    }
+
+    List<Processor> processors() {
+        return List.of();
+    }
+
+    PostgresSink sink() {
+        return new PostgresSink(
+                new PostgresSinkConfig(
+                        config.targetUrl(),
+                        config.slot(),
+                        config.batchRows(),
+                        config.groupMaxRows(),
+                        config.groupMaxDelay()),
+                sinkStats);
+    }
+
+    private void registerMetrics() {
+        FunctionCounter.builder("sluice_events", sourceStats.events, AtomicLong::get)
+                .description("Change events received from the source")
+                .register(registry);
+        FunctionCounter.builder("sluice_row_changes", sourceStats.rowChanges, AtomicLong::get)
+                .description("Row changes (insert, update, delete) received from the source")
+                .register(registry);
+        FunctionCounter.builder("sluice_rows_applied", sinkStats.rowsApplied, AtomicLong::get)
+                .description("Row changes applied to the target")
+                .register(registry);
+        FunctionCounter.builder("sluice_transactions_applied", sinkStats.transactionsApplied, AtomicLong::get)
+                .description("Source transactions applied to the target")
+                .register(registry);
+        FunctionCounter.builder("sluice_missing_rows", sinkStats.missingRows, AtomicLong::get)
+                .description("Updates and deletes that found no row on the target")
+                .register(registry);
+        Gauge.builder("sluice_lag_bytes", this, Pipeline::lagBytes)
+                .description("Source WAL bytes not yet applied to the target")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("sluice_lag_seconds", this, Pipeline::lagSeconds)
+                .description("Age of the oldest source commit not yet applied to the target")
+                .baseUnit("seconds")
+                .register(registry);
+        Gauge.builder("sluice_last_applied_lsn", sinkStats.lastAppliedEndLsn, AtomicLong::get)
+                .description("End LSN of the last source transaction committed on the target")
+                .register(registry);
+        Gauge.builder("sluice_slot_retained_wal", slotRetainedWalBytes, AtomicLong::get)
+                .description("WAL the source keeps for the slot (-1 until first read)")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

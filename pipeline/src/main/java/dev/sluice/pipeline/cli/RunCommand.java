@@ -1,0 +1,54 @@
+package dev.sluice.pipeline.cli;
+
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.metrics.MetricsServer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "run",
+        description = "Stream changes from the source slot into the target until stopped (SIGTERM, Ctrl-C).")
+final class RunCommand implements Callable<Integer> {
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
+        config.targetUrl();
+        PrintWriter out = spec.commandLine().getOut();
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        Pipeline pipeline = new Pipeline(config, registry);
+        Shutdown shutdown = Shutdown.onSignal(pipeline::stop);
+        try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
+            if (metrics != null) {
+                out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
+            }
+            pipeline.run();
+            out.println("Stopped. The slot is confirmed up to " + pipeline.lastConfirmed() + ".");
+            return 0;
+        } finally {
+            shutdown.exitingNormally();
+            shutdown.finished();
+        }
+    }
+
+    static MetricsServer startMetrics(SluiceConfig config, PrometheusMeterRegistry registry, Pipeline pipeline) {
+        if (config.metricsPort() == 0) {
+            return null;
+        }
+        return MetricsServer.start(config.metricsAddress(), config.metricsPort(), registry, () -> {
+            Pipeline.State state = pipeline.state();
+            return new MetricsServer.Health(
+                    state == Pipeline.State.STREAMING || state == Pipeline.State.STARTING,
+                    state.name().toLowerCase());
+        });
+    }
+}
