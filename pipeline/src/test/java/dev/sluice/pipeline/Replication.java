@@ -1,0 +1,161 @@
+package dev.sluice.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.core.PgUrl;
+import dev.sluice.pipeline.config.ConfigLoader;
+import dev.sluice.pipeline.config.Setting;
+import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.source.postgres.SourceAdmin;
+import dev.sluice.testing.TestDatabase;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * A source and a target database with the same schema, a slot and publication on the source, and
+ * a pipeline streaming between them on a background thread: the fixture of the streaming tests.
+ */
+final class Replication implements AutoCloseable {
+
+    static final String MARKER_DDL = "CREATE TABLE sluice_test_marker (id int PRIMARY KEY)";
+
+    final TestDatabase source;
+    final TestDatabase target;
+    private Pipeline pipeline;
+    private Thread thread;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+    private int markers;
+
+    Replication(TestDatabase source, TestDatabase target) {
+        this.source = source;
+        this.target = target;
+    }
+
+    /** Creates the schema on both sides (plus the marker table) and runs init on the source. */
+    Replication schema(String... ddl) {
+        List<String> all = new ArrayList<>(List.of(ddl));
+        all.add(MARKER_DDL);
+        source.execute(all.toArray(String[]::new));
+        target.execute(all.toArray(String[]::new));
+        try (SourceAdmin admin = SourceAdmin.connect(source.url())) {
+            admin.init(config(Map.of()).tables(), "sluice", "sluice");
+        }
+        return this;
+    }
+
+    SluiceConfig config(Map<Setting, String> extra) {
+        Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
+        flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
+        flags.put(Setting.METRICS_PORT, "0");
+        flags.putAll(extra);
+        return ConfigLoader.load(null, Map.of(), flags);
+    }
+
+    Replication start() {
+        return start(Map.of());
+    }
+
+    Replication start(Map<Setting, String> extra) {
+        pipeline = new Pipeline(config(extra), new SimpleMeterRegistry());
+        thread = new Thread(
+                () -> {
+                    try {
+                        pipeline.run();
+                    } catch (Throwable t) {
+                        failure.set(t);
+                    }
+                },
+                "pipeline-under-test");
+        thread.start();
+        return this;
+    }
+
+    Pipeline pipeline() {
+        return pipeline;
+    }
+
+    /** Stops the pipeline gracefully and waits for it. */
+    void stop() throws InterruptedException {
+        if (pipeline != null) {
+            pipeline.stop();
+            thread.join(Duration.ofSeconds(30));
+            assertThat(thread.isAlive()).as("pipeline thread stopped").isFalse();
+            pipeline = null;
+        }
+        rethrow();
+    }
+
+    private void rethrow() {
+        Throwable t = failure.get();
+        if (t != null) {
+            throw new AssertionError("pipeline failed: " + t.getMessage(), t);
+        }
+    }
+
+    /** Commits a marker on the source and waits until the target has it: everything before it is applied. */
+    void awaitCaughtUp(Duration timeout) throws InterruptedException {
+        int id = ++markers;
+        source.execute("INSERT INTO sluice_test_marker VALUES (" + id + ")");
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline) {
+            rethrow();
+            if (target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
+                    .equals("1")) {
+                return;
+            }
+            Thread.sleep(50);
+        }
+        rethrow();
+        throw new AssertionError("target did not catch up within " + timeout);
+    }
+
+    /** Every listed table holds the same rows, compared by a checksum of each row's text. */
+    void assertSameData(String... tables) {
+        for (String table : tables) {
+            assertThat(target.tableChecksum(table))
+                    .as(
+                            "checksum of %s (source has %s rows, target %s)",
+                            table, count(source, table), count(target, table))
+                    .isEqualTo(source.tableChecksum(table));
+        }
+    }
+
+    private static String count(TestDatabase db, String table) {
+        return db.queryForString("SELECT count(*) FROM " + table);
+    }
+
+    static long count(Connection conn, String sql) throws SQLException {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    static PgUrl withoutPassword(PgUrl url) {
+        return url.withCredentials(url.user(), null);
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        try {
+            stop();
+        } finally {
+            try (SourceAdmin admin = SourceAdmin.connect(source.url())) {
+                admin.destroy("sluice", "sluice");
+            } catch (RuntimeException ignored) {
+                // The database is dropped with the test anyway.
+            }
+        }
+    }
+}
