@@ -32,7 +32,9 @@ class HugeTransactionTest {
                             "SLUICE_METRICS_PORT", "0"),
                     "run")) {
                 replication.awaitCaughtUp(Duration.ofMinutes(3));
-                assertThat(sluice.isAlive()).as("no OutOfMemoryError; output:%n%s", sluice.output()).isTrue();
+                assertThat(sluice.isAlive())
+                        .as("no OutOfMemoryError; output:%n%s", sluice.output())
+                        .isTrue();
                 assertThat(sluice.terminate()).isZero();
             }
             replication.assertSameData("wide");

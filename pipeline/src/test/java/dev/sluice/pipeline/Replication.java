@@ -85,10 +85,14 @@ final class Replication implements AutoCloseable {
     }
 
     /** Stops the pipeline gracefully and waits for it. */
-    void stop() throws InterruptedException {
+    void stop() {
         if (pipeline != null) {
             pipeline.stop();
-            thread.join(Duration.ofSeconds(30));
+            try {
+                thread.join(Duration.ofSeconds(30));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             assertThat(thread.isAlive()).as("pipeline thread stopped").isFalse();
             pipeline = null;
         }
@@ -147,7 +151,7 @@ final class Replication implements AutoCloseable {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
         try {
             stop();
         } finally {

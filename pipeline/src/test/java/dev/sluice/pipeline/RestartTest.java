@@ -55,16 +55,19 @@ class RestartTest {
                 for (int round = 0; round < 3; round++) {
                     // A long status interval keeps the slot unacknowledged: every kill lands between the
                     // target's commit and the slot's acknowledgement.
-                    try (SluiceProcess sluice =
-                            SluiceProcess.start(List.of(), env, "run", "--status-interval", "1h")) {
+                    try (SluiceProcess sluice = SluiceProcess.start(List.of(), env, "run", "--status-interval", "1h")) {
                         applied = awaitTargetPast(target, applied, sluice);
                         Thread.sleep(ThreadLocalRandom.current().nextInt(50, 400));
                         sluice.kill9();
                         assertThat(sluice.output()).doesNotContain(password);
                     }
                     Lsn confirmed = slotConfirmed(source);
-                    Lsn onTarget = PostgresSink.applied(target.url(), "sluice").orElseThrow().endLsn();
-                    assertThat(confirmed).as("slot acknowledged less than the target holds").isLessThan(onTarget);
+                    Lsn onTarget = PostgresSink.applied(target.url(), "sluice")
+                            .orElseThrow()
+                            .endLsn();
+                    assertThat(confirmed)
+                            .as("slot acknowledged less than the target holds")
+                            .isLessThan(onTarget);
                 }
                 // Killed again right after start, before or during its first transactions.
                 try (SluiceProcess sluice = SluiceProcess.start(List.of(), env, "run")) {
@@ -88,7 +91,9 @@ class RestartTest {
     private static Lsn awaitTargetPast(TestDatabase target, Lsn previous, SluiceProcess sluice) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (System.nanoTime() < deadline) {
-            assertThat(sluice.isAlive()).as("sluice is running; output:%n%s", sluice.output()).isTrue();
+            assertThat(sluice.isAlive())
+                    .as("sluice is running; output:%n%s", sluice.output())
+                    .isTrue();
             Optional<PostgresSink.Applied> applied = PostgresSink.applied(target.url(), "sluice");
             if (applied.isPresent() && applied.get().endLsn().isAfter(previous)) {
                 return applied.get().endLsn();
@@ -162,10 +167,14 @@ class RestartTest {
         }
 
         @Override
-        public void close() throws InterruptedException {
+        public void close() {
             stop.set(true);
             if (thread != null) {
-                thread.join();
+                try {
+                    thread.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
             }
         }
     }

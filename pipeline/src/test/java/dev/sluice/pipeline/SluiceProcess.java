@@ -34,7 +34,8 @@ final class SluiceProcess implements AutoCloseable {
         command.add("dev.sluice.pipeline.cli.SluiceCli");
         command.addAll(List.of(args));
         Path output = Files.createTempFile("sluice-process", ".log");
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
+        ProcessBuilder pb =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
         pb.environment().putAll(env);
         return new SluiceProcess(pb.start(), output);
@@ -49,7 +50,9 @@ final class SluiceProcess implements AutoCloseable {
     /** Like an operator's `kill`: SIGTERM, then the exit code. */
     int terminate() throws InterruptedException {
         process.destroy();
-        assertThat(process.waitFor(60, TimeUnit.SECONDS)).as("sluice exits after SIGTERM").isTrue();
+        assertThat(process.waitFor(60, TimeUnit.SECONDS))
+                .as("sluice exits after SIGTERM")
+                .isTrue();
         return process.exitValue();
     }
 

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 @Command(
         name = "demo",
@@ -18,13 +18,22 @@ final class DemoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--dir", defaultValue = ".sluice-demo", description = "Where the demo's servers keep their data (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dir",
+            defaultValue = ".sluice-demo",
+            description = "Where the demo's servers keep their data (default: ${DEFAULT-VALUE}).")
     Path dir;
 
-    @Option(names = "--rate", defaultValue = "50", description = "Source transactions per second (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--rate",
+            defaultValue = "50",
+            description = "Source transactions per second (default: ${DEFAULT-VALUE}).")
     int rate;
 
-    @Option(names = "--metrics-port", defaultValue = "9480", description = "Port for /metrics; 0 for none (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--metrics-port",
+            defaultValue = "9480",
+            description = "Port for /metrics; 0 for none (default: ${DEFAULT-VALUE}).")
     int metricsPort;
 
     @Option(names = "--duration", description = "Stop by itself after this many seconds (default: run until Ctrl-C).")
@@ -39,7 +48,8 @@ final class DemoCommand implements Callable<Integer> {
             demo.start(metricsPort, rate);
             demo.report(Duration.ofSeconds(2), durationSeconds == null ? null : Duration.ofSeconds(durationSeconds));
             demo.stop();
-            out.println("Demo stopped; the slot is confirmed up to " + demo.pipeline().lastConfirmed() + ".");
+            out.println("Demo stopped; the slot is confirmed up to "
+                    + demo.pipeline().lastConfirmed() + ".");
             return 0;
         } finally {
             demo.close();

@@ -76,8 +76,13 @@ public final class Demo implements AutoCloseable {
         pipelineThread = new Thread(this::runPipeline, "sluice-pipeline");
         pipelineThread.start();
         if (metricsPort > 0) {
-            metrics = MetricsServer.start("127.0.0.1", metricsPort, registry, () -> new MetricsServer.Health(
-                    pipeline.state() == Pipeline.State.STREAMING, pipeline.state().name().toLowerCase()));
+            metrics = MetricsServer.start(
+                    "127.0.0.1",
+                    metricsPort,
+                    registry,
+                    () -> new MetricsServer.Health(
+                            pipeline.state() == Pipeline.State.STREAMING,
+                            pipeline.state().name().toLowerCase()));
         }
         load = new ShopLoad(sourceUrl, transactionsPerSecond);
         load.start();

@@ -52,13 +52,22 @@ final class ShopLoad {
                 switch (random.nextInt(10)) {
                     case 0 -> signUp(conn, random, n++);
                     case 1, 2, 3, 4 -> placeOrder(conn, random);
-                    case 5, 6, 7 -> execute(conn, "UPDATE orders SET status = 'paid' WHERE id = (SELECT id FROM orders"
-                            + " WHERE status = 'new' ORDER BY random() LIMIT 1)");
-                    case 8 -> execute(conn, "UPDATE customers SET city = '" + ShopSchema.CITIES.get(random.nextInt(
-                                    ShopSchema.CITIES.size())) + "' WHERE id = (SELECT max(id) FROM customers) - "
-                            + random.nextInt(100));
-                    default -> execute(conn, "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders"
-                            + " WHERE status = 'new')");
+                    case 5, 6, 7 ->
+                        execute(
+                                conn,
+                                "UPDATE orders SET status = 'paid' WHERE id = (SELECT id FROM orders"
+                                        + " WHERE status = 'new' ORDER BY random() LIMIT 1)");
+                    case 8 ->
+                        execute(
+                                conn,
+                                "UPDATE customers SET city = '"
+                                        + ShopSchema.CITIES.get(random.nextInt(ShopSchema.CITIES.size()))
+                                        + "' WHERE id = (SELECT max(id) FROM customers) - "
+                                        + random.nextInt(100));
+                    default ->
+                        execute(
+                                conn,
+                                "DELETE FROM orders WHERE id = (SELECT min(id) FROM orders" + " WHERE status = 'new')");
                 }
                 conn.commit();
                 long left = pauseNanos - (System.nanoTime() - started);

@@ -13,12 +13,47 @@ import java.util.Random;
 final class ShopSchema {
 
     static final List<String> FIRST_NAMES = List.of(
-            "Ada", "Grace", "Linus", "Margaret", "Ken", "Barbara", "Edsger", "Frances", "Dennis", "Radia", "Bjarne",
-            "Hedy", "Niklaus", "Adele", "Tim", "Sophie", "José", "Zoë", "Łukasz", "Mei");
+            "Ada",
+            "Grace",
+            "Linus",
+            "Margaret",
+            "Ken",
+            "Barbara",
+            "Edsger",
+            "Frances",
+            "Dennis",
+            "Radia",
+            "Bjarne",
+            "Hedy",
+            "Niklaus",
+            "Adele",
+            "Tim",
+            "Sophie",
+            "José",
+            "Zoë",
+            "Łukasz",
+            "Mei");
     static final List<String> LAST_NAMES = List.of(
-            "Lovelace", "Hopper", "Torvalds", "Hamilton", "Thompson", "Liskov", "Dijkstra", "Allen", "Ritchie",
-            "Perlman", "Stroustrup", "Lamarr", "Wirth", "Goldberg", "Berners-Lee", "Wilson", "García", "Müller",
-            "Kowalski", "Chen");
+            "Lovelace",
+            "Hopper",
+            "Torvalds",
+            "Hamilton",
+            "Thompson",
+            "Liskov",
+            "Dijkstra",
+            "Allen",
+            "Ritchie",
+            "Perlman",
+            "Stroustrup",
+            "Lamarr",
+            "Wirth",
+            "Goldberg",
+            "Berners-Lee",
+            "Wilson",
+            "García",
+            "Müller",
+            "Kowalski",
+            "Chen");
     static final List<String> CITIES =
             List.of("Lisbon", "Oslo", "Kraków", "Austin", "Nairobi", "Osaka", "Porto Alegre", "Tallinn", "Dublin");
 

@@ -14,13 +14,15 @@ class SettingsDocTest {
     void readmeDocumentsEverySettingWithItsDefault() throws IOException {
         String readme = Files.readString(Path.of("..", "README.md"));
         String begin = "<!-- settings:begin -->\n";
-        String block = readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf("<!-- settings:end -->"));
+        String block =
+                readme.substring(readme.indexOf(begin) + begin.length(), readme.indexOf("<!-- settings:end -->"));
         assertThat(block).isEqualTo(table());
     }
 
     /** The text between the markers; paste it into the README when a setting changes. */
     static String table() {
-        StringBuilder sb = new StringBuilder("| key | flag | environment | default | meaning |\n|---|---|---|---|---|\n");
+        StringBuilder sb =
+                new StringBuilder("| key | flag | environment | default | meaning |\n|---|---|---|---|---|\n");
         for (Setting s : Setting.values()) {
             sb.append("| `")
                     .append(s.key())

@@ -31,6 +31,7 @@ import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Properties;
 import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -141,8 +142,10 @@ public final class PostgresSink implements Sink {
     public Lsn start(Checkpoint checkpoint) {
         this.checkpoint = checkpoint;
         try {
-            conn = DriverManager.getConnection(
-                    config.target().jdbcUrl(), config.target().sessionProperties("sluice-sink"));
+            Properties props = config.target().sessionProperties("sluice-sink");
+            // Values are bound as text of unknown type, so the server parses each as its column's type.
+            props.setProperty("stringtype", "unspecified");
+            conn = DriverManager.getConnection(config.target().jdbcUrl(), props);
         } catch (SQLException e) {
             throw PgErrors.connectFailure("target", config.target(), e);
         }
@@ -302,12 +305,13 @@ public final class PostgresSink implements Sink {
     }
 
     private void commit(Commit commit) throws SQLException {
-        currentBegin = null;
         if (skipping) {
             skipping = false;
+            currentBegin = null;
             return;
         }
         flushBatch();
+        currentBegin = null;
         pendingCommit = commit;
         stats.transactionsApplied.incrementAndGet();
         if (groupRows >= config.groupMaxRows() || groupDue()) {
@@ -351,7 +355,7 @@ public final class PostgresSink implements Sink {
         String where = currentBegin == null
                 ? "committing to the target"
                 : "applying source transaction " + currentBegin.xid() + " (commit " + currentBegin.commitLsn() + "), "
-                        + batch.describe();
+                        + batch.describeLastFlush();
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("08")) {
             return new SluiceException(

@@ -42,6 +42,7 @@ final class RowBatch {
     private Kind kind;
     private TablePlan.Shape shape;
     private long bytes;
+    private String lastFlushed = "nothing";
 
     RowBatch(Connection conn) {
         this.conn = conn;
@@ -79,6 +80,8 @@ final class RowBatch {
         if (values.isEmpty()) {
             return 0;
         }
+        lastFlushed = kind.name().toLowerCase() + " of " + values.size() + " row(s) in "
+                + plan.relation().table();
         try {
             return switch (kind) {
                 case INSERT -> {
@@ -98,12 +101,9 @@ final class RowBatch {
         }
     }
 
-    /** Describes the run for error messages, without any values. */
-    String describe() {
-        return kind == null
-                ? "nothing"
-                : kind.name().toLowerCase() + " of " + values.size() + " row(s) in "
-                        + plan.relation().table();
+    /** Describes the run last written (or being written), for error messages, without any values. */
+    String describeLastFlush() {
+        return lastFlushed;
     }
 
     private void copy() throws SQLException {

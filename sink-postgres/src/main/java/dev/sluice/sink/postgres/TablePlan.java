@@ -9,6 +9,7 @@ import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -65,11 +66,8 @@ final class TablePlan {
         this.matchAllColumns = key.length == 0;
         String columnList = String.join(", ", columns);
         this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN";
-        StringJoiner params = new StringJoiner(", ");
-        for (int i = 1; i <= columns.length; i++) {
-            params.add("$" + i);
-        }
-        this.insertSql = "INSERT INTO " + table + " (" + columnList + ") VALUES (" + params + ")";
+        this.insertSql = "INSERT INTO " + table + " (" + columnList + ") VALUES ("
+                + String.join(", ", Collections.nCopies(columns.length, "?")) + ")";
     }
 
     private static int[] keyColumns(Relation relation, TargetTable target) {
@@ -163,21 +161,17 @@ final class TablePlan {
 
     private String buildSql(Shape shape) {
         StringBuilder sql = new StringBuilder(shape.delete() ? "DELETE FROM " : "UPDATE ").append(table);
-        int param = 1;
         if (!shape.delete()) {
             StringJoiner set = new StringJoiner(", ", " SET ", "");
             for (int i = shape.set().nextSetBit(0); i >= 0; i = shape.set().nextSetBit(i + 1)) {
-                set.add(columns[i] + " = $" + param++);
+                set.add(columns[i] + " = ?");
             }
             sql.append(set);
         }
         StringJoiner where = new StringJoiner(" AND ");
         for (int i = shape.where().nextSetBit(0); i >= 0; i = shape.where().nextSetBit(i + 1)) {
             // Compared as text: the values arrived as text, and some types (json, point, xml) have no '='.
-            where.add(
-                    matchAllColumns
-                            ? columns[i] + "::text IS NOT DISTINCT FROM $" + param++
-                            : columns[i] + " = $" + param++);
+            where.add(matchAllColumns ? columns[i] + "::text IS NOT DISTINCT FROM ?" : columns[i] + " = ?");
         }
         if (matchAllColumns) {
             sql.append(" WHERE ctid = (SELECT ctid FROM ")
