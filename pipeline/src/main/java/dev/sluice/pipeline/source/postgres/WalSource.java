@@ -42,7 +42,6 @@ import org.slf4j.LoggerFactory;
 public final class WalSource implements Source {
 
     private static final Logger log = LoggerFactory.getLogger(WalSource.class);
-    private static final long FORCE_FEEDBACK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
     private final PgUrl url;
     private final String slot;
@@ -63,7 +62,6 @@ public final class WalSource implements Source {
     private boolean inTransaction;
     private Lsn lastDeliveredEnd = Lsn.INVALID;
     private Lsn confirmed = Lsn.INVALID;
-    private long lastForcedFeedback;
 
     public WalSource(
             PgUrl url,
@@ -166,7 +164,10 @@ public final class WalSource implements Source {
         durable = endLsn;
     }
 
-    /** Moves the slot to what the target holds; at most once a second unless the status interval asks. */
+    /**
+     * Records what the target holds as the position to confirm; the driver sends it to the server
+     * every status interval and whenever the server asks, and {@link #close} sends the last one.
+     */
     private void feedback(boolean idle) throws SQLException {
         Lsn target = durable;
         while (!undurable.isEmpty() && undurable.peekFirst().commitLsn().compareTo(target) < 0) {
@@ -186,11 +187,6 @@ public final class WalSource implements Source {
         stream.setAppliedLSN(lsn);
         confirmed = target;
         stats.confirmedLsn.set(target.value());
-        long now = System.nanoTime();
-        if (now - lastForcedFeedback >= FORCE_FEEDBACK_NANOS) {
-            stream.forceUpdateStatus();
-            lastForcedFeedback = now;
-        }
     }
 
     private static long commitMillis(Instant time) {
