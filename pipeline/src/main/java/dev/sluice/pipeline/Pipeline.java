@@ -120,6 +120,7 @@ public final class Pipeline {
                 state.set(State.STREAMING);
                 source.run(sink);
             } catch (SluiceException e) {
+                started |= source.hasStreamed();
                 if (!started || !isTransient(e) || stopped) {
                     state.set(State.FAILED);
                     throw e;

@@ -52,6 +52,7 @@ public final class WalSource implements Source {
     private final PgOutputDecoder decoder = new PgOutputDecoder();
 
     private volatile boolean stopped;
+    private volatile boolean streaming;
     private volatile Lsn durable = Lsn.INVALID;
     private Connection conn;
     private PGReplicationStream stream;
@@ -216,6 +217,7 @@ public final class WalSource implements Source {
                     .withStatusInterval((int) statusInterval.toMillis(), TimeUnit.MILLISECONDS)
                     .start();
             confirmed = resume;
+            streaming = true;
             log.info(
                     "Streaming from slot '{}' of {} starting after {}",
                     slot,
@@ -266,6 +268,11 @@ public final class WalSource implements Source {
             }
         }
         closeQuietly();
+    }
+
+    /** Whether the replication stream was opened: the configuration and the servers were fine at least once. */
+    public boolean hasStreamed() {
+        return streaming;
     }
 
     /** The position last confirmed to the slot. */
