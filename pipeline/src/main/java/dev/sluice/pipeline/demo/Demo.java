@@ -159,12 +159,17 @@ public final class Demo implements AutoCloseable {
         return target.url(DATABASE);
     }
 
-    /** Stops the load, lets the pipeline apply what is in flight, and stops it. */
-    public void stop() {
-        stopped = true;
+    /** Stops the write load on the source; the pipeline keeps streaming. */
+    public void stopLoad() {
         if (load != null) {
             load.stop();
         }
+    }
+
+    /** Stops the load, lets the pipeline apply what is in flight, and stops it. */
+    public void stop() {
+        stopped = true;
+        stopLoad();
         if (pipeline != null) {
             pipeline.stop();
             try {
