@@ -8,16 +8,13 @@ import java.io.UncheckedIOException;
 import java.net.URL;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermission;
-import java.util.Comparator;
 import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorInputStream;
@@ -94,7 +91,7 @@ final class ArchiveCache {
                     e);
         } finally {
             if (temp != null) {
-                deleteRecursively(temp);
+                FileTrees.deleteQuietly(temp);
             }
         }
     }
@@ -158,22 +155,5 @@ final class ArchiveCache {
             }
         }
         return set;
-    }
-
-    static void deleteRecursively(Path path) {
-        if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(path)) {
-            walk.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.deleteIfExists(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException | UncheckedIOException e) {
-            // Best effort: what is left is garbage in a cache or temp directory, not a correctness problem.
-        }
     }
 }

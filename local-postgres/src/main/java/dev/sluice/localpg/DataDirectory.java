@@ -72,7 +72,7 @@ final class DataDirectory {
             throw new SluiceException(SluiceException.Reason.INTERNAL, "could not initialize " + path + ": " + e, e);
         } finally {
             if (passwordFile != null) {
-                ArchiveCache.deleteRecursively(passwordFile);
+                FileTrees.deleteQuietly(passwordFile);
             }
         }
     }

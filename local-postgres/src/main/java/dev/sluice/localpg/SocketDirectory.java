@@ -54,7 +54,7 @@ final class SocketDirectory {
     /** Removes the directory if it was made for this server; the server must have stopped. */
     void release() {
         if (temporary) {
-            ArchiveCache.deleteRecursively(path);
+            FileTrees.deleteQuietly(path);
         }
     }
 

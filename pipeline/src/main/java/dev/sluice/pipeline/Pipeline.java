@@ -3,9 +3,11 @@ package dev.sluice.pipeline;
 import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
+import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
@@ -179,9 +181,23 @@ public final class Pipeline {
                         "Publication '" + config.publication() + "' does not exist on " + config.sourceUrl()
                                 + ". Run `sluice init` first.");
             }
-            String missing = SourceAdmin.describeMissingIdentity(admin.tables(config.tables()).stream()
-                    .filter(t -> admin.publishedTables(config.publication()).contains(t.id()))
-                    .toList());
+            List<TableId> published = admin.publishedTables(config.publication());
+            List<SourceTable> selected = admin.tables(config.tables());
+            String missing = SourceAdmin.describeMissingIdentity(
+                    selected.stream().filter(t -> published.contains(t.id())).toList());
+            List<String> unpublished = selected.stream()
+                    .map(SourceTable::id)
+                    .filter(id -> !published.contains(id))
+                    .map(TableId::toString)
+                    .toList();
+            if (!unpublished.isEmpty()) {
+                log.warn(
+                        "{} table(s) match source.tables but are not in publication '{}', so their changes are not"
+                                + " streamed: {}. Run `sluice init` again to add them.",
+                        unpublished.size(),
+                        config.publication(),
+                        String.join(", ", unpublished));
+            }
             if (!missing.isEmpty()) {
                 throw new SluiceException(Reason.SOURCE_NOT_READY, missing);
             }

@@ -2,6 +2,7 @@ package dev.sluice.testing;
 
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.TableId;
+import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -57,7 +58,7 @@ public final class PgServer {
 
     void stopAndDelete() {
         postgres.close();
-        Files2.deleteRecursively(home);
+        FileTrees.deleteQuietly(home);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.sluice.testing;
 
+import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
 import java.io.IOException;
@@ -103,7 +104,7 @@ public final class TestPostgres {
         deleteDirectoriesOfDeadJvms();
         Path home = Path.of(System.getProperty("java.io.tmpdir"))
                 .resolve("sluice-test-" + ProcessHandle.current().pid() + "-" + binaries.majorVersion());
-        Files2.deleteRecursively(home);
+        FileTrees.deleteQuietly(home);
         LocalPostgres postgres = LocalPostgres.builder(home.resolve("data"))
                 .binaries(binaries)
                 .settings(SETTINGS)
@@ -129,7 +130,7 @@ public final class TestPostgres {
         } catch (IOException e) {
             return;
         }
-        stale.forEach(Files2::deleteRecursively);
+        stale.forEach(FileTrees::deleteQuietly);
     }
 
     private static void stopAll() {

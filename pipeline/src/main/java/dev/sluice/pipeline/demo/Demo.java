@@ -1,6 +1,7 @@
 package dev.sluice.pipeline.demo;
 
 import dev.sluice.core.PgUrl;
+import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.config.ConfigLoader;
@@ -10,21 +11,16 @@ import dev.sluice.pipeline.metrics.MetricsServer;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * Sluice end to end on one machine: two embedded PostgreSQL servers under a local directory, a
@@ -53,7 +49,7 @@ public final class Demo implements AutoCloseable {
 
     /** Starts everything and prints how to watch it; returns once streaming has begun. */
     public void start(int metricsPort, int transactionsPerSecond) {
-        deleteRecursively(directory);
+        FileTrees.delete(directory);
         out.println("Starting embedded PostgreSQL servers under " + directory.toAbsolutePath() + " ...");
         source = LocalPostgres.builder(directory.resolve("source")).start();
         target = LocalPostgres.builder(directory.resolve("target")).start();
@@ -216,23 +212,6 @@ public final class Demo implements AutoCloseable {
             st.execute("CREATE DATABASE " + DATABASE);
         } catch (SQLException e) {
             throw new IllegalStateException("cannot create the demo database: " + e.getMessage(), e);
-        }
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (Stream<Path> paths = Files.walk(dir)) {
-            paths.sorted(Comparator.reverseOrder()).forEach(p -> {
-                try {
-                    Files.delete(p);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            });
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot clear " + dir + ": " + e.getMessage(), e);
         }
     }
 }
