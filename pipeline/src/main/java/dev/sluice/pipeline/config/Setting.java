@@ -41,13 +41,13 @@ public enum Setting {
     SINK_BATCH_ROWS(
             "sink.batch_rows",
             "--batch-rows",
-            "2000",
+            "10000",
             Kind.POSITIVE_INT,
-            "Rows of one table sent to the target in one round trip."),
+            "Row changes buffered, and folded per key, before they are written to the target."),
     SINK_GROUP_MAX_ROWS(
             "sink.group_max_rows",
             "--group-max-rows",
-            "20000",
+            "50000",
             Kind.POSITIVE_INT,
             "Small source transactions share one target transaction up to this many rows."),
     SINK_GROUP_MAX_DELAY(

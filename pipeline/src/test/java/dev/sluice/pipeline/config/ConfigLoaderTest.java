@@ -28,7 +28,7 @@ class ConfigLoaderTest {
         SluiceConfig config = ConfigLoader.load(null, Map.of(), Map.of());
         assertThat(config.slot()).isEqualTo("sluice");
         assertThat(config.publication()).isEqualTo("sluice");
-        assertThat(config.batchRows()).isEqualTo(2000);
+        assertThat(config.batchRows()).isEqualTo(10000);
         assertThat(config.groupMaxDelay()).isEqualTo(Duration.ofMillis(200));
         assertThat(config.metricsPort()).isEqualTo(9480);
         assertThat(config.tables().patterns()).isEmpty();

@@ -24,11 +24,15 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
@@ -64,6 +68,20 @@ public final class PostgresSink implements Sink {
     private final ProgressTable progress;
     private Connection conn;
     private RowBatch batch;
+    private SetApplier setApplier;
+
+    /**
+     * Whether changes are folded per key and written set-wise: only when triggers and foreign keys
+     * are off on the target, since set-wise writing does not keep the order between tables.
+     */
+    private boolean conflate;
+
+    private final Map<TablePlan, ConflatedTable> conflated = new LinkedHashMap<>();
+
+    /** Row changes not yet written, in source order, to replay one by one when set-wise writing conflicts. */
+    private final List<RowChange> unit = new ArrayList<>();
+
+    private long unitBytes;
     private Checkpoint checkpoint;
 
     private Lsn appliedCommit = Lsn.INVALID;
@@ -91,6 +109,9 @@ public final class PostgresSink implements Sink {
         public final AtomicLong transactionsApplied = new AtomicLong();
         public final AtomicLong targetCommits = new AtomicLong();
         public final AtomicLong missingRows = new AtomicLong();
+        /** Units written set-wise that met a unique conflict and were replayed in source order. */
+        public final AtomicLong orderedReplays = new AtomicLong();
+
         public final AtomicLong lastAppliedEndLsn = new AtomicLong();
         /** Source commit time of the last applied transaction, epoch milliseconds; 0 before the first. */
         public final AtomicLong lastAppliedCommitMillis = new AtomicLong();
@@ -151,11 +172,12 @@ public final class PostgresSink implements Sink {
         }
         try {
             conn.setAutoCommit(false);
-            disableTargetTriggers();
+            conflate = disableTargetTriggers();
             ProgressTable.Position position = progress.prepare(conn);
             appliedCommit = position.commitLsn();
             stats.lastAppliedEndLsn.set(position.endLsn().value());
             batch = new RowBatch(conn);
+            setApplier = new SetApplier(conn);
             log.info(
                     "Target {} ready; {}",
                     config.target(),
@@ -177,15 +199,18 @@ public final class PostgresSink implements Sink {
      * Like PostgreSQL's own subscriber, apply with user triggers and foreign-key checks off: the
      * source already enforced them, and their order within a group would not be the source's.
      */
-    private void disableTargetTriggers() throws SQLException {
+    private boolean disableTargetTriggers() throws SQLException {
         try (Statement st = conn.createStatement()) {
             st.execute("SET session_replication_role = replica");
             conn.commit();
+            return true;
         } catch (SQLException e) {
             conn.rollback();
             log.warn("Target user cannot SET session_replication_role (needs superuser, or on PostgreSQL 15+ GRANT SET"
                     + " ON PARAMETER session_replication_role): triggers and foreign keys on the target stay"
-                    + " active while applying.");
+                    + " active while applying, and changes are written one by one in source order, which is"
+                    + " slower.");
+            return false;
         }
     }
 
@@ -237,6 +262,41 @@ public final class PostgresSink implements Sink {
 
     private void row(RowChange change) throws SQLException {
         TablePlan plan = plan(change.relation());
+        groupRows++;
+        if (!conflate) {
+            ordered(plan, change);
+            return;
+        }
+        if (plan.conflatable()) {
+            ConflatedTable table = conflated.computeIfAbsent(plan, ConflatedTable::new);
+            if (!table.add(change)) {
+                // Rare shapes (a key change that keeps a TOASTed value unsent): write what is buffered,
+                // then this change on its own, in order.
+                flushUnit();
+                ordered(plan, change);
+                flushBatch(true);
+                return;
+            }
+        }
+        unit.add(change);
+        unitBytes += approximateBytes(change);
+        if (unit.size() >= config.batchRows() || unitBytes >= BATCH_MAX_BYTES) {
+            flushUnit();
+        }
+    }
+
+    private static long approximateBytes(RowChange change) {
+        return switch (change) {
+            case Insert insert -> insert.after().approximateBytes();
+            case Update update ->
+                update.after().approximateBytes()
+                        + (update.before() == null ? 0 : update.before().approximateBytes());
+            case Delete delete -> delete.before().approximateBytes();
+        };
+    }
+
+    /** Adds a change to the run-based writer, which keeps source order exactly. */
+    private void ordered(TablePlan plan, RowChange change) throws SQLException {
         switch (change) {
             case Insert insert -> add(plan, RowBatch.Kind.INSERT, null, insert.after(), null);
             case Update update ->
@@ -254,24 +314,88 @@ public final class PostgresSink implements Sink {
                         null,
                         plan.identity(delete.before(), null));
         }
-        groupRows++;
     }
 
     private void add(TablePlan plan, RowBatch.Kind kind, TablePlan.Shape shape, Tuple value, Tuple identity)
             throws SQLException {
         if (!batch.fits(plan, kind, shape)) {
-            flushBatch();
+            flushBatch(!conflate);
         }
         batch.add(plan, kind, shape, value, identity);
         if (batch.size() >= config.batchRows() || batch.bytes() >= BATCH_MAX_BYTES) {
-            flushBatch();
+            flushBatch(!conflate);
         }
     }
 
-    private void flushBatch() throws SQLException {
+    /**
+     * Writes the buffered changes: tables with a primary key set-wise from their net changes, the
+     * others in source order. A unique or exclusion conflict that only the set-wise order causes (two
+     * rows trading a unique value) rolls back to a savepoint and replays the changes in source order.
+     */
+    private void flushUnit() throws SQLException {
+        if (!conflate || unit.isEmpty()) {
+            flushBatch(true);
+            return;
+        }
+        int rows = unit.size();
+        Savepoint savepoint = conn.setSavepoint();
+        try {
+            int missing = 0;
+            for (ConflatedTable table : conflated.values()) {
+                missing += setApplier.apply(table);
+            }
+            for (RowChange change : unit) {
+                TablePlan plan = plan(change.relation());
+                if (!plan.conflatable()) {
+                    ordered(plan, change);
+                }
+            }
+            missing += flushBatch(false);
+            conn.releaseSavepoint(savepoint);
+            countMissing(missing);
+        } catch (SQLException e) {
+            if (!isOrderConflict(e)) {
+                throw e;
+            }
+            log.debug("Set-wise apply met {}; replaying {} change(s) in source order", e.getSQLState(), rows);
+            conn.rollback(savepoint);
+            conflated.values().forEach(ConflatedTable::clear);
+            batch.clear();
+            for (RowChange change : unit) {
+                ordered(plan(change.relation()), change);
+            }
+            countMissing(flushBatch(false));
+            conn.releaseSavepoint(savepoint);
+            stats.orderedReplays.incrementAndGet();
+        } finally {
+            unit.clear();
+            unitBytes = 0;
+        }
+        stats.rowsApplied.addAndGet(rows);
+    }
+
+    private static boolean isOrderConflict(SQLException e) {
+        String state = e.getSQLState();
+        return "23505".equals(state) || "23P01".equals(state);
+    }
+
+    /**
+     * Writes the run in progress.
+     *
+     * @param count whether these rows count as applied here (not when part of a set-wise unit)
+     * @return updates and deletes that found no row
+     */
+    private int flushBatch(boolean count) throws SQLException {
         int rows = batch.size();
         int missing = batch.flush();
-        stats.rowsApplied.addAndGet(rows);
+        if (count) {
+            stats.rowsApplied.addAndGet(rows);
+            countMissing(missing);
+        }
+        return missing;
+    }
+
+    private void countMissing(int missing) {
         if (missing > 0) {
             stats.missingRows.addAndGet(missing);
             log.warn(
@@ -292,7 +416,7 @@ public final class PostgresSink implements Sink {
     }
 
     private void truncate(Truncate truncate) throws SQLException {
-        flushBatch();
+        flushUnit();
         StringJoiner names = new StringJoiner(", ");
         for (Relation relation : truncate.relations()) {
             plan(relation);
@@ -310,7 +434,6 @@ public final class PostgresSink implements Sink {
             currentBegin = null;
             return;
         }
-        flushBatch();
         currentBegin = null;
         pendingCommit = commit;
         stats.transactionsApplied.incrementAndGet();
@@ -324,6 +447,7 @@ public final class PostgresSink implements Sink {
     }
 
     private void commitGroup() throws SQLException {
+        flushUnit();
         Commit last = pendingCommit;
         progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
         conn.commit();

@@ -20,8 +20,8 @@ import java.util.Objects;
 public record PostgresSinkConfig(
         PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay) {
 
-    public static final int DEFAULT_BATCH_ROWS = 2_000;
-    public static final int DEFAULT_GROUP_MAX_ROWS = 20_000;
+    public static final int DEFAULT_BATCH_ROWS = 10_000;
+    public static final int DEFAULT_GROUP_MAX_ROWS = 50_000;
     public static final Duration DEFAULT_GROUP_MAX_DELAY = Duration.ofMillis(200);
 
     public PostgresSinkConfig {

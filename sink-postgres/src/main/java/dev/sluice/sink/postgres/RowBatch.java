@@ -1,7 +1,6 @@
 package dev.sluice.sink.postgres;
 
 import dev.sluice.core.event.Tuple;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -11,8 +10,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * A run of consecutive changes of one kind and shape to one table, written in one round trip.
@@ -25,8 +22,6 @@ final class RowBatch {
 
     /** Below this many rows, a prepared batch beats setting up a COPY. */
     private static final int COPY_THRESHOLD = 16;
-
-    private static final int COPY_CHUNK_BYTES = 1 << 16;
 
     enum Kind {
         INSERT,
@@ -61,6 +56,13 @@ final class RowBatch {
         identities.add(identity);
         bytes += value == null ? 0 : value.approximateBytes();
         bytes += identity == null || identity == value ? 0 : identity.approximateBytes();
+    }
+
+    /** Drops the run without writing it, after the transaction it belonged to was rolled back. */
+    void clear() {
+        values.clear();
+        identities.clear();
+        bytes = 0;
     }
 
     int size() {
@@ -107,52 +109,7 @@ final class RowBatch {
     }
 
     private void copy() throws SQLException {
-        CopyIn copy = conn.unwrap(PGConnection.class).getCopyAPI().copyIn(plan.copySql());
-        try {
-            StringBuilder text = new StringBuilder(COPY_CHUNK_BYTES + 1024);
-            for (Tuple row : values) {
-                for (int i = 0; i < row.size(); i++) {
-                    if (i > 0) {
-                        text.append('\t');
-                    }
-                    appendCopyValue(text, row.get(i));
-                }
-                text.append('\n');
-                if (text.length() >= COPY_CHUNK_BYTES) {
-                    write(copy, text);
-                }
-            }
-            write(copy, text);
-            copy.endCopy();
-        } finally {
-            if (copy.isActive()) {
-                copy.cancelCopy();
-            }
-        }
-    }
-
-    private static void write(CopyIn copy, StringBuilder text) throws SQLException {
-        byte[] chunk = text.toString().getBytes(StandardCharsets.UTF_8);
-        copy.writeToCopy(chunk, 0, chunk.length);
-        text.setLength(0);
-    }
-
-    /** COPY's text format: backslash escapes for the few characters that would end a field or row. */
-    static void appendCopyValue(StringBuilder out, String value) {
-        if (value == null) {
-            out.append("\\N");
-            return;
-        }
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> out.append(c);
-            }
-        }
+        CopyText.copy(conn, plan.copySql(), values, plan.allColumns());
     }
 
     private void insert() throws SQLException {

@@ -8,12 +8,14 @@ import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How rows of one source relation are written to its target table, worked out once per relation
@@ -29,11 +31,19 @@ final class TablePlan {
     private final Relation relation;
     private final String table;
     private final String[] columns;
+    private final String[] types;
+    private final int[] allColumns;
+    private final boolean conflatable;
+    private final String stage;
     private final int[] key;
     private final boolean matchAllColumns;
     private final String copySql;
     private final String insertSql;
     private final Map<Shape, String> sqlByShape = new HashMap<>();
+    private final Map<BitSet, String> stagedUpdateSql = new HashMap<>();
+
+    /** Names temporary stage tables; one per plan, so a changed table shape never reuses an old stage. */
+    private static final AtomicInteger STAGES = new AtomicInteger();
 
     /** Which columns an update sets and which old values identify the row; most rows share one shape. */
     record Shape(boolean delete, BitSet set, BitSet where) {}
@@ -42,7 +52,10 @@ final class TablePlan {
         this.relation = relation;
         this.table = target.id().quoted();
         this.columns = new String[relation.columnCount()];
+        this.types = new String[columns.length];
+        this.allColumns = new int[columns.length];
         for (int i = 0; i < columns.length; i++) {
+            allColumns[i] = i;
             String name = relation.column(i).name();
             TargetTable.Column column = target.columns().get(name);
             if (column == null) {
@@ -61,9 +74,12 @@ final class TablePlan {
                                 + " a plain column on the target, or stop publishing generated columns.");
             }
             columns[i] = quoteIdent(name);
+            types[i] = column.type();
         }
         this.key = keyColumns(relation, target);
         this.matchAllColumns = key.length == 0;
+        this.conflatable = key.length > 0 && sameColumns(relation, key, target.primaryKey());
+        this.stage = "pg_temp.sluice_stage_" + STAGES.incrementAndGet();
         String columnList = String.join(", ", columns);
         this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN";
         this.insertSql = "INSERT INTO " + table + " (" + columnList + ") VALUES ("
@@ -89,6 +105,19 @@ final class TablePlan {
             }
         }
         return key.stream().mapToInt(Integer::intValue).toArray();
+    }
+
+    /** Whether the key the source sends is exactly the target's primary key, so it names one target row. */
+    private static boolean sameColumns(Relation relation, int[] key, List<String> primaryKey) {
+        if (key.length != primaryKey.size()) {
+            return false;
+        }
+        for (int k : key) {
+            if (!primaryKey.contains(relation.column(k).name())) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOf(Relation relation, String column) {
@@ -194,5 +223,91 @@ final class TablePlan {
             requireIdentity(null);
         }
         return after;
+    }
+
+    int[] allColumns() {
+        return allColumns;
+    }
+
+    int[] keyColumns() {
+        return key;
+    }
+
+    /**
+     * Whether changes to this table may be folded per key ({@link ConflatedTable}): the source
+     * identifies rows by exactly the target's primary key.
+     */
+    boolean conflatable() {
+        return conflatable;
+    }
+
+    /** The row's key, as a map key: the value itself for a one-column key, a list otherwise. */
+    Object key(Tuple row) {
+        if (key.length == 1) {
+            return row.get(key[0]);
+        }
+        String[] parts = new String[key.length];
+        for (int i = 0; i < key.length; i++) {
+            parts[i] = row.get(key[i]);
+        }
+        return Arrays.asList(parts);
+    }
+
+    /** A row image holding only the key values, at their columns' positions. */
+    Tuple keyTuple(Object keyValue) {
+        String[] values = new String[columns.length];
+        if (key.length == 1) {
+            values[key[0]] = (String) keyValue;
+        } else {
+            List<?> parts = (List<?>) keyValue;
+            for (int i = 0; i < key.length; i++) {
+                values[key[i]] = (String) parts.get(i);
+            }
+        }
+        return Tuple.wrap(values);
+    }
+
+    /**
+     * Creates this plan's stage table when missing and empties it. The stage has the target's
+     * column types and no constraints, so {@code COPY} parses every value as the target would.
+     */
+    String prepareStageSql() {
+        StringJoiner defs = new StringJoiner(", ");
+        for (int i = 0; i < columns.length; i++) {
+            defs.add(columns[i] + " " + types[i]);
+        }
+        return "CREATE TEMP TABLE IF NOT EXISTS " + stage.substring("pg_temp.".length()) + " (" + defs + ");"
+                + " TRUNCATE " + stage;
+    }
+
+    String copyStageSql(int[] stageColumns) {
+        StringJoiner names = new StringJoiner(", ");
+        for (int c : stageColumns) {
+            names.add(columns[c]);
+        }
+        return "COPY " + stage + " (" + names + ") FROM STDIN";
+    }
+
+    String deleteStagedSql() {
+        return "DELETE FROM " + table + " t USING " + stage + " s WHERE " + keyJoin();
+    }
+
+    /** Updates the given columns from the stage; the key columns join. */
+    String updateStagedSql(BitSet set) {
+        return stagedUpdateSql.computeIfAbsent(set, s -> {
+            StringJoiner assignments = new StringJoiner(", ");
+            for (int i = s.nextSetBit(0); i >= 0; i = s.nextSetBit(i + 1)) {
+                assignments.add(columns[i] + " = s." + columns[i]);
+            }
+            return "UPDATE " + table + " t SET " + assignments + " FROM " + stage + " s WHERE " + keyJoin();
+        });
+    }
+
+    private String keyJoin() {
+        StringJoiner join = new StringJoiner(" AND ");
+        for (int k : key) {
+            join.add("t." + columns[k] + " = s." + columns[k]);
+        }
+        return join.toString();
     }
 }

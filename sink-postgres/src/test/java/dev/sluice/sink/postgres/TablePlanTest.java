@@ -76,11 +76,11 @@ class TablePlanTest {
     @Test
     void copyTextEscapesOnlyWhatWouldEndAFieldOrRow() {
         StringBuilder out = new StringBuilder();
-        RowBatch.appendCopyValue(out, "a\tb\nc\rd\\e 🐘");
+        CopyText.appendValue(out, "a\tb\nc\rd\\e 🐘");
         out.append('|');
-        RowBatch.appendCopyValue(out, null);
+        CopyText.appendValue(out, null);
         out.append('|');
-        RowBatch.appendCopyValue(out, "");
+        CopyText.appendValue(out, "");
         assertThat(out).hasToString("a\\tb\\nc\\rd\\\\e 🐘|\\N|");
     }
 }
