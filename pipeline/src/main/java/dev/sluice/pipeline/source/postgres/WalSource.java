@@ -19,6 +19,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
@@ -42,6 +43,14 @@ import org.slf4j.LoggerFactory;
 public final class WalSource implements Source {
 
     private static final Logger log = LoggerFactory.getLogger(WalSource.class);
+
+    /** Events handed to the apply thread at once; small enough to keep latency, large enough to amortize. */
+    private static final int CHUNK_EVENTS = 512;
+
+    private static final long CHUNK_BYTES = 1L << 20;
+
+    /** Decoded events in flight between the reader and the apply thread, by their size on the wire. */
+    private static final long HANDOFF_BUDGET_BYTES = 16L << 20;
 
     private final PgUrl url;
     private final String slot;
@@ -102,35 +111,65 @@ public final class WalSource implements Source {
         durable = resume;
         lastDeliveredEnd = resume;
         open(resume);
-        long idleSleepMicros = 100;
+        ApplyThread apply = new ApplyThread(sink, HANDOFF_BUDGET_BYTES);
+        boolean clean = false;
         try {
-            while (!stopped) {
-                ByteBuffer message = stream.readPending();
-                if (message == null) {
-                    sink.idle();
-                    feedback(true);
-                    TimeUnit.MICROSECONDS.sleep(idleSleepMicros);
-                    idleSleepMicros = Math.min(idleSleepMicros * 2, 10_000);
-                    continue;
-                }
-                idleSleepMicros = 100;
-                stats.serverWalEnd.set(stream.getLastReceiveLSN().asLong());
-                ChangeEvent event = decoder.decode(message);
-                if (event != null) {
-                    deliver(event, sink);
-                }
-                feedback(false);
-            }
+            readUntilStopped(apply);
+            apply.finish();
+            clean = true;
         } catch (SQLException e) {
             if (!stopped) {
                 throw streamFailure(e);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            if (!clean) {
+                apply.abandon();
+            }
         }
     }
 
-    private void deliver(ChangeEvent event, Sink sink) {
+    private void readUntilStopped(ApplyThread apply) throws SQLException, InterruptedException {
+        List<ChangeEvent> chunk = new ArrayList<>(CHUNK_EVENTS);
+        long chunkBytes = 0;
+        long idleSleepMicros = 100;
+        while (!stopped) {
+            ByteBuffer message = stream.readPending();
+            if (message == null) {
+                if (!chunk.isEmpty()) {
+                    apply.submit(chunk, chunkBytes);
+                    chunk = new ArrayList<>(CHUNK_EVENTS);
+                    chunkBytes = 0;
+                }
+                apply.rethrow();
+                feedback(true);
+                TimeUnit.MICROSECONDS.sleep(idleSleepMicros);
+                idleSleepMicros = Math.min(idleSleepMicros * 2, 10_000);
+                continue;
+            }
+            idleSleepMicros = 100;
+            stats.serverWalEnd.set(stream.getLastReceiveLSN().asLong());
+            int size = message.remaining();
+            ChangeEvent event = decoder.decode(message);
+            if (event != null) {
+                event = deliver(event);
+            }
+            if (event != null) {
+                chunk.add(event);
+                chunkBytes += size;
+                if (chunk.size() >= CHUNK_EVENTS || chunkBytes >= CHUNK_BYTES) {
+                    apply.submit(chunk, chunkBytes);
+                    chunk = new ArrayList<>(CHUNK_EVENTS);
+                    chunkBytes = 0;
+                }
+            }
+            feedback(false);
+        }
+    }
+
+    /** Tracks transaction boundaries and runs the processors; returns the event to apply, or null to drop it. */
+    private ChangeEvent deliver(ChangeEvent event) {
         stats.events.incrementAndGet();
         switch (event) {
             case Begin begin -> {
@@ -151,14 +190,11 @@ public final class WalSource implements Source {
                 for (int i = 0; i < processors.size() && processed != null; i++) {
                     processed = processors.get(i).process(processed);
                 }
-                if (processed == null) {
-                    return;
-                }
-                event = processed;
+                return processed;
             }
             default -> {}
         }
-        sink.accept(event);
+        return event;
     }
 
     private void durable(Lsn endLsn) {
