@@ -54,13 +54,29 @@ final class CopyText {
         text.setLength(0);
     }
 
+    private static int firstSpecial(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     /** COPY's text format: backslash escapes for the few characters that would end a field or row. */
     static void appendValue(StringBuilder out, String value) {
         if (value == null) {
             out.append("\\N");
             return;
         }
-        for (int i = 0; i < value.length(); i++) {
+        int first = firstSpecial(value);
+        if (first < 0) {
+            out.append(value);
+            return;
+        }
+        out.append(value, 0, first);
+        for (int i = first; i < value.length(); i++) {
             char c = value.charAt(i);
             switch (c) {
                 case '\\' -> out.append("\\\\");
