@@ -3,6 +3,7 @@ package dev.sluice.core;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -118,6 +119,11 @@ public final class PgUrl {
         return URLDecoder.decode(s.replace("+", "%2B"), StandardCharsets.UTF_8);
     }
 
+    private static boolean isSecret(String parameter) {
+        String p = parameter.toLowerCase(Locale.ROOT);
+        return p.contains("password") || p.contains("secret") || p.contains("token");
+    }
+
     /** Masks a password in any URL-looking text, for messages about text that did not parse. */
     public static String maskText(String text) {
         return text.replaceAll("(://[^:/@?]*):[^@/?]*@", "$1:***@").replaceAll("(?i)(password=)[^&]*", "$1***");
@@ -191,16 +197,16 @@ public final class PgUrl {
 
     /** A {@code postgres://} URL with the password in it, for handing to a person or another tool. */
     public String toUrlWithPassword() {
-        return format(password);
+        return format(password, false);
     }
 
     /** The URL with its password replaced by {@code ***}: safe for logs and errors. */
     @Override
     public String toString() {
-        return format(password == null ? null : "***");
+        return format(password == null ? null : "***", true);
     }
 
-    private String format(String shownPassword) {
+    private String format(String shownPassword, boolean maskSecrets) {
         StringBuilder sb = new StringBuilder("postgres://");
         if (user != null) {
             sb.append(user);
@@ -212,7 +218,10 @@ public final class PgUrl {
         sb.append(host).append(':').append(port).append('/').append(database);
         if (!params.isEmpty()) {
             sb.append('?');
-            params.forEach((k, v) -> sb.append(k).append('=').append(v).append('&'));
+            params.forEach((k, v) -> sb.append(k)
+                    .append('=')
+                    .append(maskSecrets && isSecret(k) ? "***" : v)
+                    .append('&'));
             sb.setLength(sb.length() - 1);
         }
         return sb.toString();

@@ -32,6 +32,11 @@ class PgUrlTest {
         PgUrl url = PgUrl.parse("source.url", "postgresql://app:hunter2@h:1/d");
         assertThat(url.toString()).isEqualTo("postgres://app:***@h:1/d").doesNotContain("hunter2");
         assertThat(url.toUrlWithPassword()).contains("hunter2");
+        PgUrl ssl = PgUrl.parse("source.url", "postgres://app@h/d?sslmode=verify-full&sslpassword=keypass");
+        assertThat(ssl.toString())
+                .contains("sslmode=verify-full")
+                .contains("sslpassword=***")
+                .doesNotContain("keypass");
     }
 
     @Test

@@ -117,6 +117,10 @@ public final class Pipeline {
             WalSource source = source();
             PostgresSink sink = sink();
             current.set(source);
+            if (stopped) {
+                // stop() ran before this source was visible to it.
+                source.stop();
+            }
             try (source;
                     sink) {
                 state.set(State.STREAMING);

@@ -21,6 +21,8 @@ class ManagedServiceTest {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase()) {
             String ddl = "CREATE TABLE accounts (id int PRIMARY KEY, owner text, parent int REFERENCES accounts)";
+            String identity =
+                    "CREATE TABLE tickets (id bigint PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY, note text)";
             source.execute(
                     "DO $$ BEGIN CREATE ROLE streamer LOGIN REPLICATION PASSWORD 'pw'; EXCEPTION WHEN duplicate_object"
                             + " THEN NULL; END $$",
@@ -30,9 +32,12 @@ class ManagedServiceTest {
                             + " END $$",
                     "GRANT CREATE ON DATABASE " + target.name() + " TO stage",
                     "GRANT CREATE, USAGE ON SCHEMA public TO stage");
-            try (Replication replication = new Replication(source, target).schema(ddl)) {
+            try (Replication replication = new Replication(source, target).schema(ddl, identity)) {
                 source.execute("GRANT SELECT ON ALL TABLES IN SCHEMA public TO streamer");
-                target.execute("ALTER TABLE accounts OWNER TO stage", "ALTER TABLE sluice_test_marker OWNER TO stage");
+                target.execute(
+                        "ALTER TABLE accounts OWNER TO stage",
+                        "ALTER TABLE tickets OWNER TO stage",
+                        "ALTER TABLE sluice_test_marker OWNER TO stage");
                 replication.start(Map.of(
                         Setting.SOURCE_URL,
                         source.url().withCredentials("streamer", "pw").toUrlWithPassword(),
@@ -42,9 +47,11 @@ class ManagedServiceTest {
                 source.execute(
                         "INSERT INTO accounts VALUES (1, 'root', NULL), (2, 'child', 1)",
                         "UPDATE accounts SET owner = 'renamed' WHERE id = 2",
-                        "DELETE FROM accounts WHERE id = 2");
+                        "DELETE FROM accounts WHERE id = 2",
+                        "INSERT INTO tickets (id, note) VALUES (1, 'a'), (2, 'b')",
+                        "UPDATE tickets SET note = 'changed' WHERE id = 1");
                 replication.awaitCaughtUp(Duration.ofSeconds(30));
-                replication.assertSameData("accounts");
+                replication.assertSameData("accounts", "tickets");
                 replication.stop();
             } finally {
                 target.execute("DROP OWNED BY stage", "DROP SCHEMA IF EXISTS sluice CASCADE");

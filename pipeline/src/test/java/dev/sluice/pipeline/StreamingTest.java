@@ -29,10 +29,18 @@ class StreamingTest {
         "CREATE INDEX ON orders (customer_id)",
         "CREATE TABLE events (kind text, payload jsonb)",
         "ALTER TABLE events REPLICA IDENTITY FULL",
-        "CREATE TABLE pairs (a int, b text, v int, PRIMARY KEY (a, b))"
+        "CREATE TABLE pairs (a int, b text, v int, PRIMARY KEY (a, b))",
+        // Rows of different partitions share ctids: a keyless delete must touch one row, not one per partition.
+        "CREATE TABLE readings (region text, v int) PARTITION BY LIST (region)",
+        "CREATE TABLE readings_eu PARTITION OF readings FOR VALUES IN ('eu')",
+        "CREATE TABLE readings_us PARTITION OF readings FOR VALUES IN ('us')",
+        "ALTER TABLE readings_eu REPLICA IDENTITY FULL",
+        "ALTER TABLE readings_us REPLICA IDENTITY FULL",
+        // An identity column outside the key: written on insert, never set by an update.
+        "CREATE TABLE tickets (id bigint PRIMARY KEY, n int GENERATED ALWAYS AS IDENTITY, note text)"
     };
 
-    private static final String[] TABLES = {"customers", "orders", "events", "pairs"};
+    private static final String[] TABLES = {"customers", "orders", "events", "pairs", "readings", "tickets"};
 
     @ParameterizedTest(name = "PostgreSQL {0}")
     @MethodSource("versions")
@@ -105,6 +113,13 @@ class StreamingTest {
                     "TRUNCATE customers RESTART IDENTITY CASCADE",
                     "INSERT INTO customers VALUES (1, 'again', 'again@example.com', now())",
                     "INSERT INTO orders (customer_id, total) VALUES (1, 10)");
+            source.execute(
+                    "INSERT INTO readings VALUES ('eu', 1), ('us', 1), ('eu', 2)",
+                    "DELETE FROM readings WHERE region = 'eu' AND v = 1",
+                    "UPDATE readings SET v = 10 WHERE region = 'us'",
+                    "INSERT INTO tickets (id, note) VALUES (1, 'a'), (2, 'b')",
+                    "UPDATE tickets SET note = 'changed' WHERE id = 1",
+                    "INSERT INTO tickets (id, note) SELECT i, 'bulk' FROM generate_series(3, 40) i");
             // One transaction larger than a batch and a group.
             source.execute(
                     "INSERT INTO events SELECT 'bulk', jsonb_build_object('i', i) FROM generate_series(1, 30000) i");

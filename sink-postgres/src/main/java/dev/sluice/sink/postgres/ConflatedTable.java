@@ -87,6 +87,10 @@ final class ConflatedTable {
     }
 
     private boolean update(Tuple before, Tuple after) {
+        if (before != null && plan.keyUnsent(after)) {
+            // A key too long to store inline was not re-sent; the old key image carries it.
+            after = plan.withKeyOf(after, before);
+        }
         Object newKey = plan.key(after);
         Object oldKey = before == null ? newKey : plan.key(before);
         Entry old = entries.get(oldKey);

@@ -5,7 +5,6 @@ import dev.sluice.core.PgErrors;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
-import dev.sluice.core.TableId;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
@@ -30,7 +29,6 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,8 +61,9 @@ public final class PostgresSink implements Sink {
 
     private final PostgresSinkConfig config;
     private final Stats stats;
-    private final Map<Relation, TablePlan> plans = new IdentityHashMap<>();
-    private final Map<TableId, TargetTable> tables = new HashMap<>();
+    /** By relation OID: one plan per source table, for the shape last announced. */
+    private final Map<Integer, TablePlan> plans = new HashMap<>();
+
     private final ProgressTable progress;
     private Connection conn;
     private RowBatch batch;
@@ -237,7 +236,8 @@ public final class PostgresSink implements Sink {
         } catch (SQLException e) {
             failed = true;
             throw applyFailure(e);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // Whatever was half written must never be committed by close().
             failed = true;
             throw e;
         }
@@ -405,13 +405,25 @@ public final class PostgresSink implements Sink {
         }
     }
 
-    private TablePlan plan(Relation relation) {
-        TablePlan plan = plans.get(relation);
-        if (plan == null) {
-            TargetTable table = tables.computeIfAbsent(relation.table(), id -> TargetTable.load(conn, id));
-            plan = new TablePlan(relation, table);
-            plans.put(relation, plan);
+    /**
+     * The plan for a relation's current shape. A relation announced anew (after a schema change, or
+     * in a new session) gets a new plan from a fresh read of the target table; what is buffered under
+     * the old shape is written first, so changes to one table never overtake each other.
+     */
+    private TablePlan plan(Relation relation) throws SQLException {
+        TablePlan plan = plans.get(relation.oid());
+        if (plan != null && plan.relation() == relation) {
+            return plan;
         }
+        if (plan != null) {
+            flushUnit();
+            conflated.remove(plan);
+            try (Statement st = conn.createStatement()) {
+                st.execute(plan.dropStageSql());
+            }
+        }
+        plan = new TablePlan(relation, TargetTable.load(conn, relation.table()));
+        plans.put(relation.oid(), plan);
         return plan;
     }
 
@@ -423,8 +435,10 @@ public final class PostgresSink implements Sink {
             names.add(relation.table().quoted());
         }
         try (Statement st = conn.createStatement()) {
-            st.execute("TRUNCATE " + names + (truncate.restartIdentity() ? " RESTART IDENTITY" : "")
-                    + (truncate.cascade() ? " CASCADE" : ""));
+            // Never CASCADE: the source already lists every published table the cascade reached, and
+            // cascading here would also empty target-only or excluded tables, as the native subscriber
+            // also refuses to.
+            st.execute("TRUNCATE " + names + (truncate.restartIdentity() ? " RESTART IDENTITY" : ""));
         }
     }
 
@@ -471,6 +485,9 @@ public final class PostgresSink implements Sink {
             } catch (SQLException e) {
                 failed = true;
                 throw applyFailure(e);
+            } catch (RuntimeException | Error e) {
+                failed = true;
+                throw e;
             }
         }
     }
@@ -481,17 +498,22 @@ public final class PostgresSink implements Sink {
                 : "applying source transaction " + currentBegin.xid() + " (commit " + currentBegin.commitLsn() + "), "
                         + batch.describeLastFlush();
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        if (state.startsWith("08")) {
+        if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001")) {
             return new SluiceException(
                     Reason.TARGET_UNREACHABLE,
-                    "Lost the connection to the target " + config.target() + " while " + where
-                            + ". Nothing partial was kept; restart to resume from the last committed position.",
+                    "Lost the target transaction on " + config.target() + " while " + where + ": "
+                            + PgErrors.firstLine(e.getMessage()) + " (SQLSTATE " + state
+                            + "). Nothing partial was kept; Sluice resumes from the last committed position.",
                     e);
         }
+        // Data exceptions quote the rejected value in their first line; values may be personal data.
+        String reason = state.startsWith("22")
+                ? "a value was rejected by its column's type or a constraint on it"
+                : PgErrors.firstLine(e.getMessage());
         return new SluiceException(
                 Reason.APPLY,
-                "Target " + config.target() + " rejected a change while " + where + ": "
-                        + PgErrors.firstLine(e.getMessage()) + " (SQLSTATE " + state
+                "Target " + config.target() + " rejected a change while " + where + ": " + reason + " (SQLSTATE "
+                        + state
                         + "). The transaction was rolled back; fix the target and restart to resume from there.",
                 e);
     }
@@ -514,7 +536,9 @@ public final class PostgresSink implements Sink {
         } catch (SQLException e) {
             log.warn("Could not finish the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
         } finally {
-            batch.closeStatements();
+            if (batch != null) {
+                batch.closeStatements();
+            }
             try {
                 conn.close();
             } catch (SQLException ignored) {

@@ -38,10 +38,7 @@ final class SetApplier {
             missing += deletes.size() - execute(plan.deleteStagedSql());
         }
         for (Map.Entry<BitSet, List<Tuple>> shape : table.updatesByShape().entrySet()) {
-            BitSet set = (BitSet) shape.getKey().clone();
-            for (int k : plan.keyColumns()) {
-                set.clear(k);
-            }
+            BitSet set = plan.settable(shape.getKey());
             if (set.isEmpty()) {
                 continue;
             }

@@ -34,6 +34,9 @@ final class TablePlan {
     private final String[] types;
     private final int[] allColumns;
     private final boolean conflatable;
+    /** Columns GENERATED ALWAYS AS IDENTITY on the target: written on insert by override, never set by update. */
+    private final BitSet alwaysIdentity = new BitSet();
+
     private final String stage;
     private final int[] key;
     private final boolean matchAllColumns;
@@ -75,6 +78,9 @@ final class TablePlan {
             }
             columns[i] = quoteIdent(name);
             types[i] = column.type();
+            if (column.identityAlways()) {
+                alwaysIdentity.set(i);
+            }
         }
         this.key = keyColumns(relation, target);
         this.matchAllColumns = key.length == 0;
@@ -82,7 +88,8 @@ final class TablePlan {
         this.stage = "pg_temp.sluice_stage_" + STAGES.incrementAndGet();
         String columnList = String.join(", ", columns);
         this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN";
-        this.insertSql = "INSERT INTO " + table + " (" + columnList + ") VALUES ("
+        this.insertSql = "INSERT INTO " + table + " (" + columnList + ")"
+                + (alwaysIdentity.isEmpty() ? "" : " OVERRIDING SYSTEM VALUE") + " VALUES ("
                 + String.join(", ", Collections.nCopies(columns.length, "?")) + ")";
     }
 
@@ -149,6 +156,7 @@ final class TablePlan {
                 set.set(i);
             }
         }
+        set.andNot(alwaysIdentity);
         return new Shape(false, set, whereColumns(before));
     }
 
@@ -203,7 +211,9 @@ final class TablePlan {
             where.add(matchAllColumns ? columns[i] + "::text IS NOT DISTINCT FROM ?" : columns[i] + " = ?");
         }
         if (matchAllColumns) {
-            sql.append(" WHERE ctid = (SELECT ctid FROM ")
+            // ctid is unique only within one physical table: with partitions or inheritance children,
+            // tableoid tells which one.
+            sql.append(" WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM ")
                     .append(table)
                     .append(" WHERE ")
                     .append(where)
@@ -288,8 +298,41 @@ final class TablePlan {
         return "COPY " + stage + " (" + names + ") FROM STDIN";
     }
 
+    String dropStageSql() {
+        return "DROP TABLE IF EXISTS " + stage;
+    }
+
     String deleteStagedSql() {
         return "DELETE FROM " + table + " t USING " + stage + " s WHERE " + keyJoin();
+    }
+
+    /** The columns of {@code changed} an update may set: not the key, which joins, nor identity columns. */
+    BitSet settable(BitSet changed) {
+        BitSet set = (BitSet) changed.clone();
+        for (int k : key) {
+            set.clear(k);
+        }
+        set.andNot(alwaysIdentity);
+        return set;
+    }
+
+    /** Whether a key column of the row holds the unchanged-TOAST marker (a key too long to store inline). */
+    boolean keyUnsent(Tuple row) {
+        for (int k : key) {
+            if (row.isUnchangedToast(k)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The row with its key values taken from {@code identity}. */
+    Tuple withKeyOf(Tuple row, Tuple identity) {
+        Tuple result = row;
+        for (int k : key) {
+            result = result.with(k, identity.get(k));
+        }
+        return result;
     }
 
     /** Updates the given columns from the stage; the key columns join. */

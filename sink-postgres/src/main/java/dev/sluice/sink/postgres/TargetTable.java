@@ -16,7 +16,8 @@ import java.util.Map;
 /** A table as the target's catalog describes it: what the sink needs to address its rows. */
 record TargetTable(TableId id, Map<String, Column> columns, List<String> primaryKey) {
 
-    record Column(String name, String type, boolean generated) {}
+    /** A target column; {@code identityAlways} for GENERATED ALWAYS AS IDENTITY. */
+    record Column(String name, String type, boolean generated, boolean identityAlways) {}
 
     /** Reads the table's definition; fails naming the table when the target does not have it. */
     static TargetTable load(Connection conn, TableId id) {
@@ -38,12 +39,15 @@ record TargetTable(TableId id, Map<String, Column> columns, List<String> primary
             }
             Map<String, Column> columns = new LinkedHashMap<>();
             try (PreparedStatement ps = conn.prepareStatement(
-                    "SELECT attname, format_type(atttypid, atttypmod), attgenerated <> '' FROM pg_attribute"
+                    "SELECT attname, format_type(atttypid, atttypmod), attgenerated <> '', attidentity = 'a'"
+                            + " FROM pg_attribute"
                             + " WHERE attrelid = ? AND attnum > 0 AND NOT attisdropped ORDER BY attnum")) {
                 ps.setLong(1, oid);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        columns.put(rs.getString(1), new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3)));
+                        columns.put(
+                                rs.getString(1),
+                                new Column(rs.getString(1), rs.getString(2), rs.getBoolean(3), rs.getBoolean(4)));
                     }
                 }
             }

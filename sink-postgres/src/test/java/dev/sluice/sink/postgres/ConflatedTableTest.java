@@ -33,7 +33,7 @@ class ConflatedTableTest {
     private static TargetTable target() {
         Map<String, TargetTable.Column> columns = new LinkedHashMap<>();
         for (String c : List.of("id", "name", "bio")) {
-            columns.put(c, new TargetTable.Column(c, c.equals("id") ? "integer" : "text", false));
+            columns.put(c, new TargetTable.Column(c, c.equals("id") ? "integer" : "text", false, false));
         }
         return new TargetTable(USERS.table(), columns, List.of("id"));
     }
@@ -95,6 +95,12 @@ class ConflatedTableTest {
         table.add(new Update(USERS, row("1", null, null), row("2", "a", UNCHANGED)));
         assertThat(table.keysToDelete()).isEmpty();
         assertThat(table.imagesToWrite()).containsExactly(row("2", "a", "bio"));
+    }
+
+    @Test
+    void keyTooLongToResendIsTakenFromTheOldKeyImage() {
+        table.add(new Update(USERS, row("1", null, null), row(UNCHANGED, "renamed", UNCHANGED)));
+        assertThat(table.updatesByShape().values()).containsExactly(List.of(row("1", "renamed", UNCHANGED)));
     }
 
     @Test

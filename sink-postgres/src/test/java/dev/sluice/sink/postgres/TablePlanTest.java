@@ -21,7 +21,7 @@ class TablePlanTest {
     private static TargetTable target(List<String> pk, String... columns) {
         Map<String, TargetTable.Column> map = new LinkedHashMap<>();
         for (String c : columns) {
-            map.put(c, new TargetTable.Column(c, "text", false));
+            map.put(c, new TargetTable.Column(c, "text", false, false));
         }
         return new TargetTable(USERS, map, pk);
     }
@@ -60,9 +60,10 @@ class TablePlanTest {
         TablePlan plan = new TablePlan(relation(ReplicaIdentity.FULL, true), target(List.of(), "id", "name", "bio"));
         Tuple before = Tuple.wrap(new String[] {"1", null, "x"});
         assertThat(plan.sql(plan.deleteShape(before)))
-                .isEqualTo("DELETE FROM \"public\".\"users\" WHERE ctid = (SELECT ctid FROM \"public\".\"users\" WHERE"
-                        + " \"id\"::text IS NOT DISTINCT FROM ? AND \"name\"::text IS NOT DISTINCT FROM ? AND"
-                        + " \"bio\"::text IS NOT DISTINCT FROM ? LIMIT 1)");
+                .isEqualTo(
+                        "DELETE FROM \"public\".\"users\" WHERE (tableoid, ctid) = (SELECT tableoid, ctid FROM \"public\".\"users\" WHERE"
+                                + " \"id\"::text IS NOT DISTINCT FROM ? AND \"name\"::text IS NOT DISTINCT FROM ? AND"
+                                + " \"bio\"::text IS NOT DISTINCT FROM ? LIMIT 1)");
     }
 
     @Test

@@ -7,6 +7,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 
 /**
  * Hands decoded events to the sink on a thread of its own, so that reading and decoding the next
@@ -26,7 +27,7 @@ final class ApplyThread {
     private final LinkedBlockingQueue<Chunk> queue = new LinkedBlockingQueue<>();
     private final Semaphore budgetKib;
     private final int budget;
-    private final AtomicReference<RuntimeException> failure = new AtomicReference<>();
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private final Thread thread;
     private volatile boolean abandoned;
 
@@ -41,20 +42,30 @@ final class ApplyThread {
         thread.start();
     }
 
-    /** Queues a chunk, waiting while the chunks in flight exceed the budget; rethrows an apply failure. */
-    void submit(List<ChangeEvent> events, long bytes) throws InterruptedException {
+    /**
+     * Queues a chunk, waiting while the chunks in flight exceed the budget; rethrows an apply
+     * failure. While it waits, {@code whileWaiting} runs every few milliseconds (the reader keeps its
+     * stream alive there) and may give up by returning false, in which case the chunk is not queued.
+     *
+     * @return whether the chunk was queued
+     */
+    boolean submit(List<ChangeEvent> events, long bytes, BooleanSupplier whileWaiting) throws InterruptedException {
         int kib = (int) Math.min(budget, Math.max(1, bytes / 1024));
         while (!budgetKib.tryAcquire(kib, POLL_MILLIS, TimeUnit.MILLISECONDS)) {
             rethrow();
+            if (!whileWaiting.getAsBoolean()) {
+                return false;
+            }
         }
         rethrow();
         queue.add(new Chunk(events, kib));
+        return true;
     }
 
     /** Applies everything submitted, then stops; rethrows an apply failure. */
-    void finish() throws InterruptedException {
+    void finish() {
         queue.add(new Chunk(END, 0));
-        thread.join();
+        joinUninterruptibly();
         rethrow();
     }
 
@@ -62,17 +73,31 @@ final class ApplyThread {
     void abandon() {
         abandoned = true;
         queue.add(new Chunk(END, 0));
-        try {
-            thread.join();
-        } catch (InterruptedException e) {
+        joinUninterruptibly();
+    }
+
+    /** The sink must not be touched by anyone else until this thread is gone, interrupt or not. */
+    private void joinUninterruptibly() {
+        boolean interrupted = false;
+        while (thread.isAlive()) {
+            try {
+                thread.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
             Thread.currentThread().interrupt();
         }
     }
 
     /** Throws the failure that stopped the apply thread, if any. */
     void rethrow() {
-        RuntimeException e = failure.get();
-        if (e != null) {
+        Throwable t = failure.get();
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
             throw e;
         }
     }
@@ -93,10 +118,10 @@ final class ApplyThread {
                 }
                 budgetKib.release(chunk.kib());
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             failure.set(e);
         } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            failure.set(new IllegalStateException("the apply thread was interrupted", e));
         }
     }
 }

@@ -70,6 +70,7 @@ public final class WalSource implements Source {
     private final ArrayDeque<Begin> undurable = new ArrayDeque<>();
 
     private boolean inTransaction;
+    private long lastKeepAlive = System.nanoTime();
     private Lsn lastDeliveredEnd = Lsn.INVALID;
     private Lsn confirmed = Lsn.INVALID;
 
@@ -138,7 +139,9 @@ public final class WalSource implements Source {
             ByteBuffer message = stream.readPending();
             if (message == null) {
                 if (!chunk.isEmpty()) {
-                    apply.submit(chunk, chunkBytes);
+                    if (!apply.submit(chunk, chunkBytes, this::keepAliveWhileWaiting)) {
+                        return;
+                    }
                     chunk = new ArrayList<>(CHUNK_EVENTS);
                     chunkBytes = 0;
                 }
@@ -159,13 +162,39 @@ public final class WalSource implements Source {
                 chunk.add(event);
                 chunkBytes += size;
                 if (chunk.size() >= CHUNK_EVENTS || chunkBytes >= CHUNK_BYTES) {
-                    apply.submit(chunk, chunkBytes);
+                    if (!apply.submit(chunk, chunkBytes, this::keepAliveWhileWaiting)) {
+                        return;
+                    }
                     chunk = new ArrayList<>(CHUNK_EVENTS);
                     chunkBytes = 0;
                 }
             }
             feedback(false);
         }
+        // Stopping: hand over what was read, so a transaction complete in it can still commit.
+        if (!chunk.isEmpty()) {
+            apply.submit(chunk, chunkBytes, this::keepAliveWhileWaiting);
+        }
+    }
+
+    /**
+     * Runs while the reader waits for the apply thread (a slow target): keeps telling the server we
+     * are alive, so it does not end the stream after wal_sender_timeout; gives up when stopping.
+     */
+    private boolean keepAliveWhileWaiting() {
+        if (stopped) {
+            return false;
+        }
+        long now = System.nanoTime();
+        if (now - lastKeepAlive >= statusInterval.toNanos()) {
+            lastKeepAlive = now;
+            try {
+                stream.forceUpdateStatus();
+            } catch (SQLException e) {
+                throw streamFailure(e);
+            }
+        }
+        return true;
     }
 
     /** Tracks transaction boundaries and runs the processors; returns the event to apply, or null to drop it. */
