@@ -157,18 +157,27 @@ class CliErrorsTest {
     @Test
     void tablesWithoutReplicaIdentityAreNamedWithTheFix() {
         try (TestDatabase db = TestPostgres.server().createDatabase()) {
-            db.execute("CREATE TABLE keyed (id int PRIMARY KEY)", "CREATE TABLE loose (a int, b text)");
+            db.execute(
+                    "CREATE TABLE keyed (id int PRIMARY KEY)",
+                    "CREATE TABLE loose (a int, b text)",
+                    "CREATE TABLE parted (a int, b text) PARTITION BY RANGE (a)",
+                    "CREATE TABLE parted_low PARTITION OF parted FOR VALUES FROM (0) TO (10)",
+                    "CREATE TABLE keyed_parts (id int PRIMARY KEY) PARTITION BY RANGE (id)",
+                    "CREATE TABLE keyed_parts_low PARTITION OF keyed_parts FOR VALUES FROM (0) TO (10)");
             Result check = sluice(args("check", db.url()));
             assertThat(check.code()).isEqualTo(1);
             assertThat(check.out())
                     .contains("public.loose")
                     .contains("ALTER TABLE \"public\".\"loose\" REPLICA IDENTITY FULL;")
-                    .doesNotContain("\"keyed\" REPLICA");
+                    .contains("public.parted")
+                    .contains("ALTER TABLE <each partition of public.parted> REPLICA IDENTITY FULL;")
+                    .doesNotContain("\"keyed\" REPLICA")
+                    .doesNotContain("keyed_parts");
             Result init = sluice(args("init", db.url()));
             assertThat(init.code()).isEqualTo(4);
             assertThat(init.err()).contains("public.loose").contains("'!public.loose'");
             // Excluding the table, or fixing it, lets init through.
-            assertThat(sluice(args("init", db.url(), "--tables", "!public.loose"))
+            assertThat(sluice(args("init", db.url(), "--tables", "!public.loose, !public.parted"))
                             .code())
                     .isZero();
             assertThat(sluice(args("destroy", db.url())).code()).isZero();

@@ -81,6 +81,10 @@ public final class PostgresSink implements Sink {
     private final List<RowChange> unit = new ArrayList<>();
 
     private long unitBytes;
+
+    /** Updates and deletes of the unit being written that found no row, from runs flushed along the way. */
+    private int unitMissing;
+
     private Checkpoint checkpoint;
 
     private Lsn appliedCommit = Lsn.INVALID;
@@ -319,11 +323,11 @@ public final class PostgresSink implements Sink {
     private void add(TablePlan plan, RowBatch.Kind kind, TablePlan.Shape shape, Tuple value, Tuple identity)
             throws SQLException {
         if (!batch.fits(plan, kind, shape)) {
-            flushBatch(!conflate);
+            unitMissing += flushBatch(!conflate);
         }
         batch.add(plan, kind, shape, value, identity);
         if (batch.size() >= config.batchRows() || batch.bytes() >= BATCH_MAX_BYTES) {
-            flushBatch(!conflate);
+            unitMissing += flushBatch(!conflate);
         }
     }
 
@@ -339,6 +343,7 @@ public final class PostgresSink implements Sink {
         }
         int rows = unit.size();
         Savepoint savepoint = conn.setSavepoint();
+        unitMissing = 0;
         try {
             int missing = 0;
             for (ConflatedTable table : conflated.values()) {
@@ -352,7 +357,7 @@ public final class PostgresSink implements Sink {
             }
             missing += flushBatch(false);
             conn.releaseSavepoint(savepoint);
-            countMissing(missing);
+            countMissing(missing + unitMissing);
         } catch (SQLException e) {
             if (!isOrderConflict(e)) {
                 throw e;
@@ -361,10 +366,11 @@ public final class PostgresSink implements Sink {
             conn.rollback(savepoint);
             conflated.values().forEach(ConflatedTable::clear);
             batch.clear();
+            unitMissing = 0;
             for (RowChange change : unit) {
                 ordered(plan(change.relation()), change);
             }
-            countMissing(flushBatch(false));
+            countMissing(flushBatch(false) + unitMissing);
             conn.releaseSavepoint(savepoint);
             stats.orderedReplays.incrementAndGet();
         } finally {

@@ -76,12 +76,17 @@ public final class SourceAdmin implements AutoCloseable {
 
     /** Tables the filter selects, with their replica identity state; partitions appear through their root. */
     public List<SourceTable> tables(TableFilter filter) {
-        String sql = "SELECT n.nspname, c.relname, c.relkind = 'p',"
-                + " CASE c.relreplident"
+        // A partitioned table is published through its root, but UPDATE and DELETE on each leaf
+        // partition need that partition's own replica identity.
+        String identity = "CASE r.relreplident"
                 + "  WHEN 'f' THEN true"
-                + "  WHEN 'd' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisprimary)"
-                + "  WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = c.oid AND i.indisreplident)"
-                + "  ELSE false END"
+                + "  WHEN 'd' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = r.oid AND i.indisprimary)"
+                + "  WHEN 'i' THEN EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = r.oid AND i.indisreplident)"
+                + "  ELSE false END";
+        String sql = "SELECT n.nspname, c.relname, c.relkind = 'p',"
+                + " CASE WHEN c.relkind = 'p' THEN NOT EXISTS (SELECT 1 FROM pg_partition_tree(c.oid) t"
+                + "   JOIN pg_class r ON r.oid = t.relid WHERE t.isleaf AND NOT (" + identity + "))"
+                + " ELSE (SELECT " + identity + " FROM pg_class r WHERE r.oid = c.oid) END"
                 + " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                 + " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'p' AND NOT c.relispartition"
                 + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
@@ -92,9 +97,7 @@ public final class SourceAdmin implements AutoCloseable {
             while (rs.next()) {
                 TableId id = new TableId(rs.getString(1), rs.getString(2));
                 if (filter.includes(id)) {
-                    boolean partitioned = rs.getBoolean(3);
-                    // A partitioned root has no storage of its own; its partitions carry the identity.
-                    tables.add(new SourceTable(id, partitioned, partitioned || rs.getBoolean(4)));
+                    tables.add(new SourceTable(id, rs.getBoolean(3), rs.getBoolean(4)));
                 }
             }
         } catch (SQLException e) {
