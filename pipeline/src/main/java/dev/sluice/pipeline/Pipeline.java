@@ -7,6 +7,7 @@ import dev.sluice.core.TableId;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
+import dev.sluice.pipeline.source.postgres.SourceIdentity;
 import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
@@ -56,6 +57,7 @@ public final class Pipeline {
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private volatile boolean stopped;
     private volatile Lsn lastConfirmed = Lsn.INVALID;
+    private String sourceIdentity;
 
     public Pipeline(SluiceConfig config, MeterRegistry registry) {
         this.config = config;
@@ -171,6 +173,7 @@ public final class Pipeline {
     }
 
     private void preflight() {
+        sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
             if (admin.slot(config.slot()).isEmpty()) {
@@ -229,7 +232,8 @@ public final class Pipeline {
                         config.slot(),
                         config.batchRows(),
                         config.groupMaxRows(),
-                        config.groupMaxDelay()),
+                        config.groupMaxDelay(),
+                        sourceIdentity),
                 sinkStats);
     }
 

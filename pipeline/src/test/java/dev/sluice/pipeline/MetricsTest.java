@@ -38,7 +38,8 @@ class MetricsTest {
                     () -> new MetricsServer.Health(
                             pipeline.state() == Pipeline.State.STREAMING,
                             pipeline.state().name().toLowerCase()))) {
-                CompletableFuture<Void> run = CompletableFuture.runAsync(pipeline::run);
+                CompletableFuture<Void> run =
+                        CompletableFuture.runAsync(pipeline::run, r -> new Thread(r, "pipeline-under-test").start());
                 source.execute("INSERT INTO t SELECT i, 'v' FROM generate_series(1, 500) i");
                 replication.awaitCaughtUp(Duration.ofSeconds(30));
 

@@ -192,8 +192,8 @@ class CliErrorsTest {
             target.execute("CREATE TABLE t (id int PRIMARY KEY)");
             assertThat(sluice(args("init", source.url())).code()).isZero();
             Map<String, String> env = Map.of("SLUICE_TARGET_URL", target.url().toUrlWithPassword());
-            CompletableFuture<Result> first =
-                    CompletableFuture.supplyAsync(() -> sluice(env, args("run", source.url(), "--metrics-port", "0")));
+            Pipeline first = pipeline(source, target);
+            CompletableFuture<Void> running = background(first);
             awaitActive(source);
             Result second = sluice(env, args("run", source.url(), "--metrics-port", "0"));
             assertThat(second.code()).isEqualTo(5);
@@ -201,11 +201,13 @@ class CliErrorsTest {
             Result destroy = sluice(args("destroy", source.url()));
             assertThat(destroy.code()).isEqualTo(5);
             assertThat(destroy.err()).contains("stop that Sluice first");
-            // The slot is fine: stopping the first reader frees it. Killing its backend ends the run
-            // with a retry loop, so terminate the walsender and let the test's cleanup drop all.
-            source.execute(
-                    "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'sluice'");
-            first.cancel(true);
+            // A lost connection is retried by the first reader, which takes the slot again.
+            source.execute("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots"
+                    + " WHERE slot_name = 'sluice' AND database = current_database()");
+            awaitActive(source);
+            first.stop();
+            running.get(30, TimeUnit.SECONDS);
+            assertThat(sluice(args("destroy", source.url())).code()).isZero();
         }
     }
 
@@ -229,7 +231,7 @@ class CliErrorsTest {
             assertThat(target.queryForString("SELECT count(*) FROM present")).isEqualTo("0");
             target.execute("CREATE TABLE absent (id int PRIMARY KEY)");
             Pipeline pipeline = pipeline(source, target);
-            CompletableFuture<Void> run = CompletableFuture.runAsync(pipeline::run);
+            CompletableFuture<Void> run = background(pipeline);
             for (int i = 0;
                     i < 200
                             && !target.queryForString("SELECT count(*) FROM absent")
@@ -242,6 +244,48 @@ class CliErrorsTest {
             assertThat(target.queryForString("SELECT (SELECT count(*) FROM present) + (SELECT count(*) FROM absent)"))
                     .isEqualTo("2");
             assertThat(sluice(args("destroy", source.url())).code()).isZero();
+        }
+    }
+
+    @Test
+    void secondSourceCannotTakeOverATargetPipeline() throws Exception {
+        // Two clusters, each with its own slot 'sluice', feeding one target under the same pipeline name.
+        try (TestDatabase first = TestPostgres.server().createDatabase();
+                TestDatabase second =
+                        TestPostgres.server(TestPostgres.NEWEST_MAJOR).createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            for (TestDatabase db : List.of(first, second, target)) {
+                db.execute("CREATE TABLE t (id int PRIMARY KEY)");
+            }
+            assertThat(sluice(args("init", first.url())).code()).isZero();
+            assertThat(sluice(args("init", second.url())).code()).isZero();
+            // On one server, slot names are shared by its databases: init says so.
+            Result shared = sluice(args("init", target.url()));
+            assertThat(shared.code()).isEqualTo(4);
+            assertThat(shared.err())
+                    .contains("Replication slot 'sluice' already exists on this server for database '" + first.name())
+                    .contains("--slot sluice_" + target.name());
+            first.execute("INSERT INTO t VALUES (1)");
+            Pipeline pipeline = pipeline(first, target);
+            CompletableFuture<Void> run = background(pipeline);
+            for (int i = 0;
+                    i < 200 && !target.queryForString("SELECT count(*) FROM t").equals("1");
+                    i++) {
+                Thread.sleep(50);
+            }
+            pipeline.stop();
+            run.get(30, TimeUnit.SECONDS);
+            Result r = sluice(
+                    Map.of("SLUICE_TARGET_URL", target.url().toUrlWithPassword()),
+                    args("run", second.url(), "--metrics-port", "0"));
+            assertThat(r.code()).isEqualTo(6);
+            assertThat(r.err())
+                    .contains("already holds pipeline 'sluice' streamed from another source")
+                    .contains("database " + first.name())
+                    .contains("this source is system ")
+                    .contains("database " + second.name());
+            assertThat(sluice(args("destroy", first.url())).code()).isZero();
+            assertThat(sluice(args("destroy", second.url())).code()).isZero();
         }
     }
 
@@ -295,6 +339,23 @@ class CliErrorsTest {
                     .contains("\"retained_wal_bytes\"");
             assertThat(sluice(args("destroy", source.url())).out()).contains("Dropped replication slot sluice");
         }
+    }
+
+    /** Runs the pipeline on a thread of its own: the common pool has a single worker on 2 cores. */
+    private static CompletableFuture<Void> background(Pipeline pipeline) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        Thread thread = new Thread(
+                () -> {
+                    try {
+                        pipeline.run();
+                        done.complete(null);
+                    } catch (Throwable t) {
+                        done.completeExceptionally(t);
+                    }
+                },
+                "pipeline-under-test");
+        thread.start();
+        return done;
     }
 
     private static Pipeline pipeline(TestDatabase source, TestDatabase target) {

@@ -103,7 +103,7 @@ public final class PostgresSink implements Sink {
     public PostgresSink(PostgresSinkConfig config, Stats stats) {
         this.config = config;
         this.stats = stats;
-        this.progress = new ProgressTable(config.pipeline());
+        this.progress = new ProgressTable(config.pipeline(), config.source());
     }
 
     /** Counters for metrics and status, safe to read from any thread. */
@@ -188,7 +188,11 @@ public final class PostgresSink implements Sink {
                             ? "resuming after source position " + position.endLsn()
                             : "no source transaction applied yet");
             return position.endLsn();
+        } catch (RuntimeException e) {
+            closeQuietly();
+            throw e;
         } catch (SQLException e) {
+            closeQuietly();
             throw new SluiceException(
                     Reason.TARGET_SCHEMA,
                     "Cannot prepare the target " + config.target() + ": " + PgErrors.firstLine(e.getMessage())
@@ -196,6 +200,15 @@ public final class PostgresSink implements Sink {
                             + ProgressTable.TABLE + ".",
                     e);
         }
+    }
+
+    private void closeQuietly() {
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // Already broken; nothing more to release.
+        }
+        conn = null;
     }
 
     /**

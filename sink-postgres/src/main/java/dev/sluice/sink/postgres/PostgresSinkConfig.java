@@ -16,9 +16,11 @@ import java.util.Objects;
  * @param groupMaxRows small source transactions are grouped into one target transaction until it
  *     holds this many rows (default {@value #DEFAULT_GROUP_MAX_ROWS})
  * @param groupMaxDelay ... or until its first transaction has waited this long (default 200 ms)
+ * @param source identifies the source database (system identifier and database name); the target
+ *     refuses a pipeline name it already holds for another source, since their positions would mix
  */
 public record PostgresSinkConfig(
-        PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay) {
+        PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay, String source) {
 
     public static final int DEFAULT_BATCH_ROWS = 10_000;
     public static final int DEFAULT_GROUP_MAX_ROWS = 50_000;
@@ -26,6 +28,7 @@ public record PostgresSinkConfig(
 
     public PostgresSinkConfig {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(source, "source");
         requireConfig(pipeline != null && !pipeline.isBlank(), "sink pipeline name is empty");
         requireConfig(batchRows >= 1, "sink.batch_rows: %d is not allowed (expected 1 or more)", batchRows);
         requireConfig(groupMaxRows >= 1, "sink.group_max_rows: %d is not allowed (expected 1 or more)", groupMaxRows);
@@ -35,8 +38,8 @@ public record PostgresSinkConfig(
                 groupMaxDelay);
     }
 
-    public static PostgresSinkConfig defaults(PgUrl target, String pipeline) {
+    public static PostgresSinkConfig defaults(PgUrl target, String pipeline, String source) {
         return new PostgresSinkConfig(
-                target, pipeline, DEFAULT_BATCH_ROWS, DEFAULT_GROUP_MAX_ROWS, DEFAULT_GROUP_MAX_DELAY);
+                target, pipeline, DEFAULT_BATCH_ROWS, DEFAULT_GROUP_MAX_ROWS, DEFAULT_GROUP_MAX_DELAY, source);
     }
 }

@@ -197,6 +197,22 @@ public final class SourceAdmin implements AutoCloseable {
                 return false;
             }
             try (PreparedStatement ps =
+                    conn.prepareStatement("SELECT database FROM pg_replication_slots WHERE slot_name = ?")) {
+                ps.setString(1, slot);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        throw new SluiceException(
+                                Reason.SOURCE_NOT_READY,
+                                "Replication slot '" + slot + "' already exists on this server for "
+                                        + (rs.getString(1) == null
+                                                ? "physical replication"
+                                                : "database '" + rs.getString(1) + "'")
+                                        + ". Slot names are shared by all databases of a server: give this one its"
+                                        + " own source.slot (for example --slot sluice_" + url.database() + ").");
+                    }
+                }
+            }
+            try (PreparedStatement ps =
                     conn.prepareStatement("SELECT pg_create_logical_replication_slot(?, 'pgoutput')")) {
                 ps.setString(1, slot);
                 ps.execute();
