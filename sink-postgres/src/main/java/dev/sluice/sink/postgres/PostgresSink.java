@@ -64,6 +64,9 @@ public final class PostgresSink implements Sink {
     /** By relation OID: one plan per source table, for the shape last announced. */
     private final Map<Integer, TablePlan> plans = new HashMap<>();
 
+    /** The plan of the previous row: runs of rows of one table skip the map. */
+    private TablePlan lastPlan;
+
     private final ProgressTable progress;
     private Connection conn;
     private RowBatch batch;
@@ -430,6 +433,14 @@ public final class PostgresSink implements Sink {
      * the old shape is written first, so changes to one table never overtake each other.
      */
     private TablePlan plan(Relation relation) throws SQLException {
+        if (lastPlan != null && lastPlan.relation() == relation) {
+            return lastPlan;
+        }
+        lastPlan = planFor(relation);
+        return lastPlan;
+    }
+
+    private TablePlan planFor(Relation relation) throws SQLException {
         TablePlan plan = plans.get(relation.oid());
         if (plan != null && plan.relation() == relation) {
             return plan;
