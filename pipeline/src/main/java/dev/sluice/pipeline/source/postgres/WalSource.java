@@ -52,6 +52,9 @@ public final class WalSource implements Source {
     /** Decoded events in flight between the reader and the apply thread, by their size on the wire. */
     private static final long HANDOFF_BUDGET_BYTES = 16L << 20;
 
+    /** While waiting on a slow target, status goes out this often: well inside any wal_sender_timeout. */
+    private static final long KEEP_ALIVE_NANOS = TimeUnit.SECONDS.toNanos(1);
+
     private final PgUrl url;
     private final String slot;
     private final String publication;
@@ -186,7 +189,7 @@ public final class WalSource implements Source {
             return false;
         }
         long now = System.nanoTime();
-        if (now - lastKeepAlive >= statusInterval.toNanos()) {
+        if (now - lastKeepAlive >= KEEP_ALIVE_NANOS) {
             lastKeepAlive = now;
             try {
                 stream.forceUpdateStatus();
