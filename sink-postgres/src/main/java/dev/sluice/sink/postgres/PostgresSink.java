@@ -8,14 +8,9 @@ import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
-import dev.sluice.core.event.ChangeEvent.Delete;
-import dev.sluice.core.event.ChangeEvent.Insert;
 import dev.sluice.core.event.ChangeEvent.Message;
 import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.ChangeEvent.Truncate;
-import dev.sluice.core.event.ChangeEvent.Update;
-import dev.sluice.core.event.Relation;
-import dev.sluice.core.event.Tuple;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
 import java.sql.Connection;
@@ -23,18 +18,11 @@ import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.Savepoint;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.StringJoiner;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,37 +44,11 @@ public final class PostgresSink implements Sink {
 
     private static final Logger log = LoggerFactory.getLogger(PostgresSink.class);
 
-    /** Beyond this, a batch is flushed whatever its row count, so huge values stay bounded in memory. */
-    private static final long BATCH_MAX_BYTES = 16L << 20;
-
     private final PostgresSinkConfig config;
     private final Stats stats;
-    /** By relation OID: one plan per source table, for the shape last announced. */
-    private final Map<Integer, TablePlan> plans = new HashMap<>();
-
-    /** The plan of the previous row: runs of rows of one table skip the map. */
-    private TablePlan lastPlan;
-
     private final ProgressTable progress;
     private Connection conn;
-    private RowBatch batch;
-    private SetApplier setApplier;
-
-    /**
-     * Whether changes are folded per key and written set-wise: only when triggers and foreign keys
-     * are off on the target, since set-wise writing does not keep the order between tables.
-     */
-    private boolean conflate;
-
-    private final Map<TablePlan, ConflatedTable> conflated = new LinkedHashMap<>();
-
-    /** Row changes not yet written, in source order, to replay one by one when set-wise writing conflicts. */
-    private final List<RowChange> unit = new ArrayList<>();
-
-    private long unitBytes;
-
-    /** Updates and deletes of the unit being written that found no row, from runs flushed along the way. */
-    private int unitMissing;
+    private ChangeWriter writer;
 
     private Checkpoint checkpoint;
 
@@ -178,12 +140,11 @@ public final class PostgresSink implements Sink {
         }
         try {
             conn.setAutoCommit(false);
-            conflate = disableTargetTriggers();
+            boolean conflate = disableTargetTriggers();
             ProgressTable.Position position = progress.prepare(conn);
             appliedCommit = position.commitLsn();
             stats.lastAppliedEndLsn.set(position.endLsn().value());
-            batch = new RowBatch(conn);
-            setApplier = new SetApplier(conn);
+            writer = new ChangeWriter(conn, conflate, config.batchRows(), stats);
             log.info(
                     "Target {} ready; {}",
                     config.target(),
@@ -245,7 +206,7 @@ public final class PostgresSink implements Sink {
                 }
                 case Truncate truncate -> {
                     if (!skipping) {
-                        truncate(truncate);
+                        writer.truncate(truncate);
                     }
                 }
                 case Message message -> {
@@ -281,195 +242,8 @@ public final class PostgresSink implements Sink {
     }
 
     private void row(RowChange change) throws SQLException {
-        TablePlan plan = plan(change.relation());
+        writer.add(change);
         groupRows++;
-        if (!conflate) {
-            ordered(plan, change);
-            return;
-        }
-        if (plan.conflatable()) {
-            ConflatedTable table = conflated.computeIfAbsent(plan, ConflatedTable::new);
-            if (!table.add(change)) {
-                // Rare shapes (a key change that keeps a TOASTed value unsent): write what is buffered,
-                // then this change on its own, in order.
-                flushUnit();
-                ordered(plan, change);
-                flushBatch(true);
-                return;
-            }
-        }
-        unit.add(change);
-        unitBytes += approximateBytes(change);
-        if (unit.size() >= config.batchRows() || unitBytes >= BATCH_MAX_BYTES) {
-            flushUnit();
-        }
-    }
-
-    private static long approximateBytes(RowChange change) {
-        return switch (change) {
-            case Insert insert -> insert.after().approximateBytes();
-            case Update update ->
-                update.after().approximateBytes()
-                        + (update.before() == null ? 0 : update.before().approximateBytes());
-            case Delete delete -> delete.before().approximateBytes();
-        };
-    }
-
-    /** Adds a change to the run-based writer, which keeps source order exactly. */
-    private void ordered(TablePlan plan, RowChange change) throws SQLException {
-        switch (change) {
-            case Insert insert -> add(plan, RowBatch.Kind.INSERT, null, insert.after(), null);
-            case Update update ->
-                add(
-                        plan,
-                        RowBatch.Kind.UPDATE,
-                        plan.updateShape(update.before(), update.after()),
-                        update.after(),
-                        plan.identity(update.before(), update.after()));
-            case Delete delete ->
-                add(
-                        plan,
-                        RowBatch.Kind.DELETE,
-                        plan.deleteShape(delete.before()),
-                        null,
-                        plan.identity(delete.before(), null));
-        }
-    }
-
-    private void add(TablePlan plan, RowBatch.Kind kind, TablePlan.Shape shape, Tuple value, Tuple identity)
-            throws SQLException {
-        if (!batch.fits(plan, kind, shape)) {
-            unitMissing += flushBatch(!conflate);
-        }
-        batch.add(plan, kind, shape, value, identity);
-        if (batch.size() >= config.batchRows() || batch.bytes() >= BATCH_MAX_BYTES) {
-            unitMissing += flushBatch(!conflate);
-        }
-    }
-
-    /**
-     * Writes the buffered changes: tables with a primary key set-wise from their net changes, the
-     * others in source order. A unique or exclusion conflict that only the set-wise order causes (two
-     * rows trading a unique value) rolls back to a savepoint and replays the changes in source order.
-     */
-    private void flushUnit() throws SQLException {
-        if (!conflate || unit.isEmpty()) {
-            flushBatch(true);
-            return;
-        }
-        int rows = unit.size();
-        Savepoint savepoint = conn.setSavepoint();
-        unitMissing = 0;
-        try {
-            int missing = 0;
-            for (ConflatedTable table : conflated.values()) {
-                missing += setApplier.apply(table);
-            }
-            for (RowChange change : unit) {
-                TablePlan plan = plan(change.relation());
-                if (!plan.conflatable()) {
-                    ordered(plan, change);
-                }
-            }
-            missing += flushBatch(false);
-            conn.releaseSavepoint(savepoint);
-            countMissing(missing + unitMissing);
-        } catch (SQLException e) {
-            if (!isOrderConflict(e)) {
-                throw e;
-            }
-            log.debug("Set-wise apply met {}; replaying {} change(s) in source order", e.getSQLState(), rows);
-            conn.rollback(savepoint);
-            conflated.values().forEach(ConflatedTable::clear);
-            batch.clear();
-            unitMissing = 0;
-            for (RowChange change : unit) {
-                ordered(plan(change.relation()), change);
-            }
-            countMissing(flushBatch(false) + unitMissing);
-            conn.releaseSavepoint(savepoint);
-            stats.orderedReplays.incrementAndGet();
-        } finally {
-            unit.clear();
-            unitBytes = 0;
-        }
-        stats.rowsApplied.addAndGet(rows);
-    }
-
-    private static boolean isOrderConflict(SQLException e) {
-        String state = e.getSQLState();
-        return "23505".equals(state) || "23P01".equals(state);
-    }
-
-    /**
-     * Writes the run in progress.
-     *
-     * @param count whether these rows count as applied here (not when part of a set-wise unit)
-     * @return updates and deletes that found no row
-     */
-    private int flushBatch(boolean count) throws SQLException {
-        int rows = batch.size();
-        int missing = batch.flush();
-        if (count) {
-            stats.rowsApplied.addAndGet(rows);
-            countMissing(missing);
-        }
-        return missing;
-    }
-
-    private void countMissing(int missing) {
-        if (missing > 0) {
-            stats.missingRows.addAndGet(missing);
-            log.warn(
-                    "{} update(s) or delete(s) found no matching row on the target; the target had drifted from the"
-                            + " source before this change",
-                    missing);
-        }
-    }
-
-    /**
-     * The plan for a relation's current shape. A relation announced anew (after a schema change, or
-     * in a new session) gets a new plan from a fresh read of the target table; what is buffered under
-     * the old shape is written first, so changes to one table never overtake each other.
-     */
-    private TablePlan plan(Relation relation) throws SQLException {
-        if (lastPlan != null && lastPlan.relation() == relation) {
-            return lastPlan;
-        }
-        lastPlan = planFor(relation);
-        return lastPlan;
-    }
-
-    private TablePlan planFor(Relation relation) throws SQLException {
-        TablePlan plan = plans.get(relation.oid());
-        if (plan != null && plan.relation() == relation) {
-            return plan;
-        }
-        if (plan != null) {
-            flushUnit();
-            conflated.remove(plan);
-            try (Statement st = conn.createStatement()) {
-                st.execute(plan.dropStageSql());
-            }
-        }
-        plan = new TablePlan(relation, TargetTable.load(conn, relation.table()));
-        plans.put(relation.oid(), plan);
-        return plan;
-    }
-
-    private void truncate(Truncate truncate) throws SQLException {
-        flushUnit();
-        StringJoiner names = new StringJoiner(", ");
-        for (Relation relation : truncate.relations()) {
-            plan(relation);
-            names.add(relation.table().quoted());
-        }
-        try (Statement st = conn.createStatement()) {
-            // Never CASCADE: the source already lists every published table the cascade reached, and
-            // cascading here would also empty target-only or excluded tables, as the native subscriber
-            // also refuses to.
-            st.execute("TRUNCATE " + names + (truncate.restartIdentity() ? " RESTART IDENTITY" : ""));
-        }
     }
 
     private void commit(Commit commit) throws SQLException {
@@ -491,7 +265,7 @@ public final class PostgresSink implements Sink {
     }
 
     private void commitGroup() throws SQLException {
-        flushUnit();
+        writer.flush();
         Commit last = pendingCommit;
         progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
         conn.commit();
@@ -526,7 +300,7 @@ public final class PostgresSink implements Sink {
         String where = currentBegin == null
                 ? "committing to the target"
                 : "applying source transaction " + currentBegin.xid() + " (commit " + currentBegin.commitLsn() + "), "
-                        + batch.describeLastFlush();
+                        + writer.describeLastFlush();
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001")) {
             return new SluiceException(
@@ -566,8 +340,8 @@ public final class PostgresSink implements Sink {
         } catch (SQLException e) {
             log.warn("Could not finish the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
         } finally {
-            if (batch != null) {
-                batch.closeStatements();
+            if (writer != null) {
+                writer.close();
             }
             try {
                 conn.close();
