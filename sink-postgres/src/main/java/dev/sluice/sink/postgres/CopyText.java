@@ -1,5 +1,6 @@
 package dev.sluice.sink.postgres;
 
+import dev.sluice.core.CopyFormat;
 import dev.sluice.core.event.Tuple;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
@@ -29,7 +30,7 @@ final class CopyText {
                     if (c > 0) {
                         text.append('\t');
                     }
-                    appendValue(text, row.get(columns[c]));
+                    CopyFormat.appendValue(text, row.get(columns[c]));
                 }
                 text.append('\n');
                 if (text.length() >= CHUNK_CHARS) {
@@ -52,39 +53,5 @@ final class CopyText {
         byte[] chunk = text.toString().getBytes(StandardCharsets.UTF_8);
         copy.writeToCopy(chunk, 0, chunk.length);
         text.setLength(0);
-    }
-
-    private static int firstSpecial(String value) {
-        for (int i = 0; i < value.length(); i++) {
-            char c = value.charAt(i);
-            if (c == '\\' || c == '\n' || c == '\r' || c == '\t') {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /** COPY's text format: backslash escapes for the few characters that would end a field or row. */
-    static void appendValue(StringBuilder out, String value) {
-        if (value == null) {
-            out.append("\\N");
-            return;
-        }
-        int first = firstSpecial(value);
-        if (first < 0) {
-            out.append(value);
-            return;
-        }
-        out.append(value, 0, first);
-        for (int i = first; i < value.length(); i++) {
-            char c = value.charAt(i);
-            switch (c) {
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\r' -> out.append("\\r");
-                case '\t' -> out.append("\\t");
-                default -> out.append(c);
-            }
-        }
     }
 }

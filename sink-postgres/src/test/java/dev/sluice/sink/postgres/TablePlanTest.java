@@ -73,15 +73,4 @@ class TablePlanTest {
                 .isInstanceOf(SluiceException.class)
                 .hasMessageContaining("Column 'bio' of public.users exists on the source but not on the target");
     }
-
-    @Test
-    void copyTextEscapesOnlyWhatWouldEndAFieldOrRow() {
-        StringBuilder out = new StringBuilder();
-        CopyText.appendValue(out, "a\tb\nc\rd\\e 🐘");
-        out.append('|');
-        CopyText.appendValue(out, null);
-        out.append('|');
-        CopyText.appendValue(out, "");
-        assertThat(out).hasToString("a\\tb\\nc\\rd\\\\e 🐘|\\N|");
-    }
 }
