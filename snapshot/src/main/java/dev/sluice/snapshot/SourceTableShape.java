@@ -1,0 +1,61 @@
+package dev.sluice.snapshot;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.Relation;
+import dev.sluice.core.event.Relation.ReplicaIdentity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.StringJoiner;
+
+/**
+ * A source table as the copy needs it: the columns that carry data (generated columns are computed
+ * again on the target), as a {@link Relation} shaped like the one streaming announces, and its size.
+ */
+record SourceTableShape(TableId id, Relation relation, String columnList, long pages, boolean partitioned) {
+
+    int width() {
+        return relation.columnCount();
+    }
+
+    static SourceTableShape read(Connection conn, TableId id) throws SQLException {
+        long oid;
+        long pages;
+        boolean partitioned;
+        try (PreparedStatement ps = conn.prepareStatement(
+                "SELECT c.oid, c.relpages, c.relkind = 'p' FROM pg_class c WHERE c.oid = to_regclass(?)")) {
+            ps.setString(1, id.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    throw new SluiceException(
+                            Reason.SOURCE_NOT_READY, "Table " + id + " does not exist on the source.");
+                }
+                oid = rs.getLong(1);
+                pages = Math.max(0, rs.getLong(2));
+                partitioned = rs.getBoolean(3);
+            }
+        }
+        List<Relation.Column> columns = new ArrayList<>();
+        StringJoiner names = new StringJoiner(", ");
+        try (PreparedStatement ps = conn.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod,"
+                + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary"
+                + "   AND a.attnum = ANY (i.indkey))"
+                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + " AND a.attgenerated = '' ORDER BY a.attnum")) {
+            ps.setLong(1, oid);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    columns.add(new Relation.Column(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    names.add(TableId.quoteIdent(rs.getString(1)));
+                }
+            }
+        }
+        Relation relation = new Relation((int) oid, id, ReplicaIdentity.DEFAULT, columns);
+        return new SourceTableShape(id, relation, names.toString(), pages, partitioned);
+    }
+}

@@ -1,0 +1,151 @@
+package dev.sluice.snapshot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent.Insert;
+import dev.sluice.core.spi.Processor;
+import dev.sluice.testing.TestDatabase;
+import dev.sluice.testing.TestPostgres;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** The copy holds exactly the source as of the exported snapshot, while the source keeps changing. */
+@Timeout(value = 3, unit = TimeUnit.MINUTES)
+class SnapshotCopierTest {
+
+    private static final String[] SCHEMA = {
+        "CREATE TABLE small (id int PRIMARY KEY, v text)",
+        "CREATE TABLE big (id bigint PRIMARY KEY, payload text, n numeric)",
+        "CREATE TABLE parted (region text, v int) PARTITION BY LIST (region)",
+        "CREATE TABLE parted_eu PARTITION OF parted FOR VALUES IN ('eu')",
+        "CREATE TABLE parted_us PARTITION OF parted FOR VALUES IN ('us')",
+        "CREATE TABLE empty (id int PRIMARY KEY)",
+        "CREATE TABLE nokey (a int, b text)",
+        "CREATE TABLE gen (id int PRIMARY KEY, a int, b int GENERATED ALWAYS AS (a * 2) STORED)",
+        "CREATE TABLE ident (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, note text)"
+    };
+
+    private static final List<String> TABLES = List.of("small", "big", "parted", "empty", "nokey", "gen", "ident");
+
+    @Test
+    void copyEqualsTheSourceAsOfTheSnapshotWhileWritesContinue() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            source.execute(SCHEMA);
+            target.execute(SCHEMA);
+            source.execute(
+                    "INSERT INTO small SELECT i, 'v' || i FROM generate_series(1, 1000) i",
+                    "INSERT INTO big SELECT i, repeat(md5(i::text), 4), i / 7.0 FROM generate_series(1, 100000) i",
+                    "INSERT INTO parted SELECT CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i"
+                            + " FROM generate_series(1, 5000) i",
+                    "INSERT INTO nokey SELECT i % 10, 'dup' FROM generate_series(1, 300) i",
+                    "INSERT INTO gen (id, a) SELECT i, i FROM generate_series(1, 100) i",
+                    "INSERT INTO ident (note) SELECT 'n' || i FROM generate_series(1, 100) i",
+                    "ANALYZE");
+            AtomicBoolean stop = new AtomicBoolean();
+            AtomicLong writes = new AtomicLong();
+            Thread writer = new Thread(() -> write(source, stop, writes), "writer");
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_test")) {
+                writer.start();
+                Thread.sleep(200);
+                List<SnapshotCopier.TableResult> results = new SnapshotCopier(
+                                new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of()))
+                        .copy(
+                                snapshot,
+                                TABLES.stream()
+                                        .map(t -> new TableId("public", t))
+                                        .toList());
+                stop.set(true);
+                writer.join();
+                assertThat(writes.get())
+                        .as("the source changed during the copy")
+                        .isPositive();
+                for (String table : TABLES) {
+                    assertThat(checksum(target, table, null))
+                            .as("table %s as of the snapshot", table)
+                            .isEqualTo(checksum(source, table, snapshot.name()));
+                }
+                assertThat(checksum(source, "big", null)).isNotEqualTo(checksum(target, "big", null));
+                assertThat(results)
+                        .filteredOn(r -> r.table().name().equals("big"))
+                        .singleElement()
+                        .satisfies(r -> assertThat(r.rows()).isEqualTo(100000));
+            } finally {
+                stop.set(true);
+                source.execute("SELECT pg_drop_replication_slot('snap_test')");
+            }
+        }
+    }
+
+    @Test
+    void rowsPassThroughTheProcessorsLikeStreamedRows() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            source.execute(SCHEMA);
+            target.execute(SCHEMA);
+            source.execute("INSERT INTO small SELECT i, E'v\\t' || i FROM generate_series(1, 50) i");
+            Processor upper = change -> change instanceof Insert insert
+                            && insert.after().get(0).equals("13")
+                    ? null
+                    : new Insert(
+                            change.relation(),
+                            ((Insert) change)
+                                    .after()
+                                    .with(1, ((Insert) change).after().get(1).toUpperCase()));
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_proc")) {
+                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of(upper)))
+                        .copy(snapshot, List.of(new TableId("public", "small")));
+            } finally {
+                source.execute("SELECT pg_drop_replication_slot('snap_proc')");
+            }
+            assertThat(target.queryForString("SELECT count(*) FROM small")).isEqualTo("49");
+            assertThat(target.queryForString("SELECT v FROM small WHERE id = 7"))
+                    .isEqualTo("V\t7");
+        }
+    }
+
+    private static void write(TestDatabase source, AtomicBoolean stop, AtomicLong writes) {
+        try (Connection c = source.connect();
+                Statement st = c.createStatement()) {
+            int i = 0;
+            while (!stop.get()) {
+                i++;
+                st.execute("UPDATE big SET payload = 'changed' WHERE id = " + (1 + i * 37 % 100000));
+                st.execute("INSERT INTO small VALUES (" + (100000 + i) + ", 'new')");
+                st.execute("DELETE FROM parted WHERE v = " + i);
+                writes.incrementAndGet();
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Checksum of a table's rows, now or as of an exported snapshot. */
+    private static String checksum(TestDatabase db, String table, String snapshot) throws SQLException {
+        try (Connection c = db.connect()) {
+            c.setAutoCommit(false);
+            try (Statement st = c.createStatement()) {
+                st.execute("BEGIN ISOLATION LEVEL REPEATABLE READ");
+                if (snapshot != null) {
+                    st.execute("SET TRANSACTION SNAPSHOT '" + snapshot + "'");
+                }
+                try (ResultSet rs = st.executeQuery("SELECT md5(coalesce(string_agg(x::text, E'\\n' ORDER BY"
+                        + " x::text COLLATE \"C\"), '')) FROM " + table + " x")) {
+                    rs.next();
+                    return rs.getString(1);
+                }
+            } finally {
+                c.rollback();
+            }
+        }
+    }
+}
