@@ -194,10 +194,34 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
+    /**
+     * Lets the owner of the servers stop them itself when the JVM is shutting down (for example
+     * after Ctrl-C, to finish the work it was doing on them first): the safety net that stops every
+     * server still running at exit waits up to {@code grace} for that. The default is no grace.
+     */
+    public static void ownerStopsServersOnShutdown(Duration grace) {
+        Postmasters.ownerGrace(grace);
+    }
+
     /** Same as {@link #stop()}; the data directory stays. */
     @Override
     public void close() {
         stop();
+    }
+
+    /**
+     * Runs the postmaster in a session of its own, so that Ctrl-C in the terminal reaches only the
+     * JVM, which then stops its work before it stops the servers. {@code setsid} execs the command
+     * (the JVM's child is no group leader), so the process is still the postmaster.
+     */
+    private static List<String> ownSession(List<String> command) {
+        if (!Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+            return command;
+        }
+        List<String> withSession = new ArrayList<>(command.size() + 1);
+        withSession.add("/usr/bin/setsid");
+        withSession.addAll(command);
+        return withSession;
     }
 
     @Override
@@ -220,7 +244,7 @@ public final class LocalPostgres implements AutoCloseable {
         try {
             Files.createDirectories(logFile.getParent());
             logStart = Files.exists(logFile) ? Files.size(logFile) : 0;
-            postmaster = new ProcessBuilder(ServerUser.command(binaries.bin("postgres"), args))
+            postmaster = new ProcessBuilder(ownSession(ServerUser.command(binaries.bin("postgres"), args)))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                     .redirectInput(

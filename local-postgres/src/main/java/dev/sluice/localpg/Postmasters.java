@@ -17,11 +17,18 @@ final class Postmasters {
 
     private static final Set<Process> RUNNING = ConcurrentHashMap.newKeySet();
 
+    /** How long the hook leaves the servers to their owners, who may still be finishing work on them. */
+    private static volatile Duration ownerGrace = Duration.ZERO;
+
     static {
         Runtime.getRuntime().addShutdownHook(new Thread(Postmasters::stopAll, "sluice-postgres-shutdown"));
     }
 
     private Postmasters() {}
+
+    static void ownerGrace(Duration grace) {
+        ownerGrace = grace;
+    }
 
     static void register(Process postmaster) {
         RUNNING.add(postmaster);
@@ -62,6 +69,16 @@ final class Postmasters {
     }
 
     private static void stopAll() {
+        // Shutdown hooks run all at once: an owner's hook may still be using its servers.
+        long deadline = System.nanoTime() + ownerGrace.toNanos();
+        while (!RUNNING.isEmpty() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
         // Signal every server first, then wait, so that several servers shut down in parallel.
         List<Process> running = List.copyOf(RUNNING);
         for (Process p : running) {

@@ -50,6 +50,8 @@ public final class Demo implements AutoCloseable {
     /** Starts everything and prints how to watch it; returns once streaming has begun. */
     public void start(int metricsPort, int transactionsPerSecond) {
         FileTrees.delete(directory);
+        // On Ctrl-C, stop the load and the pipeline before the servers (see close()).
+        LocalPostgres.ownerStopsServersOnShutdown(Duration.ofSeconds(30));
         out.println("Starting embedded PostgreSQL servers under " + directory.toAbsolutePath() + " ...");
         source = LocalPostgres.builder(directory.resolve("source")).start();
         target = LocalPostgres.builder(directory.resolve("target")).start();
