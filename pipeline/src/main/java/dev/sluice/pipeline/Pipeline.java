@@ -176,6 +176,7 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
+            new TargetPreparation(config, sourceIdentity, processors()).prepareIfNew(admin);
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
                         Reason.SOURCE_NOT_READY,

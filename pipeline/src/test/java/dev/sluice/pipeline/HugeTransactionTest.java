@@ -27,9 +27,14 @@ class HugeTransactionTest {
             try (SluiceProcess sluice = SluiceProcess.start(
                     List.of("-Xmx256m"),
                     Map.of(
-                            "SLUICE_SOURCE_URL", source.url().toUrlWithPassword(),
-                            "SLUICE_TARGET_URL", target.url().toUrlWithPassword(),
-                            "SLUICE_METRICS_PORT", "0"),
+                            "SLUICE_SOURCE_URL",
+                            source.url().toUrlWithPassword(),
+                            "SLUICE_TARGET_URL",
+                            target.url().toUrlWithPassword(),
+                            "SLUICE_METRICS_PORT",
+                            "0",
+                            "SLUICE_SNAPSHOT_MODE",
+                            "none"),
                     "run")) {
                 replication.awaitCaughtUp(Duration.ofMinutes(3));
                 assertThat(sluice.isAlive())

@@ -49,9 +49,14 @@ class KeepaliveTest {
                             null,
                             Map.of(),
                             Map.of(
-                                    Setting.SOURCE_URL, source.toUrlWithPassword(),
-                                    Setting.TARGET_URL, target.url().toUrlWithPassword(),
-                                    Setting.METRICS_PORT, "0")),
+                                    Setting.SOURCE_URL,
+                                    source.toUrlWithPassword(),
+                                    Setting.TARGET_URL,
+                                    target.url().toUrlWithPassword(),
+                                    Setting.METRICS_PORT,
+                                    "0",
+                                    Setting.SNAPSHOT_MODE,
+                                    "none")),
                     new SimpleMeterRegistry());
             CompletableFuture<Void> run =
                     CompletableFuture.runAsync(pipeline::run, r -> new Thread(r, "pipeline-under-test").start());

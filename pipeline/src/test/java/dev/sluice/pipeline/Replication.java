@@ -57,6 +57,8 @@ final class Replication implements AutoCloseable {
         flags.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
         flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
         flags.put(Setting.METRICS_PORT, "0");
+        // The schema is made by the test itself: stream only.
+        flags.put(Setting.SNAPSHOT_MODE, "none");
         flags.putAll(extra);
         return ConfigLoader.load(null, Map.of(), flags);
     }
@@ -113,8 +115,13 @@ final class Replication implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             rethrow();
-            if (target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
-                    .equals("1")) {
+            // The table may not exist yet, while a snapshot is still creating the schema.
+            boolean exists = target.queryForString(
+                            "SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_test_marker'")
+                    .equals("1");
+            if (exists
+                    && target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
+                            .equals("1")) {
                 return;
             }
             Thread.sleep(50);

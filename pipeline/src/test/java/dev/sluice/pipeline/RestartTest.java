@@ -43,9 +43,14 @@ class RestartTest {
                 Replication replication = new Replication(source, target).schema(SCHEMA)) {
             source.execute("INSERT INTO accounts SELECT i, 0 FROM generate_series(1, 100) i");
             Map<String, String> env = Map.of(
-                    "SLUICE_SOURCE_URL", source.url().toUrlWithPassword(),
-                    "SLUICE_TARGET_URL", target.url().toUrlWithPassword(),
-                    "SLUICE_METRICS_PORT", "0");
+                    "SLUICE_SOURCE_URL",
+                    source.url().toUrlWithPassword(),
+                    "SLUICE_TARGET_URL",
+                    target.url().toUrlWithPassword(),
+                    "SLUICE_METRICS_PORT",
+                    "0",
+                    "SLUICE_SNAPSHOT_MODE",
+                    "none");
             String password = source.url().properties().getProperty("password");
 
             try (Workload workload = new Workload(source)) {

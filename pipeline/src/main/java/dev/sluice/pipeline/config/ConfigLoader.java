@@ -203,6 +203,19 @@ public final class ConfigLoader {
                 }
                 yield v;
             }
+            case NON_NEGATIVE_INT -> {
+                int v = parseInt(s, raw, text);
+                if (v < 0) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield v;
+            }
+            case SNAPSHOT_MODE -> {
+                if (!List.of("full", "schema", "data", "none").contains(text)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield text;
+            }
             case PORT -> {
                 int v = parseInt(s, raw, text);
                 if (v < 0 || v > 65535) {

@@ -36,6 +36,24 @@ public enum Setting {
             "10s",
             Kind.DURATION,
             "How often the slot is told what the target holds (must stay below the server's wal_sender_timeout)."),
+    SNAPSHOT_MODE(
+            "snapshot.mode",
+            "--snapshot",
+            "full",
+            Kind.SNAPSHOT_MODE,
+            "On a target Sluice has not set up: full (schema and rows), schema, data, or none (stream only)."),
+    SNAPSHOT_WORKERS(
+            "snapshot.workers",
+            "--snapshot-workers",
+            "0",
+            Kind.NON_NEGATIVE_INT,
+            "Parallel COPY workers; 0 means one per core."),
+    SNAPSHOT_PG_DUMP(
+            "snapshot.pg_dump",
+            "--pg-dump",
+            "",
+            Kind.STRING,
+            "pg_dump to use for the schema; empty finds the newest installed (it must be at least the server's version)."),
     TARGET_URL(
             "target.url", "--target-url", null, Kind.URL, "Staging database, postgres://user:password@host:5432/db."),
     SINK_BATCH_ROWS(
@@ -72,6 +90,8 @@ public enum Setting {
         URL("a postgres:// URL"),
         LIST("a list (YAML list, or comma-separated in flags and environment)"),
         POSITIVE_INT("a whole number of 1 or more"),
+        NON_NEGATIVE_INT("a whole number of 0 or more"),
+        SNAPSHOT_MODE("one of full, schema, data, none"),
         PORT("a port number from 0 to 65535"),
         DURATION("a duration such as 500ms, 10s, 5m");
 

@@ -59,6 +59,38 @@ public final class SluiceConfig {
         return TableFilter.of(patterns.equals(List.of("*")) ? List.of() : patterns);
     }
 
+    /** What `run` copies before streaming, on a target Sluice has not set up. */
+    public enum SnapshotMode {
+        FULL,
+        SCHEMA,
+        DATA,
+        NONE;
+
+        public boolean copiesSchema() {
+            return this == FULL || this == SCHEMA;
+        }
+
+        public boolean copiesRows() {
+            return this == FULL || this == DATA;
+        }
+    }
+
+    public SnapshotMode snapshotMode() {
+        return SnapshotMode.valueOf(((String) required(Setting.SNAPSHOT_MODE)).toUpperCase(java.util.Locale.ROOT));
+    }
+
+    /** Copy workers; the number of cores when set to 0. */
+    public int snapshotWorkers() {
+        int n = (Integer) required(Setting.SNAPSHOT_WORKERS);
+        return n == 0 ? Runtime.getRuntime().availableProcessors() : n;
+    }
+
+    /** The pg_dump to use, or null to find one. */
+    public java.nio.file.Path pgDump() {
+        String path = (String) values.get(Setting.SNAPSHOT_PG_DUMP);
+        return path == null || path.isBlank() ? null : java.nio.file.Path.of(path);
+    }
+
     public Duration statusInterval() {
         return (Duration) required(Setting.SOURCE_STATUS_INTERVAL);
     }

@@ -8,7 +8,6 @@ import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.metrics.MetricsServer;
-import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
@@ -53,6 +52,7 @@ public final class Demo implements AutoCloseable {
         // On Ctrl-C, stop the load and the pipeline before the servers (see close()).
         LocalPostgres.ownerStopsServersOnShutdown(Duration.ofSeconds(30));
         out.println("Starting embedded PostgreSQL servers under " + directory.toAbsolutePath() + " ...");
+        out.println("The target starts empty: Sluice copies the shop's schema and rows, then streams changes.");
         source = LocalPostgres.builder(directory.resolve("source")).start();
         target = LocalPostgres.builder(directory.resolve("target")).start();
         createDatabase(source);
@@ -60,14 +60,9 @@ public final class Demo implements AutoCloseable {
         PgUrl sourceUrl = source.url(DATABASE);
         PgUrl targetUrl = target.url(DATABASE);
         ShopSchema.create(sourceUrl);
-        ShopSchema.create(targetUrl);
-
-        SluiceConfig config = config(sourceUrl, targetUrl, metricsPort);
-        try (SourceAdmin admin = SourceAdmin.connect(sourceUrl)) {
-            admin.init(config.tables(), config.publication(), config.slot());
-        }
-        // Rows loaded after init stream over like any other change.
         ShopSchema.seed(sourceUrl, 1_000, 3_000);
+        // The target starts empty: `run` copies schema and rows under a snapshot, then streams.
+        SluiceConfig config = config(sourceUrl, targetUrl, metricsPort);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         pipeline = new Pipeline(config, registry);

@@ -195,7 +195,7 @@ class CliErrorsTest {
             Pipeline first = pipeline(source, target);
             CompletableFuture<Void> running = background(first);
             awaitActive(source);
-            Result second = sluice(env, args("run", source.url(), "--metrics-port", "0"));
+            Result second = sluice(env, args("run", source.url(), "--metrics-port", "0", "--snapshot", "none"));
             assertThat(second.code()).isEqualTo(5);
             assertThat(second.err()).contains("Replication slot 'sluice' is in use by another process");
             Result destroy = sluice(args("destroy", source.url()));
@@ -221,7 +221,7 @@ class CliErrorsTest {
             source.execute("INSERT INTO present VALUES (1)", "INSERT INTO absent VALUES (1)");
             Result r = sluice(
                     Map.of("SLUICE_TARGET_URL", target.url().toUrlWithPassword()),
-                    args("run", source.url(), "--metrics-port", "0"));
+                    args("run", source.url(), "--metrics-port", "0", "--snapshot", "none"));
             assertThat(r.code()).isEqualTo(6);
             assertThat(r.err())
                     .contains("Table public.absent receives changes from the source but does not exist on the target")
@@ -277,7 +277,7 @@ class CliErrorsTest {
             run.get(30, TimeUnit.SECONDS);
             Result r = sluice(
                     Map.of("SLUICE_TARGET_URL", target.url().toUrlWithPassword()),
-                    args("run", second.url(), "--metrics-port", "0"));
+                    args("run", second.url(), "--metrics-port", "0", "--snapshot", "none"));
             assertThat(r.code()).isEqualTo(6);
             assertThat(r.err())
                     .contains("already holds pipeline 'sluice' streamed from another source")
@@ -364,9 +364,14 @@ class CliErrorsTest {
                         null,
                         Map.of(),
                         Map.of(
-                                Setting.SOURCE_URL, source.url().toUrlWithPassword(),
-                                Setting.TARGET_URL, target.url().toUrlWithPassword(),
-                                Setting.METRICS_PORT, "0")),
+                                Setting.SOURCE_URL,
+                                source.url().toUrlWithPassword(),
+                                Setting.TARGET_URL,
+                                target.url().toUrlWithPassword(),
+                                Setting.METRICS_PORT,
+                                "0",
+                                Setting.SNAPSHOT_MODE,
+                                "none")),
                 new SimpleMeterRegistry());
     }
 

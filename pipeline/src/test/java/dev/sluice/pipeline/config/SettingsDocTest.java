@@ -31,7 +31,10 @@ class SettingsDocTest {
                     .append("` | `")
                     .append(s.env())
                     .append("` | ")
-                    .append(s.defaultValue() == null ? "(required)" : "`" + s.defaultValue() + "`")
+                    .append(
+                            s.defaultValue() == null
+                                    ? "(required)"
+                                    : s.defaultValue().isEmpty() ? "(auto)" : "`" + s.defaultValue() + "`")
                     .append(" | ")
                     .append(s.description())
                     .append(" |\n");

@@ -41,7 +41,9 @@ class DemoTest {
                 Thread.sleep(100);
             }
             assertThat(count(demo.targetUrl(), "customers")).isGreaterThanOrEqualTo(1_000);
-            assertThat(demo.pipeline().sinkStats().rowsApplied.get()).isGreaterThan(4_000);
+            assertThat(demo.pipeline().sinkStats().rowsApplied.get())
+                    .as("streamed after the snapshot")
+                    .isPositive();
         }
         assertThat(text.toString())
                 .contains("Sluice demo is streaming")

@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
@@ -114,6 +115,41 @@ public final class PostgresSink implements Sink {
                             rs.getTimestamp(3).toInstant()));
                 }
             }
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", target, e);
+        }
+    }
+
+    /**
+     * Records that the target holds the source as of {@code position} (a snapshot's consistent
+     * point): streaming resumes there, and a restart never copies again.
+     */
+    public static void recordSnapshot(PgUrl target, String pipeline, String source, Lsn position) {
+        try (Connection conn =
+                DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"))) {
+            conn.setAutoCommit(false);
+            ProgressTable progress = new ProgressTable(pipeline, source);
+            progress.prepare(conn);
+            progress.record(Lsn.INVALID, position, null);
+            conn.commit();
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", target, e);
+        }
+    }
+
+    /** Tables on the target outside Sluice's and the system's schemas, to refuse copying over them. */
+    public static List<String> userTables(PgUrl target) {
+        try (Connection conn = DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-check"));
+                Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SELECT n.nspname || '.' || c.relname FROM pg_class c"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
+                        + " AND NOT c.relispartition AND n.nspname NOT IN ('sluice', 'pg_catalog', 'information_schema')"
+                        + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1")) {
+            List<String> tables = new java.util.ArrayList<>();
+            while (rs.next()) {
+                tables.add(rs.getString(1));
+            }
+            return tables;
         } catch (SQLException e) {
             throw PgErrors.connectFailure("target", target, e);
         }

@@ -141,6 +141,16 @@ public final class SourceAdmin implements AutoCloseable {
      * DELETE fail on production.
      */
     public InitResult init(TableFilter filter, String publication, String slot) {
+        PublishResult published = publish(filter, publication);
+        boolean slotCreated = ensureSlot(slot);
+        return new InitResult(published.created(), slotCreated, published.tables());
+    }
+
+    /** What {@link #publish} did. */
+    public record PublishResult(boolean created, List<TableId> tables) {}
+
+    /** Creates or updates the publication over the selected tables; refuses tables without replica identity. */
+    public PublishResult publish(TableFilter filter, String publication) {
         requireLogicalWal();
         List<SourceTable> tables = tables(filter);
         String missing = describeMissingIdentity(tables);
@@ -148,9 +158,27 @@ public final class SourceAdmin implements AutoCloseable {
             throw new SluiceException(Reason.SOURCE_NOT_READY, missing);
         }
         List<TableId> ids = tables.stream().map(SourceTable::id).toList();
-        boolean publicationCreated = ensurePublication(publication, ids);
-        boolean slotCreated = ensureSlot(slot);
-        return new InitResult(publicationCreated, slotCreated, ids);
+        return new PublishResult(ensurePublication(publication, ids), ids);
+    }
+
+    /** Drops an inactive slot; a slot being read is refused with the reader's pid. */
+    public void dropSlot(String slot) {
+        Optional<SlotStatus> status = slot(slot);
+        if (status.isEmpty()) {
+            return;
+        }
+        if (status.get().active()) {
+            throw new SluiceException(
+                    Reason.SLOT_IN_USE,
+                    "Replication slot '" + slot + "' is being read by process "
+                            + status.get().activePid() + "; stop that reader first.");
+        }
+        try (PreparedStatement ps = conn.prepareStatement("SELECT pg_drop_replication_slot(?)")) {
+            ps.setString(1, slot);
+            ps.execute();
+        } catch (SQLException e) {
+            throw SlotErrors.explain(url, slot, e);
+        }
     }
 
     private boolean ensurePublication(String publication, List<TableId> tables) {
