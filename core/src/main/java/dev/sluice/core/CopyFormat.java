@@ -1,5 +1,7 @@
 package dev.sluice.core;
 
+import dev.sluice.core.event.Tuple;
+
 /**
  * PostgreSQL's {@code COPY} text format: tab-separated fields, one row per line, {@code \N} for
  * NULL, and backslash escapes for the characters that would end a field or a row.
@@ -7,6 +9,17 @@ package dev.sluice.core;
 public final class CopyFormat {
 
     private CopyFormat() {}
+
+    /** Appends the given columns of a row, in that order, as one line. */
+    public static void appendRow(StringBuilder out, Tuple row, int[] columns) {
+        for (int c = 0; c < columns.length; c++) {
+            if (c > 0) {
+                out.append('\t');
+            }
+            appendValue(out, row.get(columns[c]));
+        }
+        out.append('\n');
+    }
 
     /** Appends one field, escaped. */
     public static void appendValue(StringBuilder out, String value) {

@@ -145,11 +145,6 @@ public final class PgUrl {
         return user;
     }
 
-    /** The same server and credentials, another database. */
-    public PgUrl withDatabase(String otherDatabase) {
-        return new PgUrl(host, port, otherDatabase, user, password, params);
-    }
-
     /** The same server, another user. */
     public PgUrl withCredentials(String otherUser, String otherPassword) {
         return new PgUrl(host, port, database, otherUser, otherPassword, params);
@@ -192,6 +187,18 @@ public final class PgUrl {
         // Server error details can quote row values, which may be personal data.
         p.setProperty("logServerErrorDetail", "false");
         p.putIfAbsent("connectTimeout", "10");
+        return p;
+    }
+
+    /**
+     * {@link #sessionProperties} for a logical replication connection (walsender in database mode),
+     * which speaks only the simple query protocol.
+     */
+    public Properties replicationProperties(String applicationName) {
+        Properties p = sessionProperties(applicationName);
+        p.setProperty("replication", "database");
+        p.setProperty("assumeMinServerVersion", "10");
+        p.setProperty("preferQueryMode", "simple");
         return p;
     }
 

@@ -65,11 +65,6 @@ public final class Pipeline {
         registerMetrics();
     }
 
-    /** Source counters; one instance across restarts, so totals survive reconnects. */
-    public WalSource.Stats sourceStats() {
-        return sourceStats;
-    }
-
     /** Sink counters; one instance across restarts. */
     public PostgresSink.Stats sinkStats() {
         return sinkStats;
@@ -79,14 +74,9 @@ public final class Pipeline {
         return state.get();
     }
 
-    /** WAL the source keeps for the slot, as last polled; -1 before the first poll. */
-    public long slotRetainedWalBytes() {
-        return slotRetainedWalBytes.get();
-    }
-
     /** Bytes of source WAL not yet applied to the target. */
     public long lagBytes() {
-        return Math.max(0, sourceStats.serverWalEnd.get() - sinkStats.lastAppliedEndLsn.get());
+        return new Lsn(sourceStats.serverWalEnd.get()).bytesSince(new Lsn(sinkStats.lastAppliedEndLsn.get()));
     }
 
     /** Seconds since the oldest source commit not yet durable on the target committed; 0 when caught up. */
@@ -239,21 +229,21 @@ public final class Pipeline {
     }
 
     private void registerMetrics() {
-        FunctionCounter.builder("sluice_events", sourceStats.events, AtomicLong::get)
-                .description("Change events received from the source")
-                .register(registry);
-        FunctionCounter.builder("sluice_row_changes", sourceStats.rowChanges, AtomicLong::get)
-                .description("Row changes (insert, update, delete) received from the source")
-                .register(registry);
-        FunctionCounter.builder("sluice_rows_applied", sinkStats.rowsApplied, AtomicLong::get)
-                .description("Row changes applied to the target")
-                .register(registry);
-        FunctionCounter.builder("sluice_transactions_applied", sinkStats.transactionsApplied, AtomicLong::get)
-                .description("Source transactions applied to the target")
-                .register(registry);
-        FunctionCounter.builder("sluice_missing_rows", sinkStats.missingRows, AtomicLong::get)
-                .description("Updates and deletes that found no row on the target")
-                .register(registry);
+        counter("sluice_events", "Change events received from the source", sourceStats.events);
+        counter(
+                "sluice_row_changes",
+                "Row changes (insert, update, delete) received from the source",
+                sourceStats.rowChanges);
+        counter("sluice_rows_applied", "Row changes applied to the target", sinkStats.rowsApplied);
+        counter(
+                "sluice_transactions_applied",
+                "Source transactions applied to the target",
+                sinkStats.transactionsApplied);
+        counter(
+                "sluice_target_commits",
+                "Target transactions committed (each holds one or more source transactions)",
+                sinkStats.targetCommits);
+        counter("sluice_missing_rows", "Updates and deletes that found no row on the target", sinkStats.missingRows);
         Gauge.builder("sluice_lag_bytes", this, Pipeline::lagBytes)
                 .description("Source WAL bytes not yet applied to the target")
                 .baseUnit("bytes")
@@ -268,6 +258,12 @@ public final class Pipeline {
         Gauge.builder("sluice_slot_retained_wal", slotRetainedWalBytes, AtomicLong::get)
                 .description("WAL the source keeps for the slot (-1 until first read)")
                 .baseUnit("bytes")
+                .register(registry);
+    }
+
+    private void counter(String name, String description, AtomicLong count) {
+        FunctionCounter.builder(name, count, AtomicLong::get)
+                .description(description)
                 .register(registry);
     }
 

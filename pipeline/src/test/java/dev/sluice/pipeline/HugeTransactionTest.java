@@ -6,7 +6,6 @@ import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -24,18 +23,8 @@ class HugeTransactionTest {
             // About 1M rows of ~330 bytes of text each: over 300 MB of values in one transaction.
             source.execute("INSERT INTO wide SELECT i, repeat(md5(i::text), 5), repeat('b', 150), i * 1.5"
                     + " FROM generate_series(1, 1000000) i");
-            try (SluiceProcess sluice = SluiceProcess.start(
-                    List.of("-Xmx256m"),
-                    Map.of(
-                            "SLUICE_SOURCE_URL",
-                            source.url().toUrlWithPassword(),
-                            "SLUICE_TARGET_URL",
-                            target.url().toUrlWithPassword(),
-                            "SLUICE_METRICS_PORT",
-                            "0",
-                            "SLUICE_SNAPSHOT_MODE",
-                            "none"),
-                    "run")) {
+            try (SluiceProcess sluice =
+                    SluiceProcess.start(List.of("-Xmx256m"), SluiceProcess.streamOnly(source, target), "run")) {
                 replication.awaitCaughtUp(Duration.ofMinutes(3));
                 assertThat(sluice.isAlive())
                         .as("no OutOfMemoryError; output:%n%s", sluice.output())

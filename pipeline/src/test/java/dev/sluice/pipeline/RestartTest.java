@@ -42,15 +42,7 @@ class RestartTest {
                 TestDatabase target = TestPostgres.server().createDatabase();
                 Replication replication = new Replication(source, target).schema(SCHEMA)) {
             source.execute("INSERT INTO accounts SELECT i, 0 FROM generate_series(1, 100) i");
-            Map<String, String> env = Map.of(
-                    "SLUICE_SOURCE_URL",
-                    source.url().toUrlWithPassword(),
-                    "SLUICE_TARGET_URL",
-                    target.url().toUrlWithPassword(),
-                    "SLUICE_METRICS_PORT",
-                    "0",
-                    "SLUICE_SNAPSHOT_MODE",
-                    "none");
+            Map<String, String> env = SluiceProcess.streamOnly(source, target);
             String password = source.url().properties().getProperty("password");
 
             try (Workload workload = new Workload(source)) {

@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.TestDatabase;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,6 +40,22 @@ final class SluiceProcess implements AutoCloseable {
         pb.environment().keySet().removeIf(k -> k.startsWith("SLUICE_"));
         pb.environment().putAll(env);
         return new SluiceProcess(pb.start(), output);
+    }
+
+    /**
+     * The environment for streaming between two test databases whose tables the test made itself:
+     * URLs through the environment, as an operator passes secrets; no metrics port; no snapshot.
+     */
+    static Map<String, String> streamOnly(TestDatabase source, TestDatabase target) {
+        return Map.of(
+                "SLUICE_SOURCE_URL",
+                source.url().toUrlWithPassword(),
+                "SLUICE_TARGET_URL",
+                target.url().toUrlWithPassword(),
+                "SLUICE_METRICS_PORT",
+                "0",
+                "SLUICE_SNAPSHOT_MODE",
+                "none");
     }
 
     /** Like a crash: no chance to finish anything. */

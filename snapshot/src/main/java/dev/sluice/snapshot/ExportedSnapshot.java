@@ -12,7 +12,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import org.postgresql.PGProperty;
 
 /**
  * A logical replication slot created together with an exported snapshot: the data as of the
@@ -39,10 +38,7 @@ public final class ExportedSnapshot implements AutoCloseable {
 
     /** Creates the slot with pgoutput and exports its snapshot; waits for transactions open on the source. */
     public static ExportedSnapshot createSlot(PgUrl url, String slot) {
-        Properties props = url.sessionProperties("sluice-snapshot");
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        Properties props = url.replicationProperties("sluice-snapshot");
         Connection conn;
         try {
             conn = DriverManager.getConnection(url.jdbcUrl(), props);

@@ -197,6 +197,7 @@ public final class SnapshotCopier {
         long bytes = 0;
         try {
             StringBuilder text = config.processors().isEmpty() ? null : new StringBuilder(CHUNK_BYTES + 1024);
+            int[] columns = shape.allColumns();
             byte[] row;
             while ((row = out.readFromCopy()) != null) {
                 bytes += row.length;
@@ -214,7 +215,7 @@ public final class SnapshotCopier {
                     }
                 }
                 if (change instanceof Insert insert) {
-                    append(text, insert.after());
+                    CopyFormat.appendRow(text, insert.after(), columns);
                     rows++;
                 }
                 if (text.length() >= CHUNK_BYTES) {
@@ -243,16 +244,6 @@ public final class SnapshotCopier {
         task.bytes = bytes;
         task.nanos = System.nanoTime() - started;
         log.debug("Copied {} rows of {}", rows, shape.id());
-    }
-
-    private static void append(StringBuilder text, Tuple row) {
-        for (int i = 0; i < row.size(); i++) {
-            if (i > 0) {
-                text.append('\t');
-            }
-            CopyFormat.appendValue(text, row.get(i));
-        }
-        text.append('\n');
     }
 
     private static void write(CopyIn in, StringBuilder text) throws SQLException {

@@ -23,6 +23,11 @@ record SourceTableShape(TableId id, Relation relation, String columnList, long p
         return relation.columnCount();
     }
 
+    /** Every column position, in order. */
+    int[] allColumns() {
+        return java.util.stream.IntStream.range(0, width()).toArray();
+    }
+
     static SourceTableShape read(Connection conn, TableId id) throws SQLException {
         long oid;
         long pages;

@@ -2,6 +2,7 @@ package dev.sluice.pipeline.cli;
 
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.TableId;
+import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.pipeline.source.postgres.SourceTable;
@@ -73,7 +74,7 @@ final class CheckCommand implements Callable<Integer> {
             if (slotExists) {
                 SourceAdmin.SlotStatus s = admin.slot(config.slot()).orElseThrow();
                 info("slot '" + config.slot() + "' exists, " + (s.active() ? "active" : "inactive") + ", retains "
-                        + StatusCommand.bytes(s.retainedWalBytes()) + " of WAL");
+                        + ByteSizes.format(s.retainedWalBytes()) + " of WAL");
             } else {
                 info("slot '" + config.slot() + "' does not exist yet (`sluice init` creates it)");
             }

@@ -3,6 +3,7 @@ package dev.sluice.pipeline.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.sink.postgres.PostgresSink;
@@ -92,8 +93,8 @@ final class StatusCommand implements Callable<Integer> {
             out.println("slot:         " + s.get("slot") + ", "
                     + ((Boolean) s.get("slot_active") ? "active (pid " + s.get("slot_active_pid") + ")" : "inactive"));
             out.println("confirmed:    " + s.get("confirmed_flush_lsn") + " (source is at " + s.get("current_wal_lsn")
-                    + ", lag " + bytes((Long) s.get("lag_bytes")) + ")");
-            out.println("retained WAL: " + bytes((Long) s.get("retained_wal_bytes")));
+                    + ", lag " + ByteSizes.format((Long) s.get("lag_bytes")) + ")");
+            out.println("retained WAL: " + ByteSizes.format((Long) s.get("retained_wal_bytes")));
         }
         out.println("publication:  " + s.get("publication") + ", " + s.get("published_tables") + " table(s)");
         if (s.containsKey("target")) {
@@ -110,20 +111,6 @@ final class StatusCommand implements Callable<Integer> {
                                         + " ago)"));
             }
         }
-    }
-
-    static String bytes(long n) {
-        if (n < 1024) {
-            return n + " B";
-        }
-        String[] units = {"KiB", "MiB", "GiB", "TiB"};
-        double v = n;
-        int u = -1;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return String.format("%.1f %s", v, units[u]);
     }
 
     private static String age(Instant then) {

@@ -3,6 +3,7 @@ package dev.sluice.pipeline.demo;
 import dev.sluice.core.PgUrl;
 import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
+import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
@@ -131,7 +132,7 @@ public final class Demo implements AutoCloseable {
                     rate,
                     pipeline.sinkStats().transactionsApplied.get(),
                     pipeline.lagSeconds(),
-                    bytes(pipeline.lagBytes()),
+                    ByteSizes.format(pipeline.lagBytes()),
                     count(source, "customers"),
                     count(target, "customers"),
                     count(source, "orders"),
@@ -197,10 +198,6 @@ public final class Demo implements AutoCloseable {
         } catch (SQLException e) {
             return "?";
         }
-    }
-
-    private static String bytes(long n) {
-        return n < 1024 ? n + " B" : String.format("%.1f KiB", n / 1024.0);
     }
 
     private static void createDatabase(LocalPostgres server) {

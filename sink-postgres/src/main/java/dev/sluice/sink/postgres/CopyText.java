@@ -26,13 +26,7 @@ final class CopyText {
         try {
             StringBuilder text = new StringBuilder(CHUNK_CHARS + 1024);
             for (Tuple row : rows) {
-                for (int c = 0; c < columns.length; c++) {
-                    if (c > 0) {
-                        text.append('\t');
-                    }
-                    CopyFormat.appendValue(text, row.get(columns[c]));
-                }
-                text.append('\n');
+                CopyFormat.appendRow(text, row, columns);
                 if (text.length() >= CHUNK_CHARS) {
                     write(copy, text);
                 }

@@ -82,8 +82,6 @@ public final class PostgresSink implements Sink {
         public final AtomicLong orderedReplays = new AtomicLong();
 
         public final AtomicLong lastAppliedEndLsn = new AtomicLong();
-        /** Source commit time of the last applied transaction, epoch milliseconds; 0 before the first. */
-        public final AtomicLong lastAppliedCommitMillis = new AtomicLong();
     }
 
     public Stats stats() {
@@ -232,7 +230,7 @@ public final class PostgresSink implements Sink {
 
     @Override
     public void accept(ChangeEvent event) {
-        try {
+        guarded(() -> {
             switch (event) {
                 case Begin begin -> begin(begin);
                 case RowChange change -> {
@@ -250,11 +248,23 @@ public final class PostgresSink implements Sink {
                 }
                 case Commit commit -> commit(commit);
             }
+        });
+    }
+
+    /** Work on the target transaction; a statement that may throw {@link SQLException}. */
+    @FunctionalInterface
+    private interface TargetWork {
+        void run() throws SQLException;
+    }
+
+    /** Runs work on the open target transaction; any failure marks it so that close() never commits it. */
+    private void guarded(TargetWork work) {
+        try {
+            work.run();
         } catch (SQLException e) {
             failed = true;
             throw applyFailure(e);
         } catch (RuntimeException | Error e) {
-            // Whatever was half written must never be committed by close().
             failed = true;
             throw e;
         }
@@ -307,9 +317,6 @@ public final class PostgresSink implements Sink {
         conn.commit();
         stats.targetCommits.incrementAndGet();
         stats.lastAppliedEndLsn.set(last.endLsn().value());
-        if (last.commitTime() != null) {
-            stats.lastAppliedCommitMillis.set(last.commitTime().toEpochMilli());
-        }
         appliedCommit = last.commitLsn();
         pendingCommit = null;
         groupRows = 0;
@@ -320,15 +327,7 @@ public final class PostgresSink implements Sink {
     @Override
     public void idle() {
         if (pendingCommit != null && currentBegin == null && !failed && groupDue()) {
-            try {
-                commitGroup();
-            } catch (SQLException e) {
-                failed = true;
-                throw applyFailure(e);
-            } catch (RuntimeException | Error e) {
-                failed = true;
-                throw e;
-            }
+            guarded(this::commitGroup);
         }
     }
 

@@ -38,6 +38,11 @@ final class TablePlan {
     private final BitSet alwaysIdentity = new BitSet();
 
     private final String stage;
+
+    /** The shapes of most rows, made once: every column set (all were sent), addressed by the key. */
+    private final Shape fullUpdate;
+
+    private final Shape keyDelete;
     private final int[] key;
     private final boolean matchAllColumns;
     private final String copySql;
@@ -86,6 +91,15 @@ final class TablePlan {
         this.matchAllColumns = key.length == 0;
         this.conflatable = key.length > 0 && sameColumns(relation, key, target.primaryKey());
         this.stage = "pg_temp.sluice_stage_" + STAGES.incrementAndGet();
+        BitSet everyColumn = new BitSet(columns.length);
+        everyColumn.set(0, columns.length);
+        everyColumn.andNot(alwaysIdentity);
+        BitSet keyColumns = new BitSet(columns.length);
+        for (int k : key) {
+            keyColumns.set(k);
+        }
+        this.fullUpdate = new Shape(false, everyColumn, keyColumns);
+        this.keyDelete = new Shape(true, new BitSet(), keyColumns);
         String columnList = String.join(", ", columns);
         this.copySql = "COPY " + table + " (" + columnList + ") FROM STDIN";
         this.insertSql = "INSERT INTO " + table + " (" + columnList + ")"
@@ -150,6 +164,9 @@ final class TablePlan {
 
     /** The shape of an update; cheap for the common row without unchanged TOAST values. */
     Shape updateShape(Tuple before, Tuple after) {
+        if (!matchAllColumns && !after.hasUnchangedToast()) {
+            return fullUpdate;
+        }
         BitSet set = new BitSet(columns.length);
         for (int i = 0; i < columns.length; i++) {
             if (!after.isUnchangedToast(i)) {
@@ -161,6 +178,9 @@ final class TablePlan {
     }
 
     Shape deleteShape(Tuple before) {
+        if (!matchAllColumns) {
+            return keyDelete;
+        }
         return new Shape(true, new BitSet(), whereColumns(before));
     }
 

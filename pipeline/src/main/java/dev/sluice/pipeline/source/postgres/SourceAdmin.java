@@ -344,14 +344,6 @@ public final class SourceAdmin implements AutoCloseable {
                 == 1;
     }
 
-    public boolean hasRole(String role) {
-        try {
-            return exists("SELECT 1 FROM pg_roles WHERE rolname = ?", role);
-        } catch (SQLException e) {
-            throw failure("reading roles", e);
-        }
-    }
-
     /** Tables among these that the user may not SELECT (needed by pgoutput and the snapshot). */
     public List<TableId> unreadable(List<TableId> tables) {
         List<TableId> unreadable = new ArrayList<>();

@@ -10,7 +10,6 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Properties;
-import org.postgresql.PGProperty;
 
 /**
  * Which database a source is, independent of how it is reached: the cluster's system identifier
@@ -22,10 +21,7 @@ public final class SourceIdentity {
 
     /** Returns e.g. {@code system 7312345678901234567, database app}. */
     public static String read(PgUrl url) {
-        Properties props = url.sessionProperties("sluice-identify");
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        Properties props = url.replicationProperties("sluice-identify");
         try (Connection conn = DriverManager.getConnection(url.jdbcUrl(), props);
                 Statement st = conn.createStatement();
                 ResultSet rs = st.executeQuery("IDENTIFY_SYSTEM")) {

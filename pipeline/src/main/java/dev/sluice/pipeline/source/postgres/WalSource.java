@@ -25,7 +25,6 @@ import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
-import org.postgresql.PGProperty;
 import org.postgresql.replication.LogSequenceNumber;
 import org.postgresql.replication.PGReplicationStream;
 import org.slf4j.Logger;
@@ -96,13 +95,10 @@ public final class WalSource implements Source {
     public static final class Stats {
         public final AtomicLong events = new AtomicLong();
         public final AtomicLong rowChanges = new AtomicLong();
-        public final AtomicLong transactions = new AtomicLong();
         /** Latest server WAL position seen (from data or keepalives). */
         public final AtomicLong serverWalEnd = new AtomicLong();
         /** Source commit time of the oldest transaction received but not yet durable; 0 when none. */
         public final AtomicLong oldestUndurableCommitMillis = new AtomicLong();
-
-        public final AtomicLong confirmedLsn = new AtomicLong();
     }
 
     public Stats stats() {
@@ -214,7 +210,6 @@ public final class WalSource implements Source {
             case Commit commit -> {
                 inTransaction = false;
                 lastDeliveredEnd = commit.endLsn();
-                stats.transactions.incrementAndGet();
             }
             case RowChange change -> {
                 stats.rowChanges.incrementAndGet();
@@ -255,7 +250,6 @@ public final class WalSource implements Source {
         stream.setFlushedLSN(lsn);
         stream.setAppliedLSN(lsn);
         confirmed = target;
-        stats.confirmedLsn.set(target.value());
     }
 
     private static long commitMillis(Instant time) {
@@ -263,10 +257,7 @@ public final class WalSource implements Source {
     }
 
     private void open(Lsn resume) {
-        Properties props = url.sessionProperties("sluice");
-        PGProperty.REPLICATION.set(props, "database");
-        PGProperty.ASSUME_MIN_SERVER_VERSION.set(props, "10");
-        PGProperty.PREFER_QUERY_MODE.set(props, "simple");
+        Properties props = url.replicationProperties("sluice");
         try {
             conn = DriverManager.getConnection(url.jdbcUrl(), props);
         } catch (SQLException e) {
@@ -330,7 +321,6 @@ public final class WalSource implements Source {
                     confirmed = target;
                 }
                 stream.forceUpdateStatus();
-                stats.confirmedLsn.set(confirmed.value());
             } catch (SQLException e) {
                 log.warn("Could not send the final position to the source: {}", PgErrors.firstLine(e.getMessage()));
             }
