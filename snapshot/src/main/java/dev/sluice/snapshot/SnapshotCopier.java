@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Properties;
@@ -27,6 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyOut;
@@ -47,6 +48,7 @@ public final class SnapshotCopier {
 
     private static final Logger log = LoggerFactory.getLogger(SnapshotCopier.class);
     private static final int CHUNK_BYTES = 1 << 16;
+    private static final long PAGE_BYTES = 8192;
 
     /**
      * How to copy.
@@ -65,13 +67,43 @@ public final class SnapshotCopier {
     /** What was copied of one table. */
     public record TableResult(TableId table, long rows, long bytes, Duration took) {}
 
-    private final Config config;
+    /** A table about to be copied, with the source's estimate of its size (from the statistics). */
+    public record TableEstimate(TableId table, long rows, long bytes) {}
 
-    public SnapshotCopier(Config config) {
-        this.config = config;
+    /** Hears of the copy as it goes. Workers call it concurrently, so implementations must be thread-safe. */
+    public interface Listener {
+        /** Before any row moves: every table to copy, with its estimated size. */
+        default void planned(List<TableEstimate> tables) {}
+
+        /** Rows and bytes just sent to the target, not yet committed. */
+        default void copied(TableId table, long rows, long bytes) {}
+
+        /**
+         * Every part of a table is copied. Runs inside the open target transaction that commits the
+         * table's last part (or one of its own right after), so what it writes there is committed
+         * exactly when the table is.
+         */
+        default void finished(Connection target, TableResult result) throws SQLException {}
     }
 
-    /** Copies the tables as of the snapshot; fails naming the table when a part fails. */
+    private static final Listener SILENT = new Listener() {};
+
+    private final Config config;
+    private final Listener listener;
+
+    public SnapshotCopier(Config config) {
+        this(config, SILENT);
+    }
+
+    public SnapshotCopier(Config config, Listener listener) {
+        this.config = config;
+        this.listener = listener;
+    }
+
+    /**
+     * Copies the tables as of the snapshot; fails naming the table when a part fails. A partitioned
+     * table is copied partition by partition, so its results name the partitions.
+     */
     public List<TableResult> copy(ExportedSnapshot snapshot, List<TableId> tables) {
         List<CopyTask> tasks = plan(tables);
         ConcurrentLinkedQueue<CopyTask> queue = new ConcurrentLinkedQueue<>(tasks);
@@ -99,51 +131,72 @@ public final class SnapshotCopier {
         } finally {
             pool.shutdownNow();
         }
-        return summarize(tables, tasks);
+        return tasks.stream()
+                .map(t -> t.table)
+                .distinct()
+                .map(TableCopy::result)
+                .toList();
+    }
+
+    /** One table being copied, in one or more parts. */
+    private static final class TableCopy {
+        final SourceTableShape shape;
+        final AtomicInteger partsLeft = new AtomicInteger();
+        final AtomicLong rows = new AtomicLong();
+        final AtomicLong bytes = new AtomicLong();
+        final long startNanos = System.nanoTime();
+        volatile long endNanos;
+
+        TableCopy(SourceTableShape shape) {
+            this.shape = shape;
+        }
+
+        TableResult result() {
+            return new TableResult(
+                    shape.id(), rows.get(), bytes.get(), Duration.ofNanos(Math.max(0, endNanos - startNanos)));
+        }
     }
 
     /** One part of one table: a page range, or all of it. */
-    private static final class CopyTask {
-        final SourceTableShape shape;
-        final long fromPage;
-        final long toPage;
-        volatile long rows;
-        volatile long bytes;
-        volatile long nanos;
-
-        CopyTask(SourceTableShape shape, long fromPage, long toPage) {
-            this.shape = shape;
-            this.fromPage = fromPage;
-            this.toPage = toPage;
-        }
-
+    private record CopyTask(TableCopy table, long fromPage, long toPage) {
         boolean isRange() {
             return toPage >= 0;
+        }
+
+        long weight() {
+            return isRange() ? Math.min(toPage, table.shape.pages()) - fromPage : table.shape.pages();
         }
     }
 
     private List<CopyTask> plan(List<TableId> tables) {
         List<CopyTask> tasks = new ArrayList<>();
+        List<TableEstimate> estimates = new ArrayList<>();
         try (Connection conn = connect(config.source(), "source")) {
             for (TableId table : tables) {
-                SourceTableShape shape = SourceTableShape.read(conn, table);
-                if (!shape.partitioned() && shape.pages() > 2 * config.splitPages()) {
-                    for (long from = 0; from < shape.pages(); from += config.splitPages()) {
-                        boolean last = from + config.splitPages() >= shape.pages();
-                        // The last range is open-ended: pages added since the statistics are still copied.
-                        tasks.add(new CopyTask(shape, from, last ? Long.MAX_VALUE : from + config.splitPages()));
+                for (TableId unit : SourceTableShape.leaves(conn, table)) {
+                    SourceTableShape shape = SourceTableShape.read(conn, unit);
+                    estimates.add(new TableEstimate(unit, shape.estimatedRows(), shape.pages() * PAGE_BYTES));
+                    TableCopy copy = new TableCopy(shape);
+                    if (shape.pages() > 2 * config.splitPages()) {
+                        for (long from = 0; from < shape.pages(); from += config.splitPages()) {
+                            boolean last = from + config.splitPages() >= shape.pages();
+                            // The last range is open-ended: pages added since the statistics are still copied.
+                            tasks.add(new CopyTask(copy, from, last ? Long.MAX_VALUE : from + config.splitPages()));
+                            copy.partsLeft.incrementAndGet();
+                        }
+                    } else {
+                        tasks.add(new CopyTask(copy, 0, -1));
+                        copy.partsLeft.incrementAndGet();
                     }
-                } else {
-                    tasks.add(new CopyTask(shape, 0, -1));
                 }
             }
         } catch (SQLException e) {
             throw new SluiceException(
                     Reason.SOURCE_UNREACHABLE, "Reading table sizes on the source failed: " + e.getMessage(), e);
         }
+        listener.planned(List.copyOf(estimates));
         // Largest parts first, so the last ones to finish are small.
-        tasks.sort(Comparator.comparingLong((CopyTask t) -> t.isRange() ? t.shape.pages() / 2 : t.shape.pages())
-                .reversed());
+        tasks.sort(Comparator.comparingLong(CopyTask::weight).reversed());
         return tasks;
     }
 
@@ -160,12 +213,31 @@ public final class SnapshotCopier {
             CopyTask task;
             while (!failed.get() && (task = queue.poll()) != null) {
                 copy(source, target, task);
-                target.commit();
+                commit(target, task.table);
             }
             source.rollback();
         } catch (SQLException e) {
             failed.set(true);
             throw new SluiceException(Reason.APPLY, "Snapshot copy failed: " + PgErrors.firstLine(e.getMessage()), e);
+        }
+    }
+
+    /**
+     * Commits a part, and tells the listener when it was the table's last one. Parts count
+     * themselves down only once committed, so a part that sees itself as the only one left knows
+     * every other part is committed and can carry the listener's writes in its own transaction.
+     */
+    private void commit(Connection target, TableCopy table) throws SQLException {
+        boolean lastBeforeCommit = table.partsLeft.get() == 1;
+        if (lastBeforeCommit) {
+            table.endNanos = System.nanoTime();
+            listener.finished(target, table.result());
+        }
+        target.commit();
+        if (table.partsLeft.decrementAndGet() == 0 && !lastBeforeCommit) {
+            table.endNanos = System.nanoTime();
+            listener.finished(target, table.result());
+            target.commit();
         }
     }
 
@@ -181,14 +253,13 @@ public final class SnapshotCopier {
     }
 
     private void copy(Connection source, Connection target, CopyTask task) throws SQLException {
-        SourceTableShape shape = task.shape;
+        SourceTableShape shape = task.table.shape;
         String where = !task.isRange()
                 ? ""
                 : " WHERE ctid >= '(" + task.fromPage + ",0)'::tid"
                         + (task.toPage == Long.MAX_VALUE ? "" : " AND ctid < '(" + task.toPage + ",0)'::tid");
-        String select =
-                "COPY (SELECT " + shape.columnList() + " FROM " + shape.id().quoted() + where + ") TO STDOUT";
-        long started = System.nanoTime();
+        String select = "COPY (SELECT " + shape.columnList() + " FROM ONLY "
+                + shape.id().quoted() + where + ") TO STDOUT";
         CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(select);
         CopyIn in = target.unwrap(PGConnection.class)
                 .getCopyAPI()
@@ -204,28 +275,35 @@ public final class SnapshotCopier {
                 if (text == null) {
                     in.writeToCopy(row, 0, row.length);
                     rows++;
-                    continue;
-                }
-                String line = new String(row, 0, row.length - 1, StandardCharsets.UTF_8);
-                RowChange change = new Insert(shape.relation(), Tuple.wrap(CopyFormat.parseLine(line, shape.width())));
-                for (Processor p : config.processors()) {
-                    change = p.process(change);
-                    if (change == null) {
-                        break;
+                } else {
+                    String line = new String(row, 0, row.length - 1, StandardCharsets.UTF_8);
+                    RowChange change =
+                            new Insert(shape.relation(), Tuple.wrap(CopyFormat.parseLine(line, shape.width())));
+                    for (Processor p : config.processors()) {
+                        change = p.process(change);
+                        if (change == null) {
+                            break;
+                        }
+                    }
+                    if (change instanceof Insert insert) {
+                        CopyFormat.appendRow(text, insert.after(), columns);
+                        rows++;
+                    }
+                    if (text.length() >= CHUNK_BYTES) {
+                        write(in, text);
                     }
                 }
-                if (change instanceof Insert insert) {
-                    CopyFormat.appendRow(text, insert.after(), columns);
-                    rows++;
-                }
-                if (text.length() >= CHUNK_BYTES) {
-                    write(in, text);
+                if (bytes >= CHUNK_BYTES) {
+                    report(task.table, rows, bytes);
+                    rows = 0;
+                    bytes = 0;
                 }
             }
             if (text != null) {
                 write(in, text);
             }
             in.endCopy();
+            report(task.table, rows, bytes);
         } catch (SQLException e) {
             throw new SluiceException(
                     Reason.APPLY,
@@ -240,10 +318,13 @@ public final class SnapshotCopier {
                 out.cancelCopy();
             }
         }
-        task.rows = rows;
-        task.bytes = bytes;
-        task.nanos = System.nanoTime() - started;
-        log.debug("Copied {} rows of {}", rows, shape.id());
+        log.debug("Copied a part of {}", shape.id());
+    }
+
+    private void report(TableCopy table, long rows, long bytes) {
+        table.rows.addAndGet(rows);
+        table.bytes.addAndGet(bytes);
+        listener.copied(table.shape.id(), rows, bytes);
     }
 
     private static void write(CopyIn in, StringBuilder text) throws SQLException {
@@ -253,24 +334,6 @@ public final class SnapshotCopier {
         byte[] chunk = text.toString().getBytes(StandardCharsets.UTF_8);
         in.writeToCopy(chunk, 0, chunk.length);
         text.setLength(0);
-    }
-
-    private static List<TableResult> summarize(List<TableId> tables, List<CopyTask> tasks) {
-        List<TableResult> results = new ArrayList<>();
-        for (TableId table : tables) {
-            long rows = 0;
-            long bytes = 0;
-            long nanos = 0;
-            for (CopyTask t : tasks) {
-                if (t.shape.id().equals(table)) {
-                    rows += t.rows;
-                    bytes += t.bytes;
-                    nanos = Math.max(nanos, t.nanos);
-                }
-            }
-            results.add(new TableResult(table, rows, bytes, Duration.ofNanos(nanos)));
-        }
-        return Collections.unmodifiableList(results);
     }
 
     private static Connection connect(PgUrl url, String role) {

@@ -17,7 +17,7 @@ import java.util.StringJoiner;
  * A source table as the copy needs it: the columns that carry data (generated columns are computed
  * again on the target), as a {@link Relation} shaped like the one streaming announces, and its size.
  */
-record SourceTableShape(TableId id, Relation relation, String columnList, long pages, boolean partitioned) {
+record SourceTableShape(TableId id, Relation relation, String columnList, long pages, long estimatedRows) {
 
     int width() {
         return relation.columnCount();
@@ -28,12 +28,34 @@ record SourceTableShape(TableId id, Relation relation, String columnList, long p
         return java.util.stream.IntStream.range(0, width()).toArray();
     }
 
+    /**
+     * What holds a table's rows: the table itself, or for a partitioned table its leaf partitions
+     * (foreign partitions hold none here), so each is copied, and split, on its own.
+     */
+    static List<TableId> leaves(Connection conn, TableId id) throws SQLException {
+        List<TableId> leaves = new ArrayList<>();
+        try (PreparedStatement ps = conn.prepareStatement("SELECT n.nspname, c.relname, c.relkind"
+                + " FROM pg_partition_tree(to_regclass(?)) t JOIN pg_class c ON c.oid = t.relid"
+                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE t.isleaf ORDER BY t.level, c.relname")) {
+            ps.setString(1, id.quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    if (!rs.getString(3).equals("f")) {
+                        leaves.add(new TableId(rs.getString(1), rs.getString(2)));
+                    }
+                }
+            }
+        }
+        // pg_partition_tree of a table that is not partitioned is the table itself.
+        return leaves.isEmpty() ? List.of(id) : leaves;
+    }
+
     static SourceTableShape read(Connection conn, TableId id) throws SQLException {
         long oid;
         long pages;
-        boolean partitioned;
+        long estimatedRows;
         try (PreparedStatement ps = conn.prepareStatement(
-                "SELECT c.oid, c.relpages, c.relkind = 'p' FROM pg_class c WHERE c.oid = to_regclass(?)")) {
+                "SELECT c.oid, c.relpages, c.reltuples FROM pg_class c WHERE c.oid = to_regclass(?)")) {
             ps.setString(1, id.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 if (!rs.next()) {
@@ -42,7 +64,8 @@ record SourceTableShape(TableId id, Relation relation, String columnList, long p
                 }
                 oid = rs.getLong(1);
                 pages = Math.max(0, rs.getLong(2));
-                partitioned = rs.getBoolean(3);
+                // -1 means never analyzed.
+                estimatedRows = Math.max(0, rs.getLong(3));
             }
         }
         List<Relation.Column> columns = new ArrayList<>();
@@ -61,6 +84,6 @@ record SourceTableShape(TableId id, Relation relation, String columnList, long p
             }
         }
         Relation relation = new Relation((int) oid, id, ReplicaIdentity.DEFAULT, columns);
-        return new SourceTableShape(id, relation, names.toString(), pages, partitioned);
+        return new SourceTableShape(id, relation, names.toString(), pages, estimatedRows);
     }
 }

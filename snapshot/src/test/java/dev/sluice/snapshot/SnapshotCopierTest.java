@@ -12,6 +12,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -57,8 +60,9 @@ class SnapshotCopierTest {
             try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_test")) {
                 writer.start();
                 Thread.sleep(200);
+                Recorder recorder = new Recorder();
                 List<SnapshotCopier.TableResult> results = new SnapshotCopier(
-                                new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of()))
+                                new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of()), recorder)
                         .copy(
                                 snapshot,
                                 TABLES.stream()
@@ -79,10 +83,46 @@ class SnapshotCopierTest {
                         .filteredOn(r -> r.table().name().equals("big"))
                         .singleElement()
                         .satisfies(r -> assertThat(r.rows()).isEqualTo(100000));
+                assertThat(results)
+                        .extracting(r -> r.table().name())
+                        .as("a partitioned table is copied partition by partition")
+                        .containsExactlyInAnyOrder(
+                                "small", "big", "parted_eu", "parted_us", "empty", "nokey", "gen", "ident");
+                assertThat(recorder.planned).hasSize(results.size());
+                assertThat(recorder.finished)
+                        .as("each table is reported finished once, with what was copied")
+                        .containsExactlyInAnyOrderElementsOf(results);
+                for (SnapshotCopier.TableResult r : results) {
+                    assertThat(recorder.copiedRows.getOrDefault(r.table(), 0L))
+                            .as("rows reported for %s", r.table())
+                            .isEqualTo(r.rows());
+                }
             } finally {
                 stop.set(true);
                 source.execute("SELECT pg_drop_replication_slot('snap_test')");
             }
+        }
+    }
+
+    /** Keeps what the copier reports. */
+    private static final class Recorder implements SnapshotCopier.Listener {
+        final List<SnapshotCopier.TableEstimate> planned = new CopyOnWriteArrayList<>();
+        final Map<TableId, Long> copiedRows = new ConcurrentHashMap<>();
+        final List<SnapshotCopier.TableResult> finished = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void planned(List<SnapshotCopier.TableEstimate> tables) {
+            planned.addAll(tables);
+        }
+
+        @Override
+        public void copied(TableId table, long rows, long bytes) {
+            copiedRows.merge(table, rows, Long::sum);
+        }
+
+        @Override
+        public void finished(Connection target, SnapshotCopier.TableResult result) {
+            finished.add(result);
         }
     }
 
