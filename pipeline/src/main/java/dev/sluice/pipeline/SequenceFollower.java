@@ -50,8 +50,11 @@ final class SequenceFollower {
     static void afterSnapshot(SluiceConfig config) {
         if (!config.sequenceSyncInterval().isZero()) {
             AtomicLong synced = new AtomicLong();
-            new SequenceFollower(config, synced, "after the snapshot; streaming retries").syncOnce();
-            log.info("Moved {} target sequence(s) up to the source's values", synced.get());
+            SequenceFollower once = new SequenceFollower(config, synced, "after the snapshot; streaming retries");
+            once.syncOnce();
+            if (once.lastProblem == null) {
+                log.info("Moved {} target sequence(s) up to the source's values", synced.get());
+            }
         }
     }
 
