@@ -58,6 +58,7 @@ public final class Pipeline {
     private final WalSource.Stats sourceStats = new WalSource.Stats();
     private final PostgresSink.Stats sinkStats = new PostgresSink.Stats();
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
+    private final AtomicLong sequencesSynced = new AtomicLong();
     private volatile boolean stopped;
     private volatile Lsn lastConfirmed = Lsn.INVALID;
     private final boolean resetTarget;
@@ -119,6 +120,11 @@ public final class Pipeline {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollSlot, 0, 10, TimeUnit.SECONDS);
+        Duration sequenceSync = config.sequenceSyncInterval();
+        if (!sequenceSync.isZero()) {
+            SequenceFollower sequences = SequenceFollower.scheduled(config, sequencesSynced);
+            poller.scheduleWithFixedDelay(sequences::syncOnce, 0, sequenceSync.toNanos(), TimeUnit.NANOSECONDS);
+        }
         try {
             streamUntilStopped();
         } finally {
@@ -287,6 +293,10 @@ public final class Pipeline {
                 "Target transactions committed (each holds one or more source transactions)",
                 sinkStats.targetCommits);
         counter("sluice_missing_rows", "Updates and deletes that found no row on the target", sinkStats.missingRows);
+        counter(
+                "sluice_sequences_synced",
+                "Target sequences moved up to the source's values while streaming",
+                sequencesSynced);
         Gauge.builder("sluice_lag_bytes", this, Pipeline::lagBytes)
                 .description("Source WAL bytes not yet applied to the target")
                 .baseUnit("bytes")

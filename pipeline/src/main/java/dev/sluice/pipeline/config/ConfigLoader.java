@@ -237,13 +237,22 @@ public final class ConfigLoader {
     }
 
     private static Duration parseDuration(Setting s, Raw raw, String text) {
+        if (text.equals("0")) {
+            // Zero needs no unit; settings read it as "off".
+            return Duration.ZERO;
+        }
         Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
         if (!m.matches()) {
+            Duration iso;
             try {
-                return Duration.parse(text);
+                iso = Duration.parse(text);
             } catch (RuntimeException e) {
                 throw invalid(s, raw, "'" + text + "'");
             }
+            if (iso.isNegative()) {
+                throw invalid(s, raw, "'" + text + "'");
+            }
+            return iso;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

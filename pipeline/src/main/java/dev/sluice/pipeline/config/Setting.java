@@ -36,6 +36,13 @@ public enum Setting {
             "10s",
             Kind.DURATION,
             "How often the slot is told what the target holds (must stay below the server's wal_sender_timeout)."),
+    SOURCE_SEQUENCE_SYNC_INTERVAL(
+            "source.sequence_sync_interval",
+            "--sequence-sync-interval",
+            "10s",
+            Kind.DURATION,
+            "How often the target's sequences are moved up to the source's values (never back), and once after"
+                    + " a snapshot; 0 turns this off."),
     SNAPSHOT_MODE(
             "snapshot.mode",
             "--snapshot",

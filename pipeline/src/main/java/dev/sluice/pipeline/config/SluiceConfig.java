@@ -107,6 +107,11 @@ public final class SluiceConfig {
         return (Duration) required(Setting.SOURCE_STATUS_INTERVAL);
     }
 
+    /** How often sequences follow the source; {@link Duration#ZERO} when they do not. */
+    public Duration sequenceSyncInterval() {
+        return (Duration) required(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL);
+    }
+
     public int batchRows() {
         return (Integer) required(Setting.SINK_BATCH_ROWS);
     }
