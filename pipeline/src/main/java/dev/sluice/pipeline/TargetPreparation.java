@@ -216,6 +216,7 @@ final class TargetPreparation {
         if (schema != null) {
             schema.copy(SchemaCopier.Section.POST_DATA, snapshot.name());
         }
+        SequenceFollower.afterSnapshot(config);
         log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
     }
 
