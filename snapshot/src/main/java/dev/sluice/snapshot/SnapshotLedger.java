@@ -13,10 +13,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The target's record of a pipeline's snapshot, in {@code sluice.snapshot}: one row per finished
@@ -138,6 +140,17 @@ public final class SnapshotLedger {
         return has(POST_DATA_PREFIX + key);
     }
 
+    /** The keys of every post-data object on the target, read at once for a run that may have thousands. */
+    public Set<String> finishedPostData() {
+        Set<String> keys = new HashSet<>();
+        for (Step step : steps()) {
+            if (step.item().startsWith(POST_DATA_PREFIX)) {
+                keys.add(step.item().substring(POST_DATA_PREFIX.length()));
+            }
+        }
+        return keys;
+    }
+
     /** Records, inside the caller's open transaction, that a post-data object is on the target. */
     public void recordPostData(Connection conn, String key) throws SQLException {
         insert(conn, POST_DATA_PREFIX + key, null, 0, 0);
@@ -171,12 +184,7 @@ public final class SnapshotLedger {
         }
     }
 
-    @FunctionalInterface
-    private interface Work {
-        void run(Connection conn) throws SQLException;
-    }
-
-    private void inTransaction(Work work) {
+    private void inTransaction(SqlWork work) {
         try (Connection conn =
                 DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"))) {
             conn.setAutoCommit(false);
