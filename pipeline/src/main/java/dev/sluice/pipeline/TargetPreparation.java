@@ -179,11 +179,14 @@ final class TargetPreparation {
         Lsn position = snapshot.consistentPoint();
         SchemaCopier schema = mode.copiesSchema()
                 ? SchemaCopier.create(
-                        config.pgDump(), config.sourceUrl(), config.targetUrl(), admin.serverVersionNum() / 10000)
+                                config.pgDump(),
+                                config.sourceUrl(),
+                                config.targetUrl(),
+                                admin.serverVersionNum() / 10000)
+                        .forTables(config.tables()::includes, schemaOnly(admin))
                 : null;
         if (schema != null && !ledger.preDataDone()) {
-            schema.copy(SchemaCopier.Section.PRE_DATA, snapshot.name());
-            recordPreData(ledger, position);
+            schema.copyPreData(snapshot.name(), conn -> ledger.recordPreData(conn, position));
         }
         List<TableId> withRows = mode.copiesRows()
                 ? tables.stream()
@@ -214,21 +217,15 @@ final class TargetPreparation {
                     .copy(snapshot, withRows);
         }
         if (schema != null) {
-            schema.copy(SchemaCopier.Section.POST_DATA, snapshot.name());
+            SchemaCopier.PostDataResult post = schema.copyPostData(snapshot.name(), config.snapshotWorkers(), ledger);
+            log.info(
+                    "Indexes, constraints and other post-data objects: {} created{}{}",
+                    post.created(),
+                    post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
+                    post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
         }
         SequenceFollower.afterSnapshot(config);
         log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
-    }
-
-    private void recordPreData(SnapshotLedger ledger, Lsn position) {
-        try (Connection conn = DriverManager.getConnection(
-                config.targetUrl().jdbcUrl(), config.targetUrl().sessionProperties("sluice-snapshot"))) {
-            conn.setAutoCommit(false);
-            ledger.recordPreData(conn, position);
-            conn.commit();
-        } catch (SQLException e) {
-            throw PgErrors.connectFailure("target", config.targetUrl(), e);
-        }
     }
 
     /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */
@@ -251,6 +248,14 @@ final class TargetPreparation {
             tables.addAll(unlogged);
         }
         return List.copyOf(tables);
+    }
+
+    /** The selected source tables whose rows are not copied. */
+    private Set<TableId> schemaOnly(SourceAdmin admin) {
+        Set<TableId> tables = new LinkedHashSet<>();
+        admin.tables(config.tables()).forEach(t -> tables.add(t.id()));
+        tables.addAll(admin.unloggedTables(config.tables()));
+        return tables.stream().filter(config.schemaOnlyTables()).collect(Collectors.toSet());
     }
 
     /** The tables a resumed copy still has to copy. */
