@@ -78,7 +78,7 @@ final class TargetPreparation {
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Optional<Lsn> started = ledger.started();
         if (started.isEmpty()) {
-            requireEmptyTarget(mode);
+            requireEmptyTarget(admin, mode);
             List<TableId> tables = tablesToCopy(admin);
             admin.dropSlot(config.slot());
             Lsn slotStart;
@@ -152,7 +152,7 @@ final class TargetPreparation {
         }
         List<TableId> tables;
         if (started.isEmpty()) {
-            requireEmptyTarget(mode);
+            requireEmptyTarget(admin, mode);
             tables = tablesToCopy(admin);
             ledger.start(Lsn.INVALID);
         } else {
@@ -281,11 +281,16 @@ final class TargetPreparation {
         inTarget("emptying the tables an interrupted copy had not finished", "TRUNCATE " + names);
     }
 
-    private void requireEmptyTarget(SnapshotMode mode) {
+    /** Refuses a target that already holds tables in the schemas the copy fills. */
+    private void requireEmptyTarget(SourceAdmin admin, SnapshotMode mode) {
         if (!mode.copiesSchema()) {
             return;
         }
-        List<String> existing = PostgresSink.userTables(config.targetUrl());
+        Set<String> filled = filledSchemas(admin);
+        List<String> existing = PostgresSink.userTables(config.targetUrl()).stream()
+                .filter(t -> filled.contains(t.schema()))
+                .map(TableId::toString)
+                .toList();
         if (!existing.isEmpty()) {
             throw new SluiceException(
                     Reason.TARGET_SCHEMA,
@@ -305,9 +310,7 @@ final class TargetPreparation {
      * the schema copy also creates the types, functions and sequences the tables use.
      */
     private void reset(SourceAdmin admin) {
-        Set<String> schemas = new LinkedHashSet<>();
-        admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
-        admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
+        Set<String> schemas = filledSchemas(admin);
         log.warn(
                 "--reset: dropping schema(s) {} on the target {} with everything in them, and pipeline '{}''s records",
                 schemas,
@@ -324,6 +327,14 @@ final class TargetPreparation {
                 + " DELETE FROM sluice.progress WHERE pipeline = " + literal(config.slot()) + "; END IF; END $$");
         inTarget("resetting it", sql.toArray(String[]::new));
         SnapshotLedger.open(config.targetUrl(), config.slot()).clear();
+    }
+
+    /** The schemas of the tables the copy fills. */
+    private Set<String> filledSchemas(SourceAdmin admin) {
+        Set<String> schemas = new LinkedHashSet<>();
+        admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
+        admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
+        return schemas;
     }
 
     private void inTarget(String what, String... statements) {
