@@ -29,7 +29,10 @@ class SnapshotCommandTest {
         "INSERT INTO orders (customer_id, total) SELECT 1 + i % 500, i FROM generate_series(1, 3000) i",
         "INSERT INTO events (customer_id, payload) SELECT 1 + i % 500, '{}' FROM generate_series(1, 2000) i",
         "INSERT INTO cache SELECT 'k' || i, 'v' || i FROM generate_series(1, 100) i",
-        "INSERT INTO skipped SELECT generate_series(1, 10)"
+        "INSERT INTO skipped SELECT generate_series(1, 10)",
+        "CREATE MATERIALIZED VIEW order_totals AS SELECT customer_id, sum(total) AS total FROM orders GROUP BY 1",
+        "CREATE MATERIALIZED VIEW top_customers AS SELECT customer_id FROM order_totals ORDER BY total DESC LIMIT 10",
+        "CREATE MATERIALIZED VIEW not_yet AS SELECT count(*) FROM orders WITH NO DATA"
     };
 
     @Test
@@ -79,6 +82,13 @@ class SnapshotCommandTest {
                     .isEqualTo("t");
             assertThat(target.queryForString("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"))
                     .isEqualTo("2");
+            assertThat(target.tableChecksum("order_totals"))
+                    .as("materialized views are populated, those built on others too")
+                    .isEqualTo(source.tableChecksum("order_totals"));
+            assertThat(target.tableChecksum("top_customers")).isEqualTo(source.tableChecksum("top_customers"));
+            assertThat(target.queryForString("SELECT relispopulated FROM pg_class WHERE relname = 'not_yet'"))
+                    .as("one left empty on the source stays empty")
+                    .isEqualTo("f");
             assertThat(source.queryForString("SELECT count(*) FROM pg_replication_slots"))
                     .as("a one-off copy leaves no slot behind")
                     .isEqualTo("0");
