@@ -14,6 +14,15 @@ public final class PgErrors {
      * @param role "source" or "target", as the user configured it
      * @param url where Sluice tried to connect; printed masked
      */
+    /**
+     * Whether a failure is about reaching or logging in to the server (no connection, connection
+     * lost, login refused, no such database) rather than about the statement.
+     */
+    public static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.isEmpty() || state.startsWith("08") || state.startsWith("28") || state.equals("3D000");
+    }
+
     public static SluiceException connectFailure(String role, PgUrl url, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         Reason unreachable = role.equals("target") ? Reason.TARGET_UNREACHABLE : Reason.SOURCE_UNREACHABLE;

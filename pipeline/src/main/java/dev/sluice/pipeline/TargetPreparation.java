@@ -411,8 +411,7 @@ final class TargetPreparation {
             }
             conn.commit();
         } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            if (state.isEmpty() || state.startsWith("08") || state.startsWith("28")) {
+            if (PgErrors.isConnectionFailure(e)) {
                 throw PgErrors.connectFailure("target", target, e);
             }
             throw new SluiceException(

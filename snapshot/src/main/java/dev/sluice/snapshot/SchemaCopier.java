@@ -170,8 +170,7 @@ public final class SchemaCopier {
             alsoInTransaction.run(conn);
             conn.commit();
         } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            if (state.isEmpty() || state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) {
+            if (PgErrors.isConnectionFailure(e)) {
                 throw PgErrors.connectFailure("target", target, e);
             }
             throw new SluiceException(
@@ -226,8 +225,7 @@ public final class SchemaCopier {
             }
             return selection;
         } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            if (state.isEmpty() || state.startsWith("08") || state.startsWith("28") || state.equals("3D000")) {
+            if (PgErrors.isConnectionFailure(e)) {
                 throw PgErrors.connectFailure("source", source, e);
             }
             throw new SluiceException(
