@@ -9,12 +9,6 @@ public final class PgErrors {
     private PgErrors() {}
 
     /**
-     * Explains a failure to connect.
-     *
-     * @param role "source" or "target", as the user configured it
-     * @param url where Sluice tried to connect; printed masked
-     */
-    /**
      * Whether a failure is about reaching or logging in to the server (no connection, connection
      * lost, login refused, no such database) rather than about the statement.
      */
@@ -23,6 +17,12 @@ public final class PgErrors {
         return state.isEmpty() || state.startsWith("08") || state.startsWith("28") || state.equals("3D000");
     }
 
+    /**
+     * Explains a failure to connect.
+     *
+     * @param role "source" or "target", as the user configured it
+     * @param url where Sluice tried to connect; printed masked
+     */
     public static SluiceException connectFailure(String role, PgUrl url, SQLException e) {
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         Reason unreachable = role.equals("target") ? Reason.TARGET_UNREACHABLE : Reason.SOURCE_UNREACHABLE;
