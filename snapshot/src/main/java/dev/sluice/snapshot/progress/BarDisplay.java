@@ -321,6 +321,11 @@ final class BarDisplay implements ProgressDisplay {
     }
 
     @Override
+    public boolean live() {
+        return true;
+    }
+
+    @Override
     public void close() {
         timer.shutdownNow();
         try {

@@ -65,6 +65,14 @@ public interface ProgressDisplay extends AutoCloseable {
         }
     }
 
+    /**
+     * Whether this draws live on the terminal, where other lines written to stderr meanwhile (such
+     * as per-table INFO logs) break the bars: keep them quiet while it runs.
+     */
+    default boolean live() {
+        return false;
+    }
+
     /** Stops showing; the last state stays on screen. */
     @Override
     void close();

@@ -65,6 +65,7 @@ class BarDisplayTest {
                 },
                 true);
         try {
+            assertThat(display.live()).isTrue();
             progress.phase(Phase.PRE_DATA);
             display.tick();
             progress.planned(List.of(

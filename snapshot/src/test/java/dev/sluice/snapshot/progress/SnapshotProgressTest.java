@@ -294,6 +294,17 @@ class SnapshotProgressTest {
     }
 
     @Test
+    void displayModesWithoutATerminal() {
+        assertThat(ProgressDisplay.Mode.parse(" Bar ")).isEqualTo(ProgressDisplay.Mode.BAR);
+        try (ProgressDisplay none = ProgressDisplay.start(progress(), ProgressDisplay.Mode.NONE, 4);
+                ProgressDisplay log = ProgressDisplay.start(progress(), ProgressDisplay.Mode.AUTO, 4)) {
+            assertThat(none.live()).isFalse();
+            assertThat(log).as("tests run without a terminal").isInstanceOf(LogDisplay.class);
+            assertThat(log.live()).isFalse();
+        }
+    }
+
+    @Test
     void metersReadTheCounts() {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         SnapshotProgress progress = progress();
