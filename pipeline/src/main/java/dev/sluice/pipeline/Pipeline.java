@@ -13,6 +13,7 @@ import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
 import dev.sluice.snapshot.SnapshotLedger;
+import dev.sluice.snapshot.progress.SnapshotProgress;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -57,6 +58,7 @@ public final class Pipeline {
     private final AtomicReference<WalSource> current = new AtomicReference<>();
     private final WalSource.Stats sourceStats = new WalSource.Stats();
     private final PostgresSink.Stats sinkStats = new PostgresSink.Stats();
+    private final SnapshotProgress snapshotProgress = new SnapshotProgress();
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private final AtomicLong sequencesSynced = new AtomicLong();
     private volatile boolean stopped;
@@ -107,7 +109,7 @@ public final class Pipeline {
     public void copyOnce() {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).copyOnce(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress).copyOnce(admin);
         }
     }
 
@@ -197,7 +199,8 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).prepareIfNew(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
+                    .prepareIfNew(admin);
             copiedLater = copiedLater();
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
@@ -242,9 +245,9 @@ public final class Pipeline {
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Lsn slotStart = ledger.started().orElse(Lsn.INVALID);
         Map<TableId, Lsn> later = new HashMap<>();
-        ledger.copiedTables().forEach((table, position) -> {
-            if (slotStart.isValid() && position.compareTo(slotStart) > 0) {
-                later.put(table, position);
+        ledger.copiedTables().forEach((table, step) -> {
+            if (slotStart.isValid() && step.position().compareTo(slotStart) > 0) {
+                later.put(table, step.position());
             }
         });
         return later;
@@ -278,6 +281,7 @@ public final class Pipeline {
     }
 
     private void registerMetrics() {
+        snapshotProgress.bindTo(registry);
         counter("sluice_events", "Change events received from the source", sourceStats.events);
         counter(
                 "sluice_row_changes",

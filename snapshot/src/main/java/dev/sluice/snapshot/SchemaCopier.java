@@ -191,10 +191,28 @@ public final class SchemaCopier {
      * @param snapshotName the exported snapshot, which must still be open; null for the source as it is now
      */
     public PostDataResult copyPostData(String snapshotName, int workers, SnapshotLedger ledger) {
+        return copyPostData(snapshotName, workers, ledger, new PostDataListener() {});
+    }
+
+    /** Hears of post-data objects as they are created. Workers call it concurrently. */
+    public interface PostDataListener {
+        /** How many objects are left to create. */
+        default void planned(int objects) {}
+
+        /** An object, named by its ledger key, is being created. */
+        default void started(String object) {}
+
+        /** That object is created and recorded. */
+        default void created(String object) {}
+    }
+
+    /** As {@link #copyPostData(String, int, SnapshotLedger)}, telling the listener as it goes. */
+    public PostDataResult copyPostData(
+            String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
         Objects.requireNonNull(ledger, "ledger");
         SchemaSelection selection = selection(snapshotName, false);
         DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
-        try (PostDataBuilder builder = new PostDataBuilder(target, ledger, workers)) {
+        try (PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener)) {
             return builder.build(script, selection, schemaOnly);
         }
     }

@@ -155,12 +155,12 @@ public final class SnapshotLedger {
         insert(conn, PRE_DATA, position, 0, 0);
     }
 
-    /** The tables already on the target, with the source position each is as of. */
-    public Map<TableId, Lsn> copiedTables() {
-        Map<TableId, Lsn> tables = new LinkedHashMap<>();
+    /** The tables already on the target, each with its step: the source position it is as of, rows and bytes. */
+    public Map<TableId, Step> copiedTables() {
+        Map<TableId, Step> tables = new LinkedHashMap<>();
         for (Step step : steps()) {
             if (step.item().startsWith(TABLE_PREFIX)) {
-                tables.put(TableId.parseQuoted(step.item().substring(TABLE_PREFIX.length())), step.position());
+                tables.put(TableId.parseQuoted(step.item().substring(TABLE_PREFIX.length())), step);
             }
         }
         return tables;
