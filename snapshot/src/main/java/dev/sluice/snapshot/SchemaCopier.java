@@ -27,7 +27,9 @@ import java.util.stream.Stream;
  * Copies the source's schema to the target with {@code pg_dump --schema-only}, under the same
  * exported snapshot as the rows: the pre-data section (types, functions, tables, sequences) before
  * the rows, the post-data section (indexes, constraints, foreign keys, triggers) after them, which
- * builds indexes once instead of maintaining them row by row.
+ * builds indexes once instead of maintaining them row by row. The post-data section also refreshes
+ * every materialized view the source has populated, from the copied rows, so that the target's can
+ * be read too; one the source never populated stays so.
  *
  * <p>Owners and privileges are left out, so objects owned by roles the target lacks still restore.
  * Sluice's own schema is never copied.
@@ -49,11 +51,13 @@ public final class SchemaCopier {
     }
 
     private final Path pgDump;
+    private final int pgDumpMajor;
     private final PgUrl source;
     private final PgUrl target;
 
-    private SchemaCopier(Path pgDump, PgUrl source, PgUrl target) {
+    private SchemaCopier(Path pgDump, int pgDumpMajor, PgUrl source, PgUrl target) {
         this.pgDump = pgDump;
+        this.pgDumpMajor = pgDumpMajor;
         this.source = source;
         this.target = target;
     }
@@ -94,7 +98,7 @@ public final class SchemaCopier {
                             + " client " + serverMajor + " or newer (Debian: postgresql-client-" + serverMajor
                             + "), or name one with snapshot.pg_dump.");
         }
-        return new SchemaCopier(best, source, target);
+        return new SchemaCopier(best, bestMajor, source, target);
     }
 
     public Path pgDump() {
@@ -123,7 +127,6 @@ public final class SchemaCopier {
     String dump(Section section, String snapshotName) {
         List<String> command = new ArrayList<>(List.of(
                 pgDump.toString(),
-                "--schema-only",
                 "--section=" + section.flag,
                 "--no-owner",
                 "--no-privileges",
@@ -135,6 +138,14 @@ public final class SchemaCopier {
                 "--dbname=" + source.database()));
         if (source.user() != null) {
             command.add("--username=" + source.user());
+        }
+        // Post-data goes without --schema-only: it then also holds a REFRESH MATERIALIZED VIEW for each
+        // view the source has populated, which --schema-only leaves out as data. Optimizer statistics,
+        // which pg_dump 18 can dump there too, stay out.
+        if (section == Section.PRE_DATA) {
+            command.add("--schema-only");
+        } else if (pgDumpMajor >= 18) {
+            command.add("--no-statistics");
         }
         if (snapshotName != null) {
             command.add("--snapshot=" + snapshotName);

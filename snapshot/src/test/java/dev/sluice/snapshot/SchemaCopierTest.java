@@ -34,6 +34,8 @@ class SchemaCopierTest {
         "CREATE FUNCTION app.touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$",
         "CREATE TRIGGER orders_touch BEFORE UPDATE ON app.orders FOR EACH ROW EXECUTE FUNCTION app.touch()",
         "CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100",
+        // Populated while the table is still empty.
+        "CREATE MATERIALIZED VIEW app.order_count AS SELECT count(*) AS n FROM app.orders",
         "COMMENT ON TABLE app.orders IS 'one per purchase'",
         "ALTER TABLE app.orders OWNER TO sluice_test_owner"
     };
@@ -72,6 +74,9 @@ class SchemaCopierTest {
                 // Identity columns and sequences must continue above the copied values (kept in step later).
                 assertThat(target.queryForString("SELECT count(*) FROM app.big_orders"))
                         .isEqualTo("400");
+                // Refreshed on the target, from the copied rows.
+                assertThat(target.queryForString("SELECT n FROM app.order_count"))
+                        .isEqualTo("500");
             } finally {
                 source.execute("DROP SCHEMA IF EXISTS app CASCADE", "DROP ROLE IF EXISTS sluice_test_owner");
             }
