@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * empty table, a table without a primary key, one identified by a unique index, an unlogged table
  * and comments. The workload's
  * transactions touch all of them but the unlogged table, with subtransactions, rollbacks, and
- * some transactions held open a while.
+ * some transactions held open a while; one transaction larger than the sink's batches commits
+ * while the copy runs.
  */
 @ParameterizedClass(name = "PostgreSQL {0}")
 @MethodSource("versions")
@@ -288,6 +289,9 @@ class SnapshotUnderLoadTest {
         assertThat(outcome.commitsDuringCopy)
                 .as("of those, transactions committed while the copy's COPY statements ran on the source")
                 .isPositive();
+        assertThat(outcome.bulkCommitted)
+                .as("a transaction larger than the sink's batches committed while the copy ran")
+                .isTrue();
         assertThat(outcome.commitsAfterSnapshot)
                 .as("transactions committed after the snapshot was recorded")
                 .isPositive();
@@ -570,6 +574,7 @@ class SnapshotUnderLoadTest {
         long commitsBeforeStart;
         long commitsDuringSnapshot;
         long commitsDuringCopy;
+        boolean bulkCommitted;
         long commitsAfterSnapshot;
         long missingRows;
         Lsn consistentPointAtMost;
@@ -642,6 +647,10 @@ class SnapshotUnderLoadTest {
                         // The copy ran at some instant between these two readings of the clock.
                         copySeenFirst = Math.min(copySeenFirst, System.nanoTime());
                         copySeenLast = before;
+                        if (!bulkCommitted) {
+                            bulkTransaction();
+                            bulkCommitted = true;
+                        }
                     }
                     before = System.nanoTime();
                     recorded = recordedPosition();
@@ -705,6 +714,22 @@ class SnapshotUnderLoadTest {
                 for (Thread t : threads) {
                     t.join(Duration.ofSeconds(30));
                 }
+            }
+        }
+
+        /**
+         * One transaction larger than the sink's batch and group (10,000 and 50,000 rows by default),
+         * committed once the copy has started, so after the consistent point: it must be streamed.
+         */
+        private void bulkTransaction() throws SQLException {
+            try (Connection c = source.connect();
+                    Statement st = c.createStatement()) {
+                c.setAutoCommit(false);
+                st.execute("INSERT INTO shop.notes SELECT i, 'bulk ' || i FROM generate_series(100001, 160000) i");
+                // Only its own rows, which no writer touches: it cannot deadlock with them.
+                st.execute("UPDATE shop.notes SET body = body || ' (bulk)' WHERE id > 150000");
+                st.execute("DELETE FROM shop.notes WHERE id BETWEEN 100001 AND 100100");
+                c.commit();
             }
         }
 
