@@ -115,7 +115,12 @@ public final class Pipeline {
 
     /** Checks the source once, then streams until stopped. */
     public void run() {
-        preflight();
+        try {
+            preflight();
+        } catch (RuntimeException e) {
+            state.set(State.FAILED);
+            throw e;
+        }
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-slot-poller");
             t.setDaemon(true);

@@ -284,73 +284,10 @@ final class TargetPreparation {
                     post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
                     post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
         }
-        if (schema != null) {
-            populateMaterializedViews(admin.populatedMaterializedViews());
-        }
         SequenceFollower.afterSnapshot(config);
         ledger.finish();
         progress.phase(SnapshotProgress.Phase.DONE);
         log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
-    }
-
-    /**
-     * Fills the materialized views that are populated on the source, from the copied rows: a
-     * schema-only dump creates them empty. A view built on another is refreshed after it, by
-     * retrying those whose inputs were not yet populated.
-     */
-    private void populateMaterializedViews(List<TableId> populatedOnSource) {
-        List<TableId> pending = new ArrayList<>(populatedOnSource);
-        pending.retainAll(unpopulatedOnTarget());
-        PgUrl target = config.targetUrl();
-        while (!pending.isEmpty()) {
-            List<TableId> waiting = new ArrayList<>();
-            SQLException last = null;
-            for (TableId view : pending) {
-                try (Connection conn = DriverManager.getConnection(
-                                target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                        Statement st = conn.createStatement()) {
-                    st.execute("REFRESH MATERIALIZED VIEW " + view.quoted());
-                } catch (SQLException e) {
-                    // 55000: it reads a materialized view not populated yet.
-                    if (!"55000".equals(e.getSQLState())) {
-                        throw new SluiceException(
-                                Reason.TARGET_SCHEMA,
-                                "Populating materialized view " + view + " on the target " + target + " failed: "
-                                        + PgErrors.firstLine(e.getMessage()),
-                                e);
-                    }
-                    waiting.add(view);
-                    last = e;
-                }
-            }
-            if (waiting.size() == pending.size()) {
-                throw new SluiceException(
-                        Reason.TARGET_SCHEMA,
-                        "Cannot populate materialized views " + waiting + " on the target " + target + ": "
-                                + PgErrors.firstLine(last.getMessage()),
-                        last);
-            }
-            log.info("Populated {} materialized view(s)", pending.size() - waiting.size());
-            pending = waiting;
-        }
-    }
-
-    private List<TableId> unpopulatedOnTarget() {
-        PgUrl target = config.targetUrl();
-        List<TableId> views = new ArrayList<>();
-        try (Connection conn =
-                        DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                Statement st = conn.createStatement();
-                java.sql.ResultSet rs = st.executeQuery(
-                        "SELECT n.nspname, c.relname FROM pg_class c"
-                                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND NOT c.relispopulated")) {
-            while (rs.next()) {
-                views.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
-        } catch (SQLException e) {
-            throw PgErrors.connectFailure("target", target, e);
-        }
-        return views;
     }
 
     /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */
