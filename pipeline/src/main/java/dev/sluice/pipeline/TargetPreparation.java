@@ -1,8 +1,6 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.core.Lsn;
-import dev.sluice.core.PgErrors;
-import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
@@ -18,17 +16,13 @@ import dev.sluice.snapshot.SnapshotLedger;
 import dev.sluice.snapshot.progress.ProgressDisplay;
 import dev.sluice.snapshot.progress.SnapshotProgress;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +48,7 @@ final class TargetPreparation {
     private final List<Processor> processors;
     private final boolean reset;
     private final SnapshotProgress progress;
+    private final TargetTables targetTables;
 
     /**
      * @param reset drop what Sluice manages on the target (the schemas of the replicated tables and
@@ -70,6 +65,7 @@ final class TargetPreparation {
         this.sourceIdentity = sourceIdentity;
         this.processors = processors;
         this.reset = reset;
+        this.targetTables = new TargetTables(config.targetUrl(), config.slot());
     }
 
     /**
@@ -78,8 +74,15 @@ final class TargetPreparation {
      */
     void prepareIfNew(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode();
+        if (reset && !mode.copiesSchema()) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "--reset drops the replicated tables' schemas on the target, and snapshot.mode "
+                            + mode.name().toLowerCase() + " would not create them again: use --snapshot full (the"
+                            + " default) or schema with --reset.");
+        }
         if (reset) {
-            reset(admin);
+            targetTables.reset(filledSchemas(admin));
         }
         if (mode == SnapshotMode.NONE
                 || PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
@@ -143,7 +146,7 @@ final class TargetPreparation {
     void copyOnce(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode() == SnapshotMode.NONE ? SnapshotMode.FULL : config.snapshotMode();
         if (reset) {
-            reset(admin);
+            targetTables.reset(filledSchemas(admin));
         }
         if (PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
             throw new SluiceException(
@@ -335,60 +338,15 @@ final class TargetPreparation {
     /** Removes what an interrupted copy left of the tables it had not finished. */
     private void empty(List<TableId> tables, SnapshotLedger ledger, SnapshotMode mode) {
         boolean tablesExist = ledger.preDataDone() || !mode.copiesSchema();
-        if (tables.isEmpty() || !tablesExist) {
-            return;
+        if (tablesExist) {
+            targetTables.empty(tables);
         }
-        StringJoiner names = new StringJoiner(", ");
-        tables.forEach(t -> names.add(t.quoted()));
-        inTarget("emptying the tables an interrupted copy had not finished", "TRUNCATE " + names);
     }
 
-    /** Refuses a target that already holds tables in the schemas the copy fills. */
     private void requireEmptyTarget(SourceAdmin admin, SnapshotMode mode) {
-        if (!mode.copiesSchema()) {
-            return;
+        if (mode.copiesSchema()) {
+            targetTables.requireNoneIn(filledSchemas(admin));
         }
-        Set<String> filled = filledSchemas(admin);
-        List<String> existing = PostgresSink.userTables(config.targetUrl()).stream()
-                .filter(t -> filled.contains(t.schema()))
-                .map(TableId::toString)
-                .toList();
-        if (!existing.isEmpty()) {
-            throw new SluiceException(
-                    Reason.TARGET_SCHEMA,
-                    "The target " + config.targetUrl() + " already holds " + existing.size()
-                            + " table(s) Sluice did not create ("
-                            + String.join(", ", existing.subList(0, Math.min(5, existing.size())))
-                            + (existing.size() > 5 ? ", ..." : "") + "). Point Sluice at an empty database, or"
-                            + " pass --reset to drop the schemas of the replicated tables on the target and copy"
-                            + " again; use --snapshot none if those tables already mirror the source"
-                            + " (--snapshot data copies rows into them).");
-        }
-    }
-
-    /**
-     * Drops, on the target, every schema that holds replicated tables (with all it contains) and
-     * this pipeline's records, so the snapshot starts from an empty target. Whole schemas, because
-     * the schema copy also creates the types, functions and sequences the tables use.
-     */
-    private void reset(SourceAdmin admin) {
-        Set<String> schemas = filledSchemas(admin);
-        log.warn(
-                "--reset: dropping schema(s) {} on the target {} with everything in them, and pipeline '{}''s records",
-                schemas,
-                config.targetUrl(),
-                config.slot());
-        List<String> sql = new ArrayList<>();
-        for (String schema : schemas) {
-            sql.add("DROP SCHEMA IF EXISTS " + TableId.quoteIdent(schema) + " CASCADE");
-        }
-        if (schemas.contains("public")) {
-            sql.add("CREATE SCHEMA public");
-        }
-        sql.add("DO $$ BEGIN IF to_regclass('sluice.progress') IS NOT NULL THEN"
-                + " DELETE FROM sluice.progress WHERE pipeline = " + literal(config.slot()) + "; END IF; END $$");
-        inTarget("resetting it", sql.toArray(String[]::new));
-        SnapshotLedger.open(config.targetUrl(), config.slot()).clear();
     }
 
     /** The schemas of the tables the copy fills. */
@@ -397,31 +355,6 @@ final class TargetPreparation {
         admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
         admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
         return schemas;
-    }
-
-    private void inTarget(String what, String... statements) {
-        PgUrl target = config.targetUrl();
-        try (Connection conn =
-                        DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                Statement st = conn.createStatement()) {
-            conn.setAutoCommit(false);
-            for (String sql : statements) {
-                st.execute(sql);
-            }
-            conn.commit();
-        } catch (SQLException e) {
-            if (PgErrors.isConnectionFailure(e)) {
-                throw PgErrors.connectFailure("target", target, e);
-            }
-            throw new SluiceException(
-                    Reason.TARGET_SCHEMA,
-                    "Preparing the target " + target + " (" + what + ") failed: " + PgErrors.firstLine(e.getMessage()),
-                    e);
-        }
-    }
-
-    private static String literal(String text) {
-        return "'" + text.replace("'", "''") + "'";
     }
 
     /** A temporary slot's name beside the pipeline's, within PostgreSQL's 63 characters. */
