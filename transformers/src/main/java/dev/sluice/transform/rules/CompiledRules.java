@@ -352,7 +352,10 @@ public final class CompiledRules {
                 }
             }
             List<String> unlisted = new ArrayList<>();
-            for (Table table : schema.tables().values()) {
+            List<Table> sorted = schema.tables().values().stream()
+                    .sorted(java.util.Comparator.comparing(Table::id))
+                    .toList();
+            for (Table table : sorted) {
                 if (rules.table(table.id()).isPresent()) {
                     continue;
                 }

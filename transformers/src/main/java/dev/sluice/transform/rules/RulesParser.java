@@ -183,7 +183,7 @@ final class RulesParser {
                         : new ColumnRule(entry.key(), line, steps, NullPolicy.KEEP, fileOnError, false);
             }
             case MapNode m -> {
-                return columnMap(entry.key(), context, m, fileOnError);
+                return columnMap(entry.key(), line, context, m, fileOnError);
             }
             case Scalar s -> {
                 problems.error(
@@ -195,7 +195,7 @@ final class RulesParser {
         }
     }
 
-    private ColumnRule columnMap(String column, String context, MapNode m, OnError fileOnError) {
+    private ColumnRule columnMap(String column, int line, String context, MapNode m, OnError fileOnError) {
         knownKeys(m, COLUMN_KEYS, context, "");
         Map<String, Entry> e = m.entries();
         NullPolicy nulls = NullPolicy.KEEP;
@@ -236,7 +236,7 @@ final class RulesParser {
             Step step = stepFromMap(context, m, domain == null ? Rules.DEFAULT_DOMAIN : domain);
             steps = step == null ? null : List.of(step);
         }
-        return steps == null ? null : new ColumnRule(column, m.line(), steps, nulls, onError, allowLoss);
+        return steps == null ? null : new ColumnRule(column, line, steps, nulls, onError, allowLoss);
     }
 
     private List<Step> chain(String context, ListNode list, String defaultDomain) {

@@ -87,7 +87,7 @@ class RulesTest {
         TableRules users = rules.tables().get(0);
         assertThat(users.columns().keySet()).containsExactly("email", "first_name", "username", "id", "created_at");
         ColumnRule email = users.columns().get("email");
-        assertThat(email.line()).isEqualTo(11);
+        assertThat(email.line()).isEqualTo(10);
         assertThat(email.steps()).singleElement().satisfies(s -> {
             assertThat(s.name()).isEqualTo("neosync_email");
             assertThat(s.parameters())
