@@ -67,6 +67,13 @@ public enum Setting {
             "",
             Kind.STRING,
             "pg_dump to use for the schema; empty finds the newest installed (it must be at least the server's version)."),
+    TRANSFORM_FILE(
+            "transform.file",
+            "--transform",
+            "",
+            Kind.FILE,
+            "Anonymization rules (transform.yaml, pgstream's format); the key comes from SLUICE_KEY or"
+                    + " SLUICE_KEY_FILE. Empty: rows are copied and streamed unchanged."),
     TARGET_URL(
             "target.url", "--target-url", null, Kind.URL, "Staging database, postgres://user:password@host:5432/db."),
     SINK_BATCH_ROWS(
@@ -99,6 +106,7 @@ public enum Setting {
     /** What values a setting accepts; also the text used in error messages. */
     public enum Kind {
         STRING("text"),
+        FILE("a file path"),
         IDENTIFIER("a PostgreSQL identifier: lower-case letters, digits and _"),
         URL("a postgres:// URL"),
         LIST("a list (YAML list, or comma-separated in flags and environment)"),

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
 
 /**
  * A YAML document read into maps, lists and scalars that remember their line, so that every error
@@ -73,6 +74,10 @@ final class YamlTree {
             return root;
         } catch (JsonProcessingException e) {
             int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+            if (e.getCause() instanceof MarkedYAMLException marked && marked.getProblemMark() != null) {
+                // Where the problem is, rather than where the construct it broke began.
+                line = marked.getProblemMark().getLine() + 1;
+            }
             throw new SluiceException(
                     Reason.CONFIG,
                     origin + (line > 0 ? ":" + line : "") + ": not valid YAML: " + firstLine(e.getOriginalMessage()));
@@ -138,12 +143,20 @@ final class YamlTree {
         return parser.currentTokenLocation().getLineNr();
     }
 
+    /** SnakeYAML's message without its "in 'reader', line 3, column 5:" pointers and source excerpts. */
     private static String firstLine(String message) {
         if (message == null) {
             return "";
         }
-        int nl = message.indexOf('\n');
-        return nl < 0 ? message : message.substring(0, nl);
+        List<String> parts = new ArrayList<>();
+        for (String line : message.split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty() || t.startsWith("in 'reader'") || t.startsWith("^") || line.startsWith("    ")) {
+                continue;
+            }
+            parts.add(t);
+        }
+        return String.join("; ", parts);
     }
 
     /** A node as plain Java values (maps, lists, scalars), for transformer parameters. */
