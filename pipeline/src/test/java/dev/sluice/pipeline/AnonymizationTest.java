@@ -51,6 +51,11 @@ class AnonymizationTest {
                       name: test_hash
                       domain: email
                     note: test_hash
+                - table: visits
+                  column_transformers:
+                    id: noop
+                    region: noop
+                    ip: test_hash
                 - table: sluice_test_marker
                   column_transformers:
                     id: noop
@@ -61,6 +66,10 @@ class AnonymizationTest {
         "CREATE TABLE orders (id bigint PRIMARY KEY, user_email text NOT NULL REFERENCES users, note text)",
         // Full old images: every column of an old row is transformed.
         "ALTER TABLE orders REPLICA IDENTITY FULL",
+        // The snapshot copies partition by partition; the rules name the partitioned table.
+        "CREATE TABLE visits (id int, region text, ip text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+        "CREATE TABLE visits_eu PARTITION OF visits FOR VALUES IN ('eu')",
+        "CREATE TABLE visits_us PARTITION OF visits FOR VALUES IN ('us')",
         Replication.MARKER_DDL
     };
 
@@ -81,7 +90,9 @@ class AnonymizationTest {
                     "INSERT INTO users SELECT 'user' || i || '@example.com', 'name ' || i, 'bio ' || i, i"
                             + " FROM generate_series(1, 200) i",
                     "INSERT INTO orders SELECT i, 'user' || (1 + i % 100) || '@example.com', 'note ' || i"
-                            + " FROM generate_series(1, 500) i");
+                            + " FROM generate_series(1, 500) i",
+                    "INSERT INTO visits SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, '10.0.0.' || i"
+                            + " FROM generate_series(1, 100) i");
             Pipeline pipeline = pipeline(source, target, rules, TestTransformers.KEY_HEX);
             CompletableFuture<Void> run = background(pipeline);
             try {
@@ -100,7 +111,8 @@ class AnonymizationTest {
                         "DELETE FROM users WHERE email = 'user151@example.com'",
                         // REPLICA IDENTITY FULL: the whole old row is transformed.
                         "UPDATE orders SET note = 'amended' WHERE id = 7",
-                        "DELETE FROM orders WHERE id = 8");
+                        "DELETE FROM orders WHERE id = 8",
+                        "INSERT INTO visits VALUES (101, 'eu', '10.0.1.1')");
                 replication.awaitCaughtUp(Duration.ofMinutes(1));
 
                 assertAnonymized(source, target);
@@ -193,6 +205,10 @@ class AnonymizationTest {
                 .isEqualTo(source.queryForString("SELECT count(*) FROM orders"));
         assertThat(target.queryForString("SELECT sum(age) FROM users"))
                 .isEqualTo(source.queryForString("SELECT sum(age) FROM users"));
+        List<String> ips = source.queryForList("SELECT ip FROM visits");
+        assertThat(target.queryForList("SELECT ip FROM visits"))
+                .containsExactlyInAnyOrderElementsOf(
+                        ips.stream().map(ip -> hash(KEY, "default", ip)).toList());
     }
 
     private static Pipeline pipeline(TestDatabase source, TestDatabase target, Path rules, String keyHex) {
