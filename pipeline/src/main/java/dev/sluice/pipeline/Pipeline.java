@@ -14,6 +14,7 @@ import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
 import dev.sluice.snapshot.SnapshotLedger;
+import dev.sluice.snapshot.progress.SnapshotProgress;
 import dev.sluice.transform.Keyring;
 import dev.sluice.transform.rules.Anonymizer;
 import dev.sluice.transform.rules.CompiledRules;
@@ -65,6 +66,7 @@ public final class Pipeline {
     private final AtomicReference<WalSource> current = new AtomicReference<>();
     private final WalSource.Stats sourceStats = new WalSource.Stats();
     private final PostgresSink.Stats sinkStats = new PostgresSink.Stats();
+    private final SnapshotProgress snapshotProgress = new SnapshotProgress();
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private final AtomicLong sequencesSynced = new AtomicLong();
     private final Anonymizer.Stats anonymizerStats = new Anonymizer.Stats();
@@ -137,13 +139,18 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         prepareAnonymization();
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).copyOnce(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress).copyOnce(admin);
         }
     }
 
     /** Checks the source once, then streams until stopped. */
     public void run() {
-        preflight();
+        try {
+            preflight();
+        } catch (RuntimeException e) {
+            state.set(State.FAILED);
+            throw e;
+        }
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-slot-poller");
             t.setDaemon(true);
@@ -228,7 +235,8 @@ public final class Pipeline {
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
             prepareAnonymization();
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).prepareIfNew(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
+                    .prepareIfNew(admin);
             copiedLater = copiedLater();
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
@@ -273,9 +281,9 @@ public final class Pipeline {
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Lsn slotStart = ledger.started().orElse(Lsn.INVALID);
         Map<TableId, Lsn> later = new HashMap<>();
-        ledger.copiedTables().forEach((table, position) -> {
-            if (slotStart.isValid() && position.compareTo(slotStart) > 0) {
-                later.put(table, position);
+        ledger.copiedTables().forEach((table, step) -> {
+            if (slotStart.isValid() && step.position().compareTo(slotStart) > 0) {
+                later.put(table, step.position());
             }
         });
         return later;
@@ -344,6 +352,7 @@ public final class Pipeline {
     }
 
     private void registerMetrics() {
+        snapshotProgress.bindTo(registry);
         counter("sluice_events", "Change events received from the source", sourceStats.events);
         counter(
                 "sluice_row_changes",

@@ -15,6 +15,8 @@ import dev.sluice.snapshot.ExportedSnapshot;
 import dev.sluice.snapshot.SchemaCopier;
 import dev.sluice.snapshot.SnapshotCopier;
 import dev.sluice.snapshot.SnapshotLedger;
+import dev.sluice.snapshot.progress.ProgressDisplay;
+import dev.sluice.snapshot.progress.SnapshotProgress;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -30,6 +32,7 @@ import java.util.StringJoiner;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Brings a target to the source's state before streaming starts (for {@code run}), or once (for
@@ -50,13 +53,20 @@ final class TargetPreparation {
     private final String sourceIdentity;
     private final List<Processor> processors;
     private final boolean reset;
+    private final SnapshotProgress progress;
 
     /**
      * @param reset drop what Sluice manages on the target (the schemas of the replicated tables and
      *     this pipeline's records) and copy again, instead of refusing a target that holds tables
      */
-    TargetPreparation(SluiceConfig config, String sourceIdentity, List<Processor> processors, boolean reset) {
+    TargetPreparation(
+            SluiceConfig config,
+            String sourceIdentity,
+            List<Processor> processors,
+            boolean reset,
+            SnapshotProgress progress) {
         this.config = config;
+        this.progress = progress;
         this.sourceIdentity = sourceIdentity;
         this.processors = processors;
         this.reset = reset;
@@ -175,6 +185,22 @@ final class TargetPreparation {
             ExportedSnapshot snapshot,
             List<TableId> tables,
             SnapshotMode mode) {
+        try (ProgressDisplay display =
+                ProgressDisplay.start(progress, config.snapshotProgress(), config.snapshotWorkers())) {
+            copy(admin, ledger, snapshot, tables, mode, display);
+        }
+    }
+
+    private void copy(
+            SourceAdmin admin,
+            SnapshotLedger ledger,
+            ExportedSnapshot snapshot,
+            List<TableId> tables,
+            SnapshotMode mode,
+            ProgressDisplay display) {
+        Map<TableId, SnapshotLedger.Step> copiedBefore = ledger.copiedTables();
+        copiedBefore.forEach((table, step) -> progress.alreadyCopied(table, step.rows(), step.bytes()));
+        progress.phase(SnapshotProgress.Phase.PRE_DATA);
         long started = System.nanoTime();
         Lsn position = snapshot.consistentPoint();
         SchemaCopier schema = mode.copiesSchema()
@@ -196,14 +222,31 @@ final class TargetPreparation {
         if (!withRows.isEmpty()) {
             SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
                 @Override
+                public void planned(List<SnapshotCopier.TableEstimate> estimates) {
+                    progress.planned(estimates);
+                    ledger.recordPlan(
+                            copiedBefore.size() + estimates.size(),
+                            estimates.stream()
+                                    .mapToLong(SnapshotCopier.TableEstimate::bytes)
+                                    .sum());
+                }
+
+                @Override
+                public void copied(TableId table, long rows, long bytes) {
+                    progress.copied(table, rows, bytes);
+                }
+
+                @Override
                 public void finished(Connection target, SnapshotCopier.TableResult r) throws SQLException {
                     ledger.recordTable(target, r.table(), position, r.rows(), r.bytes());
-                    log.info(
-                            "Copied {}: {} rows, {} in {} s",
-                            r.table(),
-                            r.rows(),
-                            ByteSizes.format(r.bytes()),
-                            seconds(r.took()));
+                    progress.finished(target, r);
+                    log.atLevel(display.live() ? Level.DEBUG : Level.INFO)
+                            .log(
+                                    "Copied {}: {} rows, {} in {} s",
+                                    r.table(),
+                                    r.rows(),
+                                    ByteSizes.format(r.bytes()),
+                                    seconds(r.took()));
                 }
             };
             new SnapshotCopier(
@@ -217,78 +260,34 @@ final class TargetPreparation {
                     .copy(snapshot, withRows);
         }
         if (schema != null) {
-            SchemaCopier.PostDataResult post = schema.copyPostData(snapshot.name(), config.snapshotWorkers(), ledger);
+            SchemaCopier.PostDataResult post = schema.copyPostData(
+                    snapshot.name(), config.snapshotWorkers(), ledger, new SchemaCopier.PostDataListener() {
+                        @Override
+                        public void planned(int objects) {
+                            progress.postDataPlanned(objects);
+                            ledger.recordPostDataPlan(objects);
+                        }
+
+                        @Override
+                        public void started(String object) {
+                            progress.postDataStarted(object);
+                        }
+
+                        @Override
+                        public void created(String object) {
+                            progress.postDataDone(object);
+                        }
+                    });
             log.info(
                     "Indexes, constraints and other post-data objects: {} created{}{}",
                     post.created(),
                     post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
                     post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
         }
-        if (schema != null) {
-            populateMaterializedViews(admin.populatedMaterializedViews());
-        }
         SequenceFollower.afterSnapshot(config);
+        ledger.finish();
+        progress.phase(SnapshotProgress.Phase.DONE);
         log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
-    }
-
-    /**
-     * Fills the materialized views that are populated on the source, from the copied rows: a
-     * schema-only dump creates them empty. A view built on another is refreshed after it, by
-     * retrying those whose inputs were not yet populated.
-     */
-    private void populateMaterializedViews(List<TableId> populatedOnSource) {
-        List<TableId> pending = new ArrayList<>(populatedOnSource);
-        pending.retainAll(unpopulatedOnTarget());
-        PgUrl target = config.targetUrl();
-        while (!pending.isEmpty()) {
-            List<TableId> waiting = new ArrayList<>();
-            SQLException last = null;
-            for (TableId view : pending) {
-                try (Connection conn = DriverManager.getConnection(
-                                target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                        Statement st = conn.createStatement()) {
-                    st.execute("REFRESH MATERIALIZED VIEW " + view.quoted());
-                } catch (SQLException e) {
-                    // 55000: it reads a materialized view not populated yet.
-                    if (!"55000".equals(e.getSQLState())) {
-                        throw new SluiceException(
-                                Reason.TARGET_SCHEMA,
-                                "Populating materialized view " + view + " on the target " + target + " failed: "
-                                        + PgErrors.firstLine(e.getMessage()),
-                                e);
-                    }
-                    waiting.add(view);
-                    last = e;
-                }
-            }
-            if (waiting.size() == pending.size()) {
-                throw new SluiceException(
-                        Reason.TARGET_SCHEMA,
-                        "Cannot populate materialized views " + waiting + " on the target " + target + ": "
-                                + PgErrors.firstLine(last.getMessage()),
-                        last);
-            }
-            log.info("Populated {} materialized view(s)", pending.size() - waiting.size());
-            pending = waiting;
-        }
-    }
-
-    private List<TableId> unpopulatedOnTarget() {
-        PgUrl target = config.targetUrl();
-        List<TableId> views = new ArrayList<>();
-        try (Connection conn =
-                        DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                Statement st = conn.createStatement();
-                java.sql.ResultSet rs = st.executeQuery(
-                        "SELECT n.nspname, c.relname FROM pg_class c"
-                                + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'm' AND NOT c.relispopulated")) {
-            while (rs.next()) {
-                views.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
-        } catch (SQLException e) {
-            throw PgErrors.connectFailure("target", target, e);
-        }
-        return views;
     }
 
     /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */
@@ -326,7 +325,7 @@ final class TargetPreparation {
         if (!mode.copiesRows()) {
             return List.of();
         }
-        Map<TableId, Lsn> copied = ledger.copiedTables();
+        Map<TableId, SnapshotLedger.Step> copied = ledger.copiedTables();
         return tablesToCopy(admin).stream()
                 .filter(t -> !copied.containsKey(t))
                 .filter(t -> !config.schemaOnlyTables().test(t))

@@ -96,6 +96,7 @@ class AnonymizationTest {
             Pipeline pipeline = pipeline(source, target, rules, TestTransformers.KEY_HEX);
             CompletableFuture<Void> run = background(pipeline);
             try {
+                awaitStreaming(pipeline, run);
                 replication.awaitCaughtUp(Duration.ofMinutes(1));
 
                 // Copied by the snapshot.
@@ -226,6 +227,18 @@ class AnonymizationTest {
                         false,
                         keyHex == null ? Map.of() : TestTransformers.env(keyHex))
                 .transformers(TestTransformers.registry());
+    }
+
+    /** Waits until the snapshot is done: a marker row alone could have been copied by it before the rest. */
+    private static void awaitStreaming(Pipeline pipeline, CompletableFuture<Void> run) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (pipeline.state() != Pipeline.State.STREAMING) {
+            if (run.isDone()) {
+                run.get();
+            }
+            assertThat(System.nanoTime()).as("snapshot done within a minute").isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     private static CompletableFuture<Void> background(Pipeline pipeline) {

@@ -98,7 +98,7 @@ class SnapshotResumeTest {
                     .as("the unfinished table was copied again, as of a later position than the slot's start")
                     .hasEntrySatisfying(
                             new TableId("public", "paced"),
-                            position -> assertThat(position).isGreaterThan(slotStart));
+                            step -> assertThat(step.position()).isGreaterThan(slotStart));
             replication.assertSameData("customers", "orders", "paced");
             assertThat(target.queryForString("SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_by_customer'"))
                     .isEqualTo("1");

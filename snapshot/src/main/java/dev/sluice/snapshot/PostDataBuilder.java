@@ -79,12 +79,14 @@ final class PostDataBuilder implements AutoCloseable {
 
     private final PgUrl target;
     private final SnapshotLedger ledger;
+    private final SchemaCopier.PostDataListener listener;
     private final int workers;
     private final Connection[] connections;
     private String preamble = "";
 
-    PostDataBuilder(PgUrl target, SnapshotLedger ledger, int workers) {
+    PostDataBuilder(PgUrl target, SnapshotLedger ledger, int workers, SchemaCopier.PostDataListener listener) {
         this.target = target;
+        this.listener = listener;
         this.ledger = ledger;
         this.workers = Math.max(1, workers);
         this.connections = new Connection[this.workers];
@@ -129,6 +131,7 @@ final class PostDataBuilder implements AutoCloseable {
         if (alreadyDone > 0) {
             log.info("Post-data: {} object(s) already on the target from an earlier run", alreadyDone);
         }
+        listener.planned(toCreate);
         for (Wave wave : Wave.values()) {
             run(wave, waves.getOrDefault(wave, List.of()));
         }
@@ -306,6 +309,7 @@ final class PostDataBuilder implements AutoCloseable {
     /** Creates one object and records it, in one transaction; retries a deadlock a few times. */
     private void apply(Connection conn, Step step) {
         Entry entry = step.entry();
+        listener.started(entry.key());
         for (int attempt = 1; ; attempt++) {
             long started = System.nanoTime();
             try (Statement st = conn.createStatement()) {
@@ -315,6 +319,7 @@ final class PostDataBuilder implements AutoCloseable {
                 st.execute(step.sql());
                 ledger.recordPostData(conn, entry.key());
                 conn.commit();
+                listener.created(entry.key());
                 log.debug(
                         "Created {} {} in {} ms",
                         entry.type(),

@@ -33,7 +33,9 @@ import org.slf4j.LoggerFactory;
  * Copies the source's schema to the target with {@code pg_dump --schema-only}, under the same
  * exported snapshot as the rows: the pre-data section (types, functions, tables, sequences) before
  * the rows, the post-data section (indexes, constraints, foreign keys, triggers) after them, which
- * builds indexes once instead of maintaining them row by row.
+ * builds indexes once instead of maintaining them row by row. The post-data section also refreshes
+ * every materialized view the source has populated, from the copied rows, so that the target's can
+ * be read too; one the source never populated stays so.
  *
  * <p>Pre-data runs in one transaction, which can also record that it ran. Post-data is split into
  * its objects, created in parallel where they can be, each in a transaction of its own that records
@@ -79,14 +81,21 @@ public final class SchemaCopier {
     }
 
     private final Path pgDump;
+    private final int pgDumpMajor;
     private final PgUrl source;
     private final PgUrl target;
     private final Predicate<TableId> selected;
     private final Set<TableId> schemaOnly;
 
     private SchemaCopier(
-            Path pgDump, PgUrl source, PgUrl target, Predicate<TableId> selected, Set<TableId> schemaOnly) {
+            Path pgDump,
+            int pgDumpMajor,
+            PgUrl source,
+            PgUrl target,
+            Predicate<TableId> selected,
+            Set<TableId> schemaOnly) {
         this.pgDump = pgDump;
+        this.pgDumpMajor = pgDumpMajor;
         this.source = source;
         this.target = target;
         this.selected = selected;
@@ -130,7 +139,7 @@ public final class SchemaCopier {
                             + " client " + serverMajor + " or newer (Debian: postgresql-client-" + serverMajor
                             + "), or name one with snapshot.pg_dump.");
         }
-        return new SchemaCopier(best, source, target, table -> true, Set.of());
+        return new SchemaCopier(best, bestMajor, source, target, table -> true, Set.of());
     }
 
     /**
@@ -146,7 +155,7 @@ public final class SchemaCopier {
      */
     public SchemaCopier forTables(Predicate<TableId> selected, Set<TableId> schemaOnly) {
         Set<TableId> only = Set.copyOf(schemaOnly);
-        return new SchemaCopier(pgDump, source, target, t -> selected.test(t) || only.contains(t), only);
+        return new SchemaCopier(pgDump, pgDumpMajor, source, target, t -> selected.test(t) || only.contains(t), only);
     }
 
     public Path pgDump() {
@@ -191,10 +200,28 @@ public final class SchemaCopier {
      * @param snapshotName the exported snapshot, which must still be open; null for the source as it is now
      */
     public PostDataResult copyPostData(String snapshotName, int workers, SnapshotLedger ledger) {
+        return copyPostData(snapshotName, workers, ledger, new PostDataListener() {});
+    }
+
+    /** Hears of post-data objects as they are created. Workers call it concurrently. */
+    public interface PostDataListener {
+        /** How many objects are left to create. */
+        default void planned(int objects) {}
+
+        /** An object, named by its ledger key, is being created. */
+        default void started(String object) {}
+
+        /** That object is created and recorded. */
+        default void created(String object) {}
+    }
+
+    /** As {@link #copyPostData(String, int, SnapshotLedger)}, telling the listener as it goes. */
+    public PostDataResult copyPostData(
+            String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
         Objects.requireNonNull(ledger, "ledger");
         SchemaSelection selection = selection(snapshotName, false);
         DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
-        try (PostDataBuilder builder = new PostDataBuilder(target, ledger, workers)) {
+        try (PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener)) {
             return builder.build(script, selection, schemaOnly);
         }
     }
@@ -238,7 +265,6 @@ public final class SchemaCopier {
     private String dump(Section section, String snapshotName, SchemaSelection selection) {
         List<String> command = new ArrayList<>(List.of(
                 pgDump.toString(),
-                "--schema-only",
                 "--section=" + section.flag,
                 "--no-owner",
                 "--no-privileges",
@@ -251,6 +277,14 @@ public final class SchemaCopier {
                 "--dbname=" + source.database()));
         if (source.user() != null) {
             command.add("--username=" + source.user());
+        }
+        // Post-data goes without --schema-only: it then also holds a REFRESH MATERIALIZED VIEW for each
+        // view the source has populated, which --schema-only leaves out as data. Optimizer statistics,
+        // which pg_dump 18 can dump there too, stay out.
+        if (section == Section.PRE_DATA) {
+            command.add("--schema-only");
+        } else if (pgDumpMajor >= 18) {
+            command.add("--no-statistics");
         }
         if (snapshotName != null) {
             command.add("--snapshot=" + snapshotName);

@@ -55,6 +55,8 @@ class SchemaCopierTest {
         "CREATE POLICY orders_positive ON app.orders USING (total >= 0)",
         "CREATE STATISTICS app.customers_stats ON mood, score FROM app.customers",
         "CREATE VIEW app.big_orders AS SELECT * FROM app.orders WHERE total > 100",
+        // Populated while the table is still empty.
+        "CREATE MATERIALIZED VIEW app.order_count AS SELECT count(*) AS n FROM app.orders",
         "COMMENT ON TABLE app.orders IS 'one per purchase'",
         "ALTER TABLE app.orders OWNER TO sluice_test_owner"
     };
@@ -120,6 +122,9 @@ class SchemaCopierTest {
                 // Identity columns and sequences must continue above the copied values (kept in step later).
                 assertThat(target.queryForString("SELECT count(*) FROM app.big_orders"))
                         .isEqualTo("400");
+                // Refreshed on the target, from the copied rows.
+                assertThat(target.queryForString("SELECT n FROM app.order_count"))
+                        .isEqualTo("500");
             } finally {
                 source.execute("DROP SCHEMA IF EXISTS app CASCADE", "DROP ROLE IF EXISTS sluice_test_owner");
             }

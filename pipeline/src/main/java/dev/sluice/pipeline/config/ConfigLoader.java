@@ -216,6 +216,12 @@ public final class ConfigLoader {
                 }
                 yield text;
             }
+            case PROGRESS -> {
+                if (!List.of("auto", "bar", "log", "none").contains(text)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield text;
+            }
             case PORT -> {
                 int v = parseInt(s, raw, text);
                 if (v < 0 || v > 65535) {

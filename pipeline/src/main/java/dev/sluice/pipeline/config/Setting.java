@@ -67,6 +67,13 @@ public enum Setting {
             "",
             Kind.STRING,
             "pg_dump to use for the schema; empty finds the newest installed (it must be at least the server's version)."),
+    SNAPSHOT_PROGRESS(
+            "snapshot.progress",
+            "--progress",
+            "auto",
+            Kind.PROGRESS,
+            "How snapshot progress shows: bar (live on the terminal), log (a line every 10 s), none, or auto (bar on a"
+                    + " terminal, else log)."),
     TRANSFORM_FILE(
             "transform.file",
             "--transform",
@@ -113,6 +120,7 @@ public enum Setting {
         POSITIVE_INT("a whole number of 1 or more"),
         NON_NEGATIVE_INT("a whole number of 0 or more"),
         SNAPSHOT_MODE("one of full, schema, data, none"),
+        PROGRESS("one of auto, bar, log, none"),
         PORT("a port number from 0 to 65535"),
         DURATION("a duration such as 500ms, 10s, 5m");
 

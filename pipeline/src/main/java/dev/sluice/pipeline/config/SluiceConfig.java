@@ -5,6 +5,7 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
 import dev.sluice.core.TableId;
+import dev.sluice.snapshot.progress.ProgressDisplay;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -101,6 +102,11 @@ public final class SluiceConfig {
     public java.nio.file.Path pgDump() {
         String path = (String) values.get(Setting.SNAPSHOT_PG_DUMP);
         return path == null || path.isBlank() ? null : java.nio.file.Path.of(path);
+    }
+
+    /** How snapshot progress shows: bars on a terminal, a log line, nothing. */
+    public ProgressDisplay.Mode snapshotProgress() {
+        return ProgressDisplay.Mode.parse((String) required(Setting.SNAPSHOT_PROGRESS));
     }
 
     /** The anonymization rules file, when rows are to be anonymized. */

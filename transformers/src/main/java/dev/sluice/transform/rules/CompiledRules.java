@@ -16,6 +16,8 @@ import dev.sluice.transform.rules.Rules.TableRules;
 import dev.sluice.transform.rules.SourceSchema.Table;
 import dev.sluice.transform.rules.SourceSchema.UniqueIndex;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -353,7 +355,7 @@ public final class CompiledRules {
             }
             List<String> unlisted = new ArrayList<>();
             List<Table> sorted = schema.tables().values().stream()
-                    .sorted(java.util.Comparator.comparing(Table::id))
+                    .sorted(Comparator.comparing(Table::id))
                     .toList();
             for (Table table : sorted) {
                 if (rules.table(table.id()).isPresent()) {
@@ -416,7 +418,7 @@ public final class CompiledRules {
 
         private void uniqueness(ColumnChain chain, UniqueIndex index) {
             Uniqueness u = chain.uniqueness();
-            String weakest = java.util.Arrays.stream(chain.steps)
+            String weakest = Arrays.stream(chain.steps)
                     .filter(s -> s.uniqueness() == u)
                     .map(s -> "'" + s.name() + "'")
                     .distinct()

@@ -8,8 +8,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A {@code transform.yaml} as written: pgstream's rule format, which loads unchanged, plus Sluice's
@@ -64,7 +67,7 @@ public record Rules(String origin, ValidationMode validationMode, OnError onErro
      */
     public record TableRules(TableId table, int line, ValidationMode mode, Map<String, ColumnRule> columns) {
         public TableRules {
-            columns = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(columns));
+            columns = Collections.unmodifiableMap(new LinkedHashMap<>(columns));
         }
     }
 
@@ -100,7 +103,7 @@ public record Rules(String origin, ValidationMode validationMode, OnError onErro
             Map<String, String> dynamicParameters,
             String domain) {
         public Step {
-            parameters = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(parameters));
+            parameters = Collections.unmodifiableMap(new LinkedHashMap<>(parameters));
             dynamicParameters = Map.copyOf(dynamicParameters);
         }
     }
@@ -133,7 +136,7 @@ public record Rules(String origin, ValidationMode validationMode, OnError onErro
     }
 
     /** The rules of one table, if any. */
-    public java.util.Optional<TableRules> table(TableId id) {
+    public Optional<TableRules> table(TableId id) {
         return tables.stream().filter(t -> t.table().equals(id)).findFirst();
     }
 }

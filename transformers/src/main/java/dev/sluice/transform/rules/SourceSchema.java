@@ -1,6 +1,7 @@
 package dev.sluice.transform.rules;
 
 import dev.sluice.core.TableId;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -27,7 +28,7 @@ public record SourceSchema(Map<TableId, Table> tables, Set<TableId> otherTables,
 
     /** A schema of these tables, with no partitions and no other tables (tests). */
     public static SourceSchema of(List<Table> tables) {
-        Map<TableId, Table> byId = new java.util.LinkedHashMap<>();
+        Map<TableId, Table> byId = new LinkedHashMap<>();
         tables.forEach(t -> byId.put(t.id(), t));
         return new SourceSchema(byId, Set.of(), Map.of());
     }

@@ -3,6 +3,7 @@ package dev.sluice.transform.rules;
 import dev.sluice.core.Preconditions;
 import dev.sluice.transform.TransformerFactory;
 import dev.sluice.transform.builtin.Builtins;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public final class TransformerRegistry {
 
     /** This registry plus more factories; names must stay distinct. */
     public TransformerRegistry with(List<TransformerFactory> more) {
-        List<TransformerFactory> all = new java.util.ArrayList<>(factories.values());
+        List<TransformerFactory> all = new ArrayList<>(factories.values());
         all.addAll(more);
         return of(all);
     }

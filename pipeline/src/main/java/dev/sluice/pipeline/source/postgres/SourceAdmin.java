@@ -130,24 +130,6 @@ public final class SourceAdmin implements AutoCloseable {
         return tables;
     }
 
-    /** Materialized views the filter's schemas hold that are populated here, so a copy must populate them too. */
-    public List<TableId> populatedMaterializedViews() {
-        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-                + " WHERE c.relkind = 'm' AND c.relispopulated"
-                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'sluice') AND n.nspname NOT LIKE 'pg\\_%'"
-                + " ORDER BY 1, 2";
-        List<TableId> views = new ArrayList<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery(sql)) {
-            while (rs.next()) {
-                views.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
-        } catch (SQLException e) {
-            throw failure("listing materialized views", e);
-        }
-        return views;
-    }
-
     /** Tables whose updates and deletes could not be replicated, with the fix for each. */
     public static String describeMissingIdentity(List<SourceTable> tables) {
         List<SourceTable> missing =
