@@ -113,7 +113,7 @@ class RulesTest {
     void pgstreamRulesFileCompilesWithItsTransformers() {
         CompiledRules compiled = CompiledRules.compile(
                 Rules.parse("transform.yaml", PGSTREAM_EXAMPLE),
-                TestTransformers.registry().with(TestTransformers.pgstreamStandIns()),
+                TestTransformers.withPgstreamNames(),
                 TestTransformers.KEY,
                 null);
 

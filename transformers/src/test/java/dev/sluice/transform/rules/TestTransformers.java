@@ -62,10 +62,19 @@ final class TestTransformers {
     }
 
     /**
-     * Stand-ins under pgstream's names that accept the parameters its docs show, so that a pgstream
-     * rules file compiles here whatever the real library has implemented yet.
+     * The test registry plus stand-ins under pgstream's names for those the built-in library does
+     * not have (yet): the real transformers are used where they exist, so a pgstream file is
+     * checked against them.
      */
-    static List<TransformerFactory> pgstreamStandIns() {
+    static TransformerRegistry withPgstreamNames() {
+        TransformerRegistry registry = registry();
+        return registry.with(pgstreamStandIns().stream()
+                .filter(f -> registry.find(f.name()).isEmpty())
+                .toList());
+    }
+
+    /** Stand-ins under pgstream's names that accept the parameters its docs show. */
+    private static List<TransformerFactory> pgstreamStandIns() {
         return List.of(
                 lenient("neosync_email", "preserve_length", "preserve_domain", "email_type"),
                 lenient("greenmask_firstname", "gender", "generator"),
