@@ -65,7 +65,9 @@ class CompiledRulesTest {
                 .isInstanceOf(SluiceException.class)
                 .satisfies(e -> assertThat(((SluiceException) e).reason()).isEqualTo(Reason.CONFIG))
                 .hasMessageStartingWith("transform.yaml:6: table public.users, column 'email': unknown transformer"
-                        + " 'test_hsah' (known: noop, test_digits, test_hash,")
+                        + " 'test_hsah' (known: ")
+                .hasMessageContaining(" noop, ")
+                .hasMessageContaining(" test_digits, test_hash, ")
                 .hasMessageEndingWith("; did you mean 'test_hash'?)");
     }
 
@@ -208,10 +210,12 @@ class CompiledRulesTest {
                           - test_digits
                           - test_mask
                 """, SCHEMA))
-                .hasMessage("transform.yaml:5: table public.users, column 'email': unique index users_email_key"
-                        + " (email) needs distinct values, but transformer 'test_mask' may map distinct values alike,"
-                        + " so the target would reject duplicates. Use a collision-free transformer, or set"
-                        + " allow_uniqueness_loss: true if the target does not enforce the index");
+                .hasMessageStartingWith("transform.yaml:5: table public.users, column 'email': unique index"
+                        + " users_email_key (email) needs distinct values, but transformer 'test_mask' may map"
+                        + " distinct values alike, so the target would reject duplicates. Use a collision-free"
+                        + " transformer")
+                // The suggestions are the registry's collision-free transformers, whatever the library has.
+                .hasMessageEndingWith(", or set allow_uniqueness_loss: true if the target does not enforce the index");
     }
 
     @Test
