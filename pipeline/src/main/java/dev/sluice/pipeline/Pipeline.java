@@ -8,19 +8,27 @@ import dev.sluice.core.spi.Processor;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.pipeline.source.postgres.SourceIdentity;
+import dev.sluice.pipeline.source.postgres.SourceSchemaReader;
 import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
 import dev.sluice.snapshot.SnapshotLedger;
 import dev.sluice.snapshot.progress.SnapshotProgress;
+import dev.sluice.transform.Keyring;
+import dev.sluice.transform.rules.Anonymizer;
+import dev.sluice.transform.rules.CompiledRules;
+import dev.sluice.transform.rules.Rules;
+import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -61,6 +69,12 @@ public final class Pipeline {
     private final SnapshotProgress snapshotProgress = new SnapshotProgress();
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private final AtomicLong sequencesSynced = new AtomicLong();
+    private final Anonymizer.Stats anonymizerStats = new Anonymizer.Stats();
+    private final Map<String, String> env;
+    private TransformerRegistry transformers = TransformerRegistry.builtins();
+    /** Built once at start-up ({@link #prepareAnonymization}); the snapshot and the stream share them. */
+    private List<Processor> processors = List.of();
+
     private volatile boolean stopped;
     private volatile Lsn lastConfirmed = Lsn.INVALID;
     private final boolean resetTarget;
@@ -76,10 +90,25 @@ public final class Pipeline {
      *     replicated tables and this pipeline's records) instead of refusing a target holding tables
      */
     public Pipeline(SluiceConfig config, MeterRegistry registry, boolean resetTarget) {
+        this(config, registry, resetTarget, System.getenv());
+    }
+
+    /**
+     * @param env the environment the anonymization key is read from ({@code SLUICE_KEY}, {@code
+     *     SLUICE_KEY_FILE})
+     */
+    public Pipeline(SluiceConfig config, MeterRegistry registry, boolean resetTarget, Map<String, String> env) {
         this.config = config;
         this.registry = registry;
         this.resetTarget = resetTarget;
+        this.env = Map.copyOf(env);
         registerMetrics();
+    }
+
+    /** Uses these transformers instead of the built-in ones (tests). */
+    Pipeline transformers(TransformerRegistry registry) {
+        this.transformers = registry;
+        return this;
     }
 
     /** Sink counters; one instance across restarts. */
@@ -108,6 +137,7 @@ public final class Pipeline {
      */
     public void copyOnce() {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
+        prepareAnonymization();
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress).copyOnce(admin);
         }
@@ -204,6 +234,7 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
+            prepareAnonymization();
             new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
                     .prepareIfNew(admin);
             copiedLater = copiedLater();
@@ -269,7 +300,42 @@ public final class Pipeline {
     }
 
     List<Processor> processors() {
-        return List.of();
+        return processors;
+    }
+
+    /**
+     * With {@code transform.file} set: reads the rules and the key, checks the rules against the
+     * source's schema (coverage, uniqueness) and builds the anonymizer the snapshot and the stream
+     * share. Then checks that the target was written under the same key (or, without rules, not
+     * anonymized at all), recording the key on a new target.
+     */
+    private void prepareAnonymization() {
+        Optional<Path> file = config.transformFile();
+        String keyId = null;
+        if (file.isPresent()) {
+            Rules rules = Rules.load(file.get());
+            Keyring keyring = Keyring.fromEnvironment(env);
+            CompiledRules compiled = CompiledRules.compile(
+                    rules, transformers, keyring, SourceSchemaReader.read(config.sourceUrl(), config.tables()));
+            compiled.warnings().forEach(w -> log.warn("{}", w));
+            compiled.notes().forEach(n -> log.info("{}", n));
+            log.info(
+                    "Anonymizing with {} under key {}: {}",
+                    file.get(),
+                    keyring.id(),
+                    compiled.summary().describe().replace('\n', ' '));
+            processors = List.of(compiled.anonymizer(anonymizerStats));
+            keyId = keyring.id();
+        }
+        AnonymizationRecord.check(
+                config.targetUrl(),
+                config.slot(),
+                keyId,
+                () -> PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()
+                        || SnapshotLedger.open(config.targetUrl(), config.slot())
+                                .started()
+                                .isPresent(),
+                resetTarget);
     }
 
     PostgresSink sink() {
@@ -306,6 +372,20 @@ public final class Pipeline {
                 "sluice_sequences_synced",
                 "Target sequences moved up to the source's values while streaming",
                 sequencesSynced);
+        FunctionCounter.builder("sluice_values_transformed", anonymizerStats, Anonymizer.Stats::valuesTransformed)
+                .description("Values rewritten by an anonymization rule (noop columns not counted)")
+                .register(registry);
+        FunctionCounter.builder("sluice_transform_errors", anonymizerStats, Anonymizer.Stats::errorsNulled)
+                .description("Values a transformer failed on, written as NULL (on_error: null)")
+                .tag("on_error", "null")
+                .register(registry);
+        FunctionCounter.builder("sluice_transform_errors", anonymizerStats, Anonymizer.Stats::errorsPassedThrough)
+                .description("Values a transformer failed on, written unchanged (on_error: pass-through)")
+                .tag("on_error", "pass-through")
+                .register(registry);
+        FunctionCounter.builder("sluice_values_without_rule", anonymizerStats, Anonymizer.Stats::uncoveredNulled)
+                .description("Values of columns without a rule written as NULL under strict mode")
+                .register(registry);
         Gauge.builder("sluice_lag_bytes", this, Pipeline::lagBytes)
                 .description("Source WAL bytes not yet applied to the target")
                 .baseUnit("bytes")

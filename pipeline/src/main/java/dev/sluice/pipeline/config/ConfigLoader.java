@@ -188,7 +188,7 @@ public final class ConfigLoader {
         }
         String text = raw.value().toString().strip();
         return switch (s.kind()) {
-            case STRING -> text;
+            case STRING, FILE -> text;
             case URL -> PgUrl.parse(s.key() + " (" + raw.origin() + ")", text);
             case IDENTIFIER -> {
                 if (!IDENTIFIER.matcher(text).matches()) {

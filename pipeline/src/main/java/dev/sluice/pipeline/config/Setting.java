@@ -74,6 +74,13 @@ public enum Setting {
             Kind.PROGRESS,
             "How snapshot progress shows: bar (live on the terminal), log (a line every 10 s), none, or auto (bar on a"
                     + " terminal, else log)."),
+    TRANSFORM_FILE(
+            "transform.file",
+            "--transform",
+            "",
+            Kind.FILE,
+            "Anonymization rules (transform.yaml, pgstream's format); the key comes from SLUICE_KEY or"
+                    + " SLUICE_KEY_FILE. Empty: rows are copied and streamed unchanged."),
     TARGET_URL(
             "target.url", "--target-url", null, Kind.URL, "Staging database, postgres://user:password@host:5432/db."),
     SINK_BATCH_ROWS(
@@ -106,6 +113,7 @@ public enum Setting {
     /** What values a setting accepts; also the text used in error messages. */
     public enum Kind {
         STRING("text"),
+        FILE("a file path"),
         IDENTIFIER("a PostgreSQL identifier: lower-case letters, digits and _"),
         URL("a postgres:// URL"),
         LIST("a list (YAML list, or comma-separated in flags and environment)"),

@@ -109,6 +109,18 @@ public final class SluiceConfig {
         return ProgressDisplay.Mode.parse((String) required(Setting.SNAPSHOT_PROGRESS));
     }
 
+    /** The anonymization rules file, when rows are to be anonymized. */
+    public java.util.Optional<java.nio.file.Path> transformFile() {
+        String path = (String) values.get(Setting.TRANSFORM_FILE);
+        return path == null || path.isBlank()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(java.nio.file.Path.of(path));
+    }
+
+    public boolean hasSourceUrl() {
+        return values.get(Setting.SOURCE_URL) != null;
+    }
+
     public Duration statusInterval() {
         return (Duration) required(Setting.SOURCE_STATUS_INTERVAL);
     }
