@@ -65,7 +65,7 @@ final class DigitTransformers {
         int keepPrefix = (int) p.integer("keep_prefix", 0, 0, 1000);
         int keepSuffix = requireDigits ? 0 : (int) p.integer("keep_suffix", 0, 0, 1000);
         p.requireAllUsed();
-        Fpe fpe = new Fpe(c.key(), name);
+        Fpe fpe = Fpe.of(c.key(), name);
         return new Transformer() {
             @Override
             public String apply(String value) {
@@ -130,7 +130,7 @@ final class DigitTransformers {
         int keep = (int) p.integer("keep_prefix", 0, 0, 8);
         p.requireAllUsed();
         DomainKey key = c.key();
-        Fpe cipher = fpe ? new Fpe(c.key(), name) : null;
+        Fpe cipher = fpe ? Fpe.of(c.key(), name) : null;
         return transformer(fpe ? Uniqueness.GUARANTEED : Uniqueness.NONE, value -> {
             Digits d = Digits.of(value);
             if (d.count() < 12 || d.count() > 19 || !d.onlyDigitsAnd(CARD_SEPARATORS)) {
@@ -164,7 +164,7 @@ final class DigitTransformers {
         ColumnTypes.require(c, name, ColumnTypes.TEXT);
         c.parameters().requireAllUsed();
         DomainKey key = c.key();
-        Fpe cipher = fpe ? new Fpe(c.key(), name) : null;
+        Fpe.Range cipher = fpe ? Fpe.of(c.key(), name).range(1_000_000_000L, "ssn") : null;
         return transformer(fpe ? Uniqueness.GUARANTEED : Uniqueness.NONE, value -> {
             Digits d = Digits.of(value);
             if (d.count() != 9 || !d.onlyDigitsAnd(SSN_SEPARATORS)) {
@@ -174,7 +174,7 @@ final class DigitTransformers {
             long out;
             if (cipher != null) {
                 boolean valid = validSsn(n);
-                out = cipher.permuteWithin(1_000_000_000L, n, x -> validSsn(x) == valid, "ssn");
+                out = cipher.permuteWithin(n, x -> validSsn(x) == valid);
             } else {
                 KeyedRandom r = KeyedRandom.of(key, "ssn", value);
                 long area = r.between(1, 898);

@@ -160,8 +160,7 @@ final class Emails {
             }
         }
         p.requireAllUsed();
-        return new EmailTransformer(
-                config, c.key(), config.local() == LocalPart.FPE ? new Fpe(c.key(), "email") : null);
+        return new EmailTransformer(config, c.key(), config.local() == LocalPart.FPE ? Fpe.of(c.key(), "email") : null);
     }
 
     private static InvalidAction action(Parameters p, String defaultValue) {
@@ -277,7 +276,8 @@ final class Emails {
 
         /** A new address for {@code value}; {@code local} and {@code domain} null for invalid input. */
         private String generate(String value, String local, String domain) {
-            KeyedRandom r = KeyedRandom.of(key, config.purpose(), value);
+            byte[] mac = key.mac(config.purpose(), value);
+            KeyedRandom r = new KeyedRandom(mac);
             String outDomain = config.preserveDomain() && domain != null
                     ? domain
                     : config.domains().isEmpty() ? RESERVED_DOMAINS.get(0) : r.pick(config.domains());
@@ -290,9 +290,9 @@ final class Emails {
             }
             String outLocal = switch (kind) {
                 case FPE -> encrypt(local, domain);
-                case UUIDV4 -> HexFormat.of().formatHex(key.mac(config.purpose() + "|local", value), 0, 16);
+                case UUIDV4 -> HexFormat.of().formatHex(mac, 16, 32);
                 case FULLNAME -> fullName(r);
-                default -> base36(key.mac(config.purpose() + "|local", value), 20);
+                default -> base36(r, 20);
             };
             if (kind != LocalPart.FPE) {
                 int room = config.maxLength() - 1 - outDomain.length();
@@ -322,16 +322,12 @@ final class Emails {
             return b.append(r.below(10)).append(r.below(10)).toString();
         }
 
-        private static String base36(byte[] mac, int length) {
-            StringBuilder b = new StringBuilder(length);
-            java.math.BigInteger n = new java.math.BigInteger(1, mac);
-            java.math.BigInteger radix = java.math.BigInteger.valueOf(36);
+        private static String base36(KeyedRandom r, int length) {
+            char[] c = new char[length];
             for (int i = 0; i < length; i++) {
-                java.math.BigInteger[] qr = n.divideAndRemainder(radix);
-                b.append(BASE36.charAt(qr[1].intValue()));
-                n = qr[0];
+                c[i] = BASE36.charAt((int) r.below(36));
             }
-            return b.toString();
+            return new String(c);
         }
 
         /** FF1 over the lowercased letters (radix 26) and the digits (radix 10), case and the rest kept. */

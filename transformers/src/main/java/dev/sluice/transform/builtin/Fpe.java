@@ -1,6 +1,7 @@
 package dev.sluice.transform.builtin;
 
 import dev.sluice.transform.DomainKey;
+import java.math.BigInteger;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
@@ -9,6 +10,8 @@ import java.util.function.LongPredicate;
 import javax.crypto.Cipher;
 import javax.crypto.spec.IvParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import org.bouncycastle.crypto.BlockCipher;
+import org.bouncycastle.crypto.CipherParameters;
 import org.bouncycastle.crypto.fpe.FPEFF1Engine;
 import org.bouncycastle.crypto.params.FPEParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
@@ -16,37 +19,52 @@ import org.bouncycastle.crypto.params.KeyParameter;
 /**
  * Keyed permutations for the collision-free transformers: FF1 format-preserving encryption (NIST
  * SP 800-38G, Bouncy Castle's {@link FPEFF1Engine} over AES-256) under a key drawn from the
- * column's domain key, so distinct inputs never collide and every input can be decrypted with
+ * column's domain key, so distinct inputs never collide and every output can be decrypted with
  * the key.
  *
  * <p>FF1 needs a domain of at least a million values. Below that (a 5-digit number, 3 letters)
  * the permutation is a keyed Fisher-Yates shuffle of the whole domain, drawn from AES-CTR under a
- * separate subkey and built once per domain size, at most {@value #TABLE_MAX} entries. Ranges that
- * are not a power of the radix are reached by cycle walking: encrypt again until the result falls
- * in range, which stays a bijection on the range.
+ * separate subkey and built once per domain, at most {@value #TABLE_MAX} entries. A range that is
+ * not a power of the radix ({@code [1000000, 9999999]}) is encrypted in the radix whose power
+ * covers it most tightly and reached by cycle walking (encrypt again until the result falls in
+ * range), which stays a bijection of the range and costs on average the ratio of the two sizes,
+ * kept close to 1.
  *
  * <p>The tweak names the transformer and the part of the value, never the column, so columns of
- * one domain map alike. Thread-safe: engines are made per call, shuffles are immutable once built.
+ * one domain map alike. Thread-safe: each thread has its own engine; shuffles are immutable once
+ * built.
  */
 final class Fpe {
 
-    /** Domains up to this size use a shuffled table instead of FF1. */
-    static final int TABLE_MAX = 1 << 17;
+    /** Domains up to this size use a shuffled table (at most 4 MB) instead of FF1. */
+    static final int TABLE_MAX = 1 << 20;
 
-    /** FF1's minimum domain size (SP 800-38G Rev. 1). */
-    private static final double FF1_MIN_DOMAIN = 1_000_000;
+    /** FF1's minimum domain size (SP 800-38G Rev. 1), which Bouncy Castle enforces. */
+    private static final long FF1_MIN_DOMAIN = 1_000_000;
 
-    private static final int MIN_BITS = 20;
-
-    private final byte[] aesKey;
     private final byte[] shuffleKey;
     private final String label;
-    private final ConcurrentHashMap<String, Table> tables = new ConcurrentHashMap<>();
+    private final KeyParameter keyParameter;
+    private final ThreadLocal<FPEFF1Engine> engines;
+    private final ConcurrentHashMap<String, Range> ranges = new ConcurrentHashMap<>();
 
-    Fpe(DomainKey key, String label) {
-        this.aesKey = key.subkey("ff1", 32);
+    private static final ConcurrentHashMap<String, Fpe> SHARED = new ConcurrentHashMap<>();
+
+    /**
+     * The permutations of a domain key for a label, shared by every transformer that asks, so the
+     * columns of one domain share the small-domain tables too.
+     */
+    static Fpe of(DomainKey key, String label) {
+        byte[] id = key.subkey("ff1-instance|" + label, 16);
+        return SHARED.computeIfAbsent(java.util.HexFormat.of().formatHex(id), k -> new Fpe(key, label));
+    }
+
+    private Fpe(DomainKey key, String label) {
+        byte[] aesKey = key.subkey("ff1", 32);
         this.shuffleKey = key.subkey("ff1-small-domain", 32);
         this.label = label;
+        this.keyParameter = new KeyParameter(aesKey);
+        this.engines = ThreadLocal.withInitial(() -> new FPEFF1Engine(new FixedKeyAes(aesKey)));
     }
 
     /**
@@ -67,7 +85,7 @@ final class Fpe {
             return symbols.clone();
         }
         if (n >= 2 && Math.pow(radix, n) >= FF1_MIN_DOMAIN) {
-            return ff1(encrypt, radix, symbols, tweak);
+            return ff1(encrypt, radix, symbols, tweak(tweak));
         }
         long size = 1;
         long value = 0;
@@ -75,7 +93,8 @@ final class Fpe {
             size *= radix;
             value = value * radix + (s & 0xff);
         }
-        long out = encrypt ? permute(size, value, tweak) : unpermute(size, value, tweak);
+        Range range = range(size, radix + "^" + n + "|" + tweak);
+        long out = encrypt ? range.permute(value) : range.unpermute(value);
         byte[] result = new byte[n];
         for (int i = n - 1; i >= 0; i--) {
             result[i] = (byte) (out % radix);
@@ -84,83 +103,234 @@ final class Fpe {
         return result;
     }
 
+    /**
+     * Encrypts a string of bits: as a number when it fits a {@code long}, else with FF1 over the
+     * largest power-of-two radix up to 256 whose symbols the bits divide into.
+     */
+    byte[] encryptBits(byte[] bits, String tweak) {
+        return cryptBits(true, bits, tweak);
+    }
+
+    byte[] decryptBits(byte[] bits, String tweak) {
+        return cryptBits(false, bits, tweak);
+    }
+
+    private byte[] cryptBits(boolean encrypt, byte[] bits, String tweak) {
+        int k = bits.length;
+        if (k == 0) {
+            return bits.clone();
+        }
+        if (k <= 62) {
+            long v = 0;
+            for (byte b : bits) {
+                v = (v << 1) | b;
+            }
+            Range range = range(1L << k, "bits|" + tweak);
+            long out = encrypt ? range.permute(v) : range.unpermute(v);
+            byte[] result = new byte[k];
+            for (int i = k - 1; i >= 0; i--) {
+                result[i] = (byte) (out & 1);
+                out >>>= 1;
+            }
+            return result;
+        }
+        int j = k % 8 == 0 ? 8 : k % 4 == 0 ? 4 : k % 2 == 0 ? 2 : 1;
+        byte[] symbols = new byte[k / j];
+        for (int i = 0; i < symbols.length; i++) {
+            int sym = 0;
+            for (int b = 0; b < j; b++) {
+                sym = (sym << 1) | bits[i * j + b];
+            }
+            symbols[i] = (byte) sym;
+        }
+        byte[] out = ff1(encrypt, 1 << j, symbols, tweak("bits|" + tweak));
+        byte[] result = new byte[k];
+        for (int i = 0; i < out.length; i++) {
+            int sym = out[i] & 0xff;
+            for (int b = 0; b < j; b++) {
+                result[i * j + b] = (byte) ((sym >>> (j - 1 - b)) & 1);
+            }
+        }
+        return result;
+    }
+
+    /** The permutation of {@code [0, size)} for a tweak; callers on a hot path keep it. */
+    Range range(long size, String tweak) {
+        Range r = ranges.get(size + "|" + tweak);
+        return r != null ? r : ranges.computeIfAbsent(size + "|" + tweak, k -> new Range(size, tweak));
+    }
+
     /** A bijection of {@code [0, size)}; {@code size} &ge; 1. */
     long permute(long size, long x, String tweak) {
-        return walk(true, size, x, tweak);
+        return range(size, tweak).permute(x);
     }
 
     long unpermute(long size, long y, String tweak) {
-        return walk(false, size, y, tweak);
+        return range(size, tweak).unpermute(y);
+    }
+
+    /** A keyed bijection of {@code [0, size)}. */
+    final class Range {
+        private final long size;
+        private final int[] forward;
+        private volatile int[] inverse;
+        private final int radix;
+        private final int length;
+        private final byte[] tweak;
+
+        Range(long size, String tweak) {
+            if (size < 1) {
+                throw new IllegalArgumentException("empty range");
+            }
+            this.size = size;
+            this.tweak = tweak(tweak + "|" + size);
+            if (size <= TABLE_MAX) {
+                this.forward = shuffle((int) size, this.tweak);
+                this.radix = 0;
+                this.length = 0;
+            } else {
+                this.forward = null;
+                int[] best = tightest(size);
+                this.radix = best[0];
+                this.length = best[1];
+            }
+        }
+
+        long permute(long x) {
+            return walk(true, x);
+        }
+
+        long unpermute(long y) {
+            return walk(false, y);
+        }
+
+        /**
+         * A bijection of the members of the range that satisfy {@code member}, by cycle walking
+         * the permutation until a member comes out ({@code x} must be a member). Cheap when
+         * members are most of the range.
+         */
+        long permuteWithin(long x, LongPredicate member) {
+            long y = permute(x);
+            while (!member.test(y)) {
+                y = permute(y);
+            }
+            return y;
+        }
+
+        long unpermuteWithin(long y, LongPredicate member) {
+            long x = unpermute(y);
+            while (!member.test(x)) {
+                x = unpermute(x);
+            }
+            return x;
+        }
+
+        private long walk(boolean encrypt, long x) {
+            if (x < 0 || x >= size) {
+                throw new IllegalArgumentException("outside the permuted range");
+            }
+            if (forward != null) {
+                return encrypt ? forward[(int) x] : inverse()[(int) x];
+            }
+            byte[] symbols = new byte[length];
+            long v = x;
+            for (int i = length - 1; i >= 0; i--) {
+                symbols[i] = (byte) (v % radix);
+                v /= radix;
+            }
+            while (true) {
+                symbols = ff1(encrypt, radix, symbols, tweak);
+                long value = 0;
+                boolean inRange = true;
+                for (int i = 0; i < length && inRange; i++) {
+                    // value * radix + digit < size, without overflow
+                    int d = symbols[i] & 0xff;
+                    inRange = value <= (size - 1 - d) / radix;
+                    value = value * radix + d;
+                }
+                if (inRange) {
+                    return value;
+                }
+            }
+        }
+
+        private int[] inverse() {
+            int[] inv = inverse;
+            if (inv == null) {
+                inv = new int[forward.length];
+                for (int i = 0; i < forward.length; i++) {
+                    inv[forward[i]] = i;
+                }
+                inverse = inv;
+            }
+            return inv;
+        }
     }
 
     /**
-     * A bijection of the members of {@code [0, size)} that satisfy {@code member}, by cycle walking
-     * the permutation of the whole range until a member comes out ({@code x} must be a member).
-     * Cheap when members are most of the range.
+     * The radix (2 to 256) and length whose domain covers {@code size}, and FF1's minimum, with the
+     * least excess, so cycle walking rarely repeats: {@code [0, 9000000)} goes to 4 symbols of
+     * radix 55 (9150625 values).
      */
-    long permuteWithin(long size, long x, LongPredicate member, String tweak) {
-        long y = permute(size, x, tweak);
-        while (!member.test(y)) {
-            y = permute(size, y, tweak);
-        }
-        return y;
-    }
-
-    long unpermuteWithin(long size, long y, LongPredicate member, String tweak) {
-        long x = unpermute(size, y, tweak);
-        while (!member.test(x)) {
-            x = unpermute(size, x, tweak);
-        }
-        return x;
-    }
-
-    private long walk(boolean encrypt, long size, long x, String tweak) {
-        if (x < 0 || x >= size) {
-            throw new IllegalArgumentException("outside the permuted range");
-        }
-        if (size <= TABLE_MAX) {
-            Table t = table((int) size, tweak);
-            return encrypt ? t.forward[(int) x] : t.inverse()[(int) x];
-        }
-        int bits = Math.max(MIN_BITS, 64 - Long.numberOfLeadingZeros(size - 1));
-        byte[] b = new byte[bits];
-        long y = x;
-        do {
-            for (int i = bits - 1; i >= 0; i--) {
-                b[bits - 1 - i] = (byte) ((y >>> i) & 1);
+    static int[] tightest(long size) {
+        BigInteger target = BigInteger.valueOf(Math.max(size, FF1_MIN_DOMAIN));
+        int bestRadix = 2;
+        int bestLength = 0;
+        double bestRatio = Double.MAX_VALUE;
+        // From the largest radix down: on a tie, fewer symbols encrypt faster.
+        for (int r = 256; r >= 2; r--) {
+            BigInteger radix = BigInteger.valueOf(r);
+            BigInteger power = radix.pow(2);
+            int n = 2;
+            while (power.compareTo(target) < 0) {
+                power = power.multiply(radix);
+                n++;
             }
-            byte[] c = ff1(encrypt, 2, b, tweak);
-            y = 0;
-            for (byte bit : c) {
-                y = (y << 1) | bit;
+            double ratio = power.doubleValue() / size;
+            if (ratio < bestRatio - 1e-9) {
+                bestRatio = ratio;
+                bestRadix = r;
+                bestLength = n;
             }
-        } while (y < 0 || y >= size);
-        return y;
+        }
+        return new int[] {bestRadix, bestLength};
     }
 
-    private byte[] ff1(boolean encrypt, int radix, byte[] symbols, String tweak) {
-        FPEFF1Engine engine = new FPEFF1Engine();
-        engine.init(encrypt, new FPEParameters(new KeyParameter(aesKey), radix, tweak(tweak)));
+    private byte[] ff1(boolean encrypt, int radix, byte[] symbols, byte[] tweak) {
+        FPEFF1Engine engine = engines.get();
+        engine.init(encrypt, new FPEParameters(keyParameter, radix, tweak));
         byte[] out = new byte[symbols.length];
         engine.processBlock(symbols, 0, symbols.length, out, 0);
         return out;
     }
 
+    /**
+     * FF1's tweak: the first 8 bytes of SHA-256 over the label and the tweak text. FF1 feeds the
+     * tweak to AES in every one of its 10 rounds, so a short fixed-size tweak keeps each round at
+     * two AES blocks.
+     */
     private byte[] tweak(String tweak) {
-        return (label + '|' + tweak).getBytes(StandardCharsets.UTF_8);
+        MessageDigest sha = DIGESTS.get();
+        sha.reset();
+        byte[] h = sha.digest((label + '|' + tweak).getBytes(StandardCharsets.UTF_8));
+        return java.util.Arrays.copyOf(h, 8);
     }
 
-    private Table table(int size, String tweak) {
-        return tables.computeIfAbsent(size + "|" + tweak, k -> shuffle(size, tweak));
-    }
+    private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(() -> {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("SHA-256 is missing from this JDK", e);
+        }
+    });
 
-    private Table shuffle(int size, String tweak) {
+    private int[] shuffle(int size, byte[] tweak) {
         int[] p = new int[size];
         for (int i = 0; i < size; i++) {
             p[i] = i;
         }
         try {
-            byte[] iv = MessageDigest.getInstance("SHA-256").digest(tweak(tweak + '|' + size));
+            byte[] iv = MessageDigest.getInstance("SHA-256").digest(tweak);
             Cipher ctr = Cipher.getInstance("AES/CTR/NoPadding");
             ctr.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(shuffleKey, "AES"), new IvParameterSpec(iv, 0, 16));
             byte[] stream = ctr.update(new byte[8 * Math.max(size - 1, 1)]);
@@ -174,27 +344,53 @@ final class Fpe {
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES/CTR is missing from this JDK", e);
         }
-        return new Table(p);
+        return p;
     }
 
-    private static final class Table {
-        final int[] forward;
-        private volatile int[] inverse;
+    /**
+     * AES under the FF1 key, expanded once per thread: FF1 re-initializes its cipher for every
+     * value (the tweak changes), and repeating the key schedule and Bouncy Castle's constraint
+     * checks each time would cost more than the encryption. FF1 only ever encrypts with AES.
+     */
+    private static final class FixedKeyAes implements BlockCipher {
+        private final Cipher aes;
 
-        Table(int[] forward) {
-            this.forward = forward;
-        }
-
-        int[] inverse() {
-            int[] inv = inverse;
-            if (inv == null) {
-                inv = new int[forward.length];
-                for (int i = 0; i < forward.length; i++) {
-                    inv[forward[i]] = i;
-                }
-                inverse = inv;
+        FixedKeyAes(byte[] key) {
+            try {
+                aes = Cipher.getInstance("AES/ECB/NoPadding");
+                aes.init(Cipher.ENCRYPT_MODE, new SecretKeySpec(key, "AES"));
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException("AES is missing from this JDK", e);
             }
-            return inv;
         }
+
+        @Override
+        public void init(boolean forEncryption, CipherParameters params) {
+            if (!forEncryption) {
+                throw new IllegalStateException("FF1 never decrypts with AES");
+            }
+        }
+
+        @Override
+        public String getAlgorithmName() {
+            return "AES";
+        }
+
+        @Override
+        public int getBlockSize() {
+            return 16;
+        }
+
+        @Override
+        public int processBlock(byte[] in, int inOff, byte[] out, int outOff) {
+            try {
+                return aes.update(in, inOff, 16, out, outOff);
+            } catch (GeneralSecurityException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+
+        @Override
+        public void reset() {}
     }
 }

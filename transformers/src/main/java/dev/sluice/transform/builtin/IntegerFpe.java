@@ -6,6 +6,7 @@ import dev.sluice.transform.Transformer;
 import dev.sluice.transform.TransformerContext;
 import java.util.Arrays;
 import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /**
  * {@code integer_fpe}: a keyed bijection of the 64-bit integers that keeps every value within the
@@ -27,6 +28,8 @@ final class IntegerFpe implements Transformer {
     private final long[] negative;
 
     private final Fpe fpe;
+    private final AtomicReferenceArray<Fpe.Range> positiveRanges;
+    private final AtomicReferenceArray<Fpe.Range> negativeRanges;
 
     IntegerFpe(Fpe fpe, boolean keepDigits) {
         this.fpe = fpe;
@@ -42,6 +45,8 @@ final class IntegerFpe implements Transformer {
         }
         this.positive = pos.stream().mapToLong(Long::longValue).toArray();
         this.negative = neg.stream().mapToLong(Long::longValue).toArray();
+        this.positiveRanges = new AtomicReferenceArray<>(positive.length);
+        this.negativeRanges = new AtomicReferenceArray<>(negative.length);
     }
 
     static Transformer create(TransformerContext c) {
@@ -49,7 +54,7 @@ final class IntegerFpe implements Transformer {
         Parameters p = c.parameters();
         boolean keepDigits = p.bool("keep_digits", true);
         p.requireAllUsed();
-        return new IntegerFpe(new Fpe(c.key(), "integer_fpe" + (keepDigits ? "/digits" : "")), keepDigits);
+        return new IntegerFpe(Fpe.of(c.key(), "integer_fpe" + (keepDigits ? "/digits" : "")), keepDigits);
     }
 
     @Override
@@ -63,24 +68,32 @@ final class IntegerFpe implements Transformer {
     }
 
     long encrypt(long v) {
-        return v >= 0 ? crypt(true, positive, v, "+") : -crypt(true, negative, -(v + 1), "-") - 1;
+        return v >= 0
+                ? crypt(true, positive, positiveRanges, v, "+")
+                : -crypt(true, negative, negativeRanges, -(v + 1), "-") - 1;
     }
 
     long decrypt(long v) {
-        return v >= 0 ? crypt(false, positive, v, "+") : -crypt(false, negative, -(v + 1), "-") - 1;
+        return v >= 0
+                ? crypt(false, positive, positiveRanges, v, "+")
+                : -crypt(false, negative, negativeRanges, -(v + 1), "-") - 1;
     }
 
-    private long crypt(boolean encrypt, long[] bounds, long index, String sign) {
+    private long crypt(
+            boolean encrypt, long[] bounds, AtomicReferenceArray<Fpe.Range> ranges, long index, String sign) {
         int cell = Arrays.binarySearch(bounds, index);
         if (cell < 0) {
             cell = -cell - 2;
         }
         long lo = bounds[cell];
-        long hi = cell + 1 < bounds.length ? bounds[cell + 1] - 1 : Long.MAX_VALUE;
-        long size = hi - lo + 1;
-        String tweak = sign + lo;
+        Fpe.Range range = ranges.get(cell);
+        if (range == null) {
+            long hi = cell + 1 < bounds.length ? bounds[cell + 1] - 1 : Long.MAX_VALUE;
+            range = fpe.range(hi - lo + 1, sign + lo);
+            ranges.set(cell, range);
+        }
         long offset = index - lo;
-        return lo + (encrypt ? fpe.permute(size, offset, tweak) : fpe.unpermute(size, offset, tweak));
+        return lo + (encrypt ? range.permute(offset) : range.unpermute(offset));
     }
 
     static long parse(String value) {

@@ -36,7 +36,7 @@ final class NetworkTransformers {
         int keep6 = (int) p.integer("ipv6_prefix", 0, 0, 128);
         p.requireAllUsed();
         boolean cidr = c.type() != null && c.type().strip().equalsIgnoreCase("cidr");
-        Fpe fpe = new Fpe(c.key(), "ip");
+        Fpe fpe = Fpe.of(c.key(), "ip");
         return new Transformer() {
             @Override
             public String apply(String value) {
@@ -80,7 +80,8 @@ final class NetworkTransformers {
             for (int i = 0; i < from; i++) {
                 tweak.append(bits[i]);
             }
-            byte[] out = encrypt ? fpe.encrypt(2, middle, tweak.toString()) : fpe.decrypt(2, middle, tweak.toString());
+            byte[] out =
+                    encrypt ? fpe.encryptBits(middle, tweak.toString()) : fpe.decryptBits(middle, tweak.toString());
             System.arraycopy(out, 0, bits, from, out.length);
         }
         String text = v6 ? format6(bits) : format4(bits);
@@ -267,7 +268,7 @@ final class NetworkTransformers {
     static Transformer uuidFpe(TransformerContext c) {
         ColumnTypes.require(c, "uuid_fpe", ColumnTypes.Kind.UUID, ColumnTypes.Kind.TEXT);
         c.parameters().requireAllUsed();
-        Fpe fpe = new Fpe(c.key(), "uuid");
+        Fpe fpe = Fpe.of(c.key(), "uuid");
         return new Transformer() {
             @Override
             public String apply(String value) {
@@ -298,7 +299,7 @@ final class NetworkTransformers {
                     free[k++] = bits[i];
                 }
             }
-            free = encrypt ? fpe.encrypt(2, free, "v4") : fpe.decrypt(2, free, "v4");
+            free = encrypt ? fpe.encryptBits(free, "v4") : fpe.decryptBits(free, "v4");
             k = 0;
             for (int i = 0; i < 128; i++) {
                 if (!fixedV4Bit(i)) {
@@ -307,7 +308,7 @@ final class NetworkTransformers {
             }
         } else {
             do {
-                bits = encrypt ? fpe.encrypt(2, bits, "other") : fpe.decrypt(2, bits, "other");
+                bits = encrypt ? fpe.encryptBits(bits, "other") : fpe.decryptBits(bits, "other");
             } while (isV4(bits));
         }
         byte[] out = new byte[16];
