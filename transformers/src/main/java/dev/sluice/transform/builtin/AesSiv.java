@@ -37,12 +37,13 @@ final class AesSiv implements Transformer {
     private final byte[] associatedData;
     private final boolean bytea;
 
-    AesSiv(byte[] key64, byte[] associatedData, boolean bytea) {
-        if (key64.length != 64) {
-            throw new IllegalArgumentException("AES-SIV-512 needs a 64-byte key");
+    /** {@code key}: 32, 48 or 64 bytes, the CMAC key then the CTR key (RFC 5297). */
+    AesSiv(byte[] key, byte[] associatedData, boolean bytea) {
+        if (key.length != 32 && key.length != 48 && key.length != 64) {
+            throw new IllegalArgumentException("AES-SIV needs a 32, 48 or 64-byte key");
         }
-        this.macKey = Arrays.copyOfRange(key64, 0, 32);
-        this.ctrKey = Arrays.copyOfRange(key64, 32, 64);
+        this.macKey = Arrays.copyOfRange(key, 0, key.length / 2);
+        this.ctrKey = Arrays.copyOfRange(key, key.length / 2, key.length);
         this.associatedData = associatedData.clone();
         this.bytea = bytea;
     }

@@ -175,7 +175,7 @@ final class Masks {
         Index end = index(p, mask ? "mask_end" : "unmask_end", mask ? me : ue, new Index(100, false));
         boolean nothing = mask
                 ? begin.absolute() == end.absolute() && begin.clipped() == end.clipped()
-                : begin.n() == 0 && !end.absolute() && end.n() >= 100;
+                : begin.n() <= 0 && !end.absolute() && end.n() >= 100;
         if (nothing) {
             throw p.invalid(
                     mask ? "mask_end" : "unmask_end",
@@ -203,7 +203,7 @@ final class Masks {
 
     private record Index(int n, boolean absolute) {
         int clipped() {
-            return absolute ? n : Math.min(n, 100);
+            return Math.max(0, absolute ? n : Math.min(n, 100));
         }
 
         int at(int length) {
@@ -219,11 +219,8 @@ final class Masks {
         String s = raw.get().strip();
         boolean percent = s.endsWith("%");
         try {
-            int n = Integer.parseInt(percent ? s.substring(0, s.length() - 1).strip() : s);
-            if (n < 0) {
-                throw new NumberFormatException();
-            }
-            return new Index(n, !percent);
+            return new Index(
+                    Integer.parseInt(percent ? s.substring(0, s.length() - 1).strip() : s), !percent);
         } catch (NumberFormatException e) {
             throw p.invalid(name, s, "a character index or a percentage such as \"15%\"");
         }

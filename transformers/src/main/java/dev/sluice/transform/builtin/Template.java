@@ -92,6 +92,12 @@ final class Template {
     }
 
     private static Expr expression(String body, Parameters p, String parameter, String text) {
+        if (body.contains(".GetDynamicValue")) {
+            throw p.invalid(
+                    parameter,
+                    text,
+                    "no .GetDynamicValue: Sluice transformers see one column's value, not the rest of the row");
+        }
         List<String> stages = splitPipeline(body);
         Expr expr = null;
         for (String stage : stages) {

@@ -18,7 +18,7 @@ import net.jqwik.api.Tuple.Tuple2;
  * Every built-in, configured as in {@link Cases}: deterministic under one key, dependent on the
  * key, consistent across a domain, and writing values of the expected format.
  */
-class TransformerProperties {
+class TransformerPropertiesTest {
 
     private static final List<Cases.Case> CASES = Cases.all();
     private static final Map<String, Transformer> BUILT = new ConcurrentHashMap<>();
