@@ -23,6 +23,7 @@ public final class Builtins {
         List<TransformerFactory> all = new ArrayList<>();
         all.add(new Noop());
         all.addAll(TextTransformers.factories());
+        all.add(ShapeFpe.factory());
         all.addAll(Emails.factories());
         all.addAll(NameTransformers.factories());
         all.addAll(DigitTransformers.factories());
@@ -32,6 +33,7 @@ public final class Builtins {
         all.addAll(Masks.factories());
         all.add(Factory.whole("template", Builtins::template));
         all.add(JsonTransformer.factory());
+        all.add(HstoreTransformer.factory());
         all.add(AesSiv.factory());
         all.addAll(Refused.factories());
         return List.copyOf(all);

@@ -98,6 +98,18 @@ final class ColumnTypes {
         return t;
     }
 
+    private static final java.util.regex.Pattern LENGTH = java.util.regex.Pattern.compile(
+            "(?i)\\s*(character varying|varchar|character|char|bpchar)\\s*\\(\\s*(\\d+)\\s*\\)\\s*");
+
+    /** The declared length of a {@code varchar(n)} or {@code char(n)} column, or -1. */
+    static int maxLength(String type) {
+        if (type == null) {
+            return -1;
+        }
+        java.util.regex.Matcher m = LENGTH.matcher(type);
+        return m.matches() ? Integer.parseInt(m.group(2)) : -1;
+    }
+
     /** The kind of a type name, {@link Kind#OTHER} for null and anything not classified. */
     static Kind kind(String type) {
         if (type == null) {

@@ -151,6 +151,17 @@ final class Emails {
             InvalidAction invalid) {}
 
     private static Transformer build(TransformerContext c, Parameters p, Config config) {
+        int declared = ColumnTypes.maxLength(c.type());
+        if (declared > 0 && declared < config.maxLength()) {
+            config = new Config(
+                    config.purpose(),
+                    config.local(),
+                    config.preserveDomain(),
+                    config.domains(),
+                    config.excluded(),
+                    declared,
+                    config.invalid());
+        }
         for (String d : config.domains()) {
             if (!config.preserveDomain() && config.excluded().contains(d)) {
                 throw p.invalid(
@@ -340,42 +351,7 @@ final class Emails {
         }
 
         private String crypt(boolean encrypt, String local, String domain) {
-            String tweak = domain.toLowerCase(Locale.ROOT);
-            char[] chars = local.toCharArray();
-            int letters = 0;
-            int digits = 0;
-            for (char ch : chars) {
-                if (ch >= '0' && ch <= '9') {
-                    digits++;
-                } else if (Character.isLetter(ch)) {
-                    letters++;
-                }
-            }
-            byte[] l = new byte[letters];
-            byte[] d = new byte[digits];
-            int li = 0;
-            int di = 0;
-            for (char ch : chars) {
-                if (ch >= '0' && ch <= '9') {
-                    d[di++] = (byte) (ch - '0');
-                } else if (Character.isLetter(ch)) {
-                    l[li++] = (byte) (Character.toLowerCase(ch) - 'a');
-                }
-            }
-            l = encrypt ? fpe.encrypt(26, l, "letters|" + tweak) : fpe.decrypt(26, l, "letters|" + tweak);
-            d = encrypt ? fpe.encrypt(10, d, "digits|" + tweak) : fpe.decrypt(10, d, "digits|" + tweak);
-            li = 0;
-            di = 0;
-            for (int i = 0; i < chars.length; i++) {
-                char ch = chars[i];
-                if (ch >= '0' && ch <= '9') {
-                    chars[i] = (char) ('0' + d[di++]);
-                } else if (Character.isLetter(ch)) {
-                    char lower = (char) ('a' + l[li++]);
-                    chars[i] = Character.isUpperCase(ch) ? Character.toUpperCase(lower) : lower;
-                }
-            }
-            return new String(chars);
+            return ShapeFpe.crypt(fpe, encrypt, local, domain.toLowerCase(Locale.ROOT));
         }
     }
 }

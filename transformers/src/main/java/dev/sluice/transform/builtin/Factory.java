@@ -29,9 +29,29 @@ record Factory(String name, boolean elementwise, Function<TransformerContext, Tr
         if (elementwise && context.type() != null && ColumnTypes.isArray(context.type())) {
             TransformerContext element = new TransformerContext(
                     context.column(), ColumnTypes.elementType(context.type()), context.parameters(), context.key());
-            return new ArrayValues(build.apply(element));
+            return new ArrayValues(fit(build.apply(element), element.type()));
         }
-        return build.apply(context);
+        return fit(build.apply(context), context.type());
+    }
+
+    /**
+     * On a {@code varchar(n)} or {@code char(n)} column, fake values that may run longer (names,
+     * addresses, free text) are cut to {@code n} characters so the target accepts them. Transformers
+     * that promise uniqueness are left whole: cutting would break the promise; they keep lengths or
+     * size themselves (email reads the length as its {@code max_length}).
+     */
+    private static Transformer fit(Transformer t, String type) {
+        int max = ColumnTypes.maxLength(type);
+        if (max < 0 || t.uniqueness() != Transformer.Uniqueness.NONE) {
+            return t;
+        }
+        return transformer(t.uniqueness(), value -> {
+            String out = t.apply(value);
+            if (out == null || out.length() <= max || out.codePointCount(0, out.length()) <= max) {
+                return out;
+            }
+            return out.substring(0, out.offsetByCodePoints(0, max));
+        });
     }
 
     /** A transformer from a function and its uniqueness promise. */

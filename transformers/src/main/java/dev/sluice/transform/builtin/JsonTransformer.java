@@ -78,26 +78,37 @@ final class JsonTransformer implements Transformer {
     static Transformer create(TransformerContext c) {
         ColumnTypes.require(c, "json", ColumnTypes.Kind.JSON, ColumnTypes.Kind.TEXT);
         Parameters p = c.parameters();
-        Object raw = p.raw("operations").orElseThrow(() -> {
+        List<Operation> ops = new ArrayList<>();
+        for (Op op : operations(p, "json")) {
+            ops.add(operation(op.parameters(), c));
+            op.parameters().requireAllUsed();
+        }
+        p.requireAllUsed();
+        return new JsonTransformer(List.copyOf(ops));
+    }
+
+    /** One entry of {@code operations}: its parameters, and the map they came from. */
+    record Op(Parameters parameters, Map<String, Object> values) {}
+
+    /** The {@code operations} list of a rule, each entry as its own parameters for messages. */
+    static List<Op> operations(Parameters p, String transformer) {
+        Object raw = p.raw("operations").orElse(null);
+        if (raw == null) {
             p.requiredString("operations");
-            return new IllegalStateException();
-        });
+        }
         if (!(raw instanceof List<?> list) || list.isEmpty()) {
             throw p.invalid("operations", raw, "a non-empty list of operations");
         }
-        List<Operation> ops = new ArrayList<>();
+        List<Op> out = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             if (!(list.get(i) instanceof Map<?, ?> m)) {
                 throw p.invalid("operations", list.get(i), "a map with operation and path");
             }
             Map<String, Object> values = new LinkedHashMap<>();
             m.forEach((k, v) -> values.put(String.valueOf(k), v));
-            Parameters op = new Parameters(p.where() + ", operations[" + i + "]", "json", values);
-            ops.add(operation(op, c));
-            op.requireAllUsed();
+            out.add(new Op(new Parameters(p.where() + ", operations[" + i + "]", transformer, values), values));
         }
-        p.requireAllUsed();
-        return new JsonTransformer(List.copyOf(ops));
+        return out;
     }
 
     private static Operation operation(Parameters op, TransformerContext c) {
@@ -128,7 +139,7 @@ final class JsonTransformer implements Transformer {
         return new Operation(kind, path, segments, skip, error, value, template, transformer);
     }
 
-    private static Transformer nested(Parameters op, TransformerContext c) {
+    static Transformer nested(Parameters op, TransformerContext c) {
         Object raw = op.raw("transformer").orElse(null);
         if (!(raw instanceof Map<?, ?> m) || !(m.get("name") instanceof String name)) {
             throw op.invalid("transformer", raw, "a map with the transformer's name and its parameters");

@@ -11,15 +11,11 @@ final class Refused {
     private Refused() {}
 
     static List<TransformerFactory> factories() {
-        return List.of(
-                refuse(
-                        "pg_anonymizer",
-                        "runs PostgreSQL Anonymizer functions in a database for every value, which Sluice does not do;"
-                                + " use the built-in transformers (email, first_name, phone, mask, hash, number_noise,"
-                                + " date_shift, ...) instead"),
-                refuse(
-                        "hstore",
-                        "is not supported yet; use set_null, constant or a json rule on a jsonb copy of the column"));
+        return List.of(refuse(
+                "pg_anonymizer",
+                "runs PostgreSQL Anonymizer functions in a database for every value, which Sluice does not do;"
+                        + " use the built-in transformers (email, first_name, phone, mask, hash, number_noise,"
+                        + " date_shift, ...) instead"));
     }
 
     private static TransformerFactory refuse(String name, String why) {

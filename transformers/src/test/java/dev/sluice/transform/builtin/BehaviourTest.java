@@ -129,6 +129,61 @@ class BehaviourTest {
     }
 
     @Test
+    void hstoreOperationsSetDeleteAndTransformKeys() {
+        Map<String, Object> p = Map.of(
+                "operations",
+                List.of(
+                        Map.of(
+                                "operation",
+                                "set",
+                                "key",
+                                "email",
+                                "value_template",
+                                "{{ masking \"email\" .GetValue }}"),
+                        Map.of("operation", "delete", "key", "public_key", "error_not_exist", true),
+                        Map.of(
+                                "operation",
+                                "set",
+                                "key",
+                                "private_key",
+                                "value_template",
+                                "{{ masking \"default\" .GetValue }}"),
+                        Map.of("operation", "set", "key", "newKey", "value", "newValue", "skip_not_exist", false),
+                        Map.of("operation", "transform", "key", "phone", "transformer", Map.of("name", "phone_fpe"))));
+        String out = apply(
+                "hstore",
+                p,
+                "\"public_key\"=>\"12345\", \"private_key\"=>\"12345abcdefg\", \"email\"=>\"user@email.com\","
+                        + " \"phone\"=>NULL, \"quote\"=>\"a\\\"b\"");
+        assertThat(out)
+                .isEqualTo("\"private_key\"=>\"************\", \"email\"=>\"use****@email.com\", \"phone\"=>NULL,"
+                        + " \"quote\"=>\"a\\\"b\", \"newKey\"=>\"newValue\"");
+        Map<String, Object> nullValue = new java.util.HashMap<>();
+        nullValue.put("operation", "set");
+        nullValue.put("key", "a");
+        nullValue.put("value", null);
+        assertThat(apply("hstore", Map.of("operations", List.of(nullValue)), "a=>b"))
+                .isEqualTo("\"a\"=>NULL");
+        assertThatThrownBy(() ->
+                        apply("hstore", Map.of("operations", List.of(Map.of("operation", "set", "key", "a"))), ""))
+                .isInstanceOf(SluiceException.class);
+        assertThatThrownBy(() -> apply(
+                        "hstore", Map.of("operations", List.of(Map.of("operation", "delete", "key", "a"))), "\"a\"=>"))
+                .isInstanceOf(TransformException.class);
+    }
+
+    @Test
+    void fakeValuesFitTheColumnsDeclaredLength() {
+        assertThat(Fixtures.build("address", "character varying(8)", Map.of()).apply("1 Main Street"))
+                .hasSizeLessThanOrEqualTo(8);
+        assertThat(Fixtures.build("full_name", "varchar(5)[]", Map.of()).apply("{\"Ann Lee\"}"))
+                .matches("\\{\"?[^\"]{1,5}\"?}");
+        String email =
+                Fixtures.build("email", "character varying(24)", Map.of()).apply("someone@gmail.com");
+        assertThat(email).hasSizeLessThanOrEqualTo(24).endsWith("@example.com");
+    }
+
+    @Test
     void templateRendersTheValueThroughItsSubset() {
         assertThat(apply(
                         "template", Map.of("template", "{{- masking \"email\" .GetValue -}} "), "john.doe@example.com"))

@@ -19,18 +19,20 @@ import org.junit.jupiter.api.Test;
 class BuiltinsTest {
 
     /** Parameters every transformer needs at least, so it builds. */
-    static final Map<String, Map<String, Object>> REQUIRED = Map.of(
-            "constant", Map.of("value", "x"),
-            "literal_string", Map.of("literal", "x"),
-            "choice", Map.of("choices", List.of("a", "b")),
-            "greenmask_choice", Map.of("choices", List.of("a", "b")),
-            "regex_replace", Map.of("pattern", "a", "replacement", "b"),
-            "template", Map.of("template", "x{{ .GetValue }}"),
-            "json", Map.of("operations", List.of(Map.of("operation", "delete", "path", "a"))),
-            "greenmask_date", Map.of("min_value", "2020-01-01", "max_value", "2021-01-01"),
-            "greenmask_unix_timestamp", Map.of("min_value", "0", "max_value", "10"),
-            "greenmask_utc_timestamp",
-                    Map.of("min_timestamp", "2020-01-01T00:00:00Z", "max_timestamp", "2021-01-01T00:00:00Z"));
+    static final Map<String, Map<String, Object>> REQUIRED = Map.ofEntries(
+            Map.entry("constant", Map.of("value", "x")),
+            Map.entry("literal_string", Map.of("literal", "x")),
+            Map.entry("choice", Map.of("choices", List.of("a", "b"))),
+            Map.entry("greenmask_choice", Map.of("choices", List.of("a", "b"))),
+            Map.entry("regex_replace", Map.of("pattern", "a", "replacement", "b")),
+            Map.entry("template", Map.of("template", "x{{ .GetValue }}")),
+            Map.entry("json", Map.of("operations", List.of(Map.of("operation", "delete", "path", "a")))),
+            Map.entry("hstore", Map.of("operations", List.of(Map.of("operation", "delete", "key", "a")))),
+            Map.entry("greenmask_date", Map.of("min_value", "2020-01-01", "max_value", "2021-01-01")),
+            Map.entry("greenmask_unix_timestamp", Map.of("min_value", "0", "max_value", "10")),
+            Map.entry(
+                    "greenmask_utc_timestamp",
+                    Map.of("min_timestamp", "2020-01-01T00:00:00Z", "max_timestamp", "2021-01-01T00:00:00Z")));
 
     static final List<String> PGSTREAM = List.of(
             "email",
@@ -60,7 +62,7 @@ class BuiltinsTest {
             "template",
             "noop");
 
-    static final List<String> REFUSED = List.of("pg_anonymizer", "hstore");
+    static final List<String> REFUSED = List.of("pg_anonymizer");
 
     private static Map<String, Object> required(String name) {
         return REQUIRED.getOrDefault(name, Map.of());
@@ -110,6 +112,7 @@ class BuiltinsTest {
                         entry("email", Uniqueness.PRACTICAL),
                         entry("neosync_email", Uniqueness.PRACTICAL),
                         entry("email_fpe", Uniqueness.GUARANTEED),
+                        entry("string_fpe", Uniqueness.GUARANTEED),
                         entry("integer_fpe", Uniqueness.GUARANTEED),
                         entry("phone_fpe", Uniqueness.GUARANTEED),
                         entry("digits_fpe", Uniqueness.GUARANTEED),

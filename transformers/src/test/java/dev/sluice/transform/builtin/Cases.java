@@ -505,6 +505,36 @@ final class Cases {
                 text(),
                 (in, out) -> out.matches("[A-Za-z0-9_-]+"),
                 true));
+        cases.add(new Case(
+                "string_fpe",
+                "citext",
+                Map.of(),
+                text(),
+                (in, out) -> in.length() == out.length()
+                        && in.replaceAll("[a-z]", "a")
+                                .replaceAll("[A-Z]", "A")
+                                .replaceAll("[0-9]", "0")
+                                .equals(out.replaceAll("[a-z]", "a")
+                                        .replaceAll("[A-Z]", "A")
+                                        .replaceAll("[0-9]", "0")),
+                true));
+        cases.add(new Case(
+                "hstore",
+                null,
+                Map.of(
+                        "operations",
+                        List.of(
+                                Map.of(
+                                        "operation",
+                                        "transform",
+                                        "key",
+                                        "email",
+                                        "transformer",
+                                        Map.of("name", "email")),
+                                Map.of("operation", "delete", "key", "ssn"))),
+                emails().map(e -> "\"email\"=>\"" + e + "\", \"ssn\"=>\"123\", \"n\"=>NULL"),
+                (in, out) -> out.matches("\"email\"=>\"[a-z0-9]{20}@example\\.com\", \"n\"=>NULL"),
+                true));
         return cases;
     }
 }

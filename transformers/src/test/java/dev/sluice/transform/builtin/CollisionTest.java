@@ -201,6 +201,16 @@ class CollisionTest {
     }
 
     @Test
+    void stringFpeKeepsAMillionUsernamesDistinctEvenIgnoringCase() {
+        Transformer t = Fixtures.build("string_fpe", "citext", Map.of());
+        String[] out = outputs(t, MILLION, i -> (i % 2 == 0 ? "Bob_" : "alice.") + Integer.toString(i, 36));
+        assertThat(distinct(out)).isEqualTo(MILLION);
+        assertThat(distinct(
+                        Arrays.stream(out).map(s -> s.toLowerCase(Locale.ROOT)).toArray(String[]::new)))
+                .isEqualTo(MILLION);
+    }
+
+    @Test
     void ipKeepsEveryAddressOfASubnetDistinctAndInTheSubnet() {
         Transformer t = Fixtures.build("ip", "inet", Map.of("ipv4_prefix", 16));
         String[] out = outputs(t, 1 << 16, i -> "10.20." + (i >> 8) + "." + (i & 255));
