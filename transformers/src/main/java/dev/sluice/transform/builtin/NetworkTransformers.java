@@ -261,9 +261,9 @@ final class NetworkTransformers {
     }
 
     /**
-     * {@code uuid_fpe}: a UUID encrypted with FF1 over its bits. Version-4 UUIDs map to version-4
-     * UUIDs (only the 122 random bits are encrypted), any other UUID to a UUID that is not version
-     * 4 (cycle walking): a bijection.
+     * {@code uuid_fpe}: a UUID encrypted under the domain key. Version-4 UUIDs map to version-4
+     * UUIDs (FF1 over the 122 random bits), any other UUID (v1, v7, ...) to a UUID that is not
+     * version 4 (AES over all 128 bits, cycle walking past the v4 ones): a bijection.
      */
     static Transformer uuidFpe(TransformerContext c) {
         ColumnTypes.require(c, "uuid_fpe", ColumnTypes.Kind.UUID, ColumnTypes.Kind.TEXT);
@@ -307,8 +307,15 @@ final class NetworkTransformers {
                 }
             }
         } else {
+            byte[] block = new byte[16];
+            for (int i = 0; i < 128; i++) {
+                block[i / 8] |= (byte) (bits[i] << (7 - i % 8));
+            }
             do {
-                bits = encrypt ? fpe.encryptBits(bits, "other") : fpe.decryptBits(bits, "other");
+                block = fpe.block(encrypt, block);
+                for (int i = 0; i < 128; i++) {
+                    bits[i] = (byte) ((block[i / 8] >>> (7 - i % 8)) & 1);
+                }
             } while (isV4(bits));
         }
         byte[] out = new byte[16];
