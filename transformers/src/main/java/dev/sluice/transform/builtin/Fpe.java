@@ -47,7 +47,7 @@ final class Fpe {
     private final KeyParameter keyParameter;
     private final ThreadLocal<Engines> engines;
     private final ConcurrentHashMap<Integer, Shape> shapes = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<String, Range> ranges = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Plan> plans = new ConcurrentHashMap<>();
 
     private static final ConcurrentHashMap<String, Fpe> SHARED = new ConcurrentHashMap<>();
 
@@ -169,45 +169,90 @@ final class Fpe {
         }
     }
 
-    /** The permutation of {@code [0, size)} for a tweak; callers on a hot path keep it. */
+    /**
+     * The permutation of {@code [0, size)} under a tweak; cheap to make (a hash and an AES block),
+     * and callers on a hot path keep it.
+     */
     Range range(long size, String tweak) {
-        Range r = ranges.get(size + "|" + tweak);
-        return r != null ? r : ranges.computeIfAbsent(size + "|" + tweak, k -> new Range(size, tweak));
+        if (size < 1) {
+            throw new IllegalArgumentException("empty range");
+        }
+        return new Range(plan(size), tweak(tweak + "|" + size));
     }
 
-    /** A bijection of {@code [0, size)}; {@code size} &ge; 1. */
-    long permute(long size, long x, String tweak) {
-        return range(size, tweak).permute(x);
-    }
-
-    long unpermute(long size, long y, String tweak) {
-        return range(size, tweak).unpermute(y);
-    }
-
-    /** A keyed bijection of {@code [0, size)}. */
-    final class Range {
-        private final long size;
-        private final int[] forward;
+    /**
+     * How a range of one size is permuted, shared by every tweak: a shuffled table for small
+     * ranges, else the radix and length FF1 encrypts in. The number of plans is bounded by the
+     * sizes in use, never by the values.
+     */
+    private static final class Plan {
+        final long size;
+        final int[] forward;
         private volatile int[] inverse;
-        private final int radix;
-        private final int length;
-        private final byte[] tweak;
+        final int radix;
+        final int length;
 
-        Range(long size, String tweak) {
-            if (size < 1) {
-                throw new IllegalArgumentException("empty range");
-            }
+        Plan(long size, int[] forward, int radix, int length) {
             this.size = size;
-            this.tweak = tweak(tweak + "|" + size);
+            this.forward = forward;
+            this.radix = radix;
+            this.length = length;
+        }
+
+        int[] inverse() {
+            int[] inv = inverse;
+            if (inv == null) {
+                inv = new int[forward.length];
+                for (int i = 0; i < forward.length; i++) {
+                    inv[forward[i]] = i;
+                }
+                inverse = inv;
+            }
+            return inv;
+        }
+    }
+
+    /** How many range sizes have a plan (tables included): bounded by sizes, not values. */
+    int plans() {
+        return plans.size();
+    }
+
+    private Plan plan(long size) {
+        Plan plan = plans.get(size);
+        if (plan != null) {
+            return plan;
+        }
+        return plans.computeIfAbsent(size, k -> {
             if (size <= TABLE_MAX) {
-                this.forward = shuffle((int) size, this.tweak);
-                this.radix = 0;
-                this.length = 0;
+                return new Plan(size, shuffle((int) size), 0, 0);
+            }
+            int[] best = tightest(size);
+            return new Plan(size, null, best[0], best[1]);
+        });
+    }
+
+    /**
+     * A keyed bijection of {@code [0, size)}. Small ranges share one shuffled table per size and
+     * tell tweaks apart by a keyed rotation of the input, {@code table[(x + offset) mod size]}, the
+     * offset being AES of the tweak: the tables stay bounded however many tweaks the values bring
+     * (an email domain, a kept prefix).
+     */
+    final class Range {
+        private final Plan plan;
+        private final byte[] tweak;
+        private final long offset;
+
+        private Range(Plan plan, byte[] tweak) {
+            this.plan = plan;
+            this.tweak = tweak;
+            if (plan.forward != null) {
+                byte[] block = new byte[16];
+                System.arraycopy(tweak, 0, block, 0, TWEAK_BYTES);
+                block[15] = 1;
+                engines.get().aes().processBlock(block, 0, block, 0);
+                this.offset = Math.floorMod(KeyedRandom.longAt(block, 0), plan.size);
             } else {
-                this.forward = null;
-                int[] best = tightest(size);
-                this.radix = best[0];
-                this.length = best[1];
+                this.offset = 0;
             }
         }
 
@@ -241,12 +286,17 @@ final class Fpe {
         }
 
         private long walk(boolean encrypt, long x) {
+            long size = plan.size;
             if (x < 0 || x >= size) {
                 throw new IllegalArgumentException("outside the permuted range");
             }
-            if (forward != null) {
-                return encrypt ? forward[(int) x] : inverse()[(int) x];
+            if (plan.forward != null) {
+                return encrypt
+                        ? plan.forward[(int) ((x + offset) % size)]
+                        : Math.floorMod(plan.inverse()[(int) x] - offset, size);
             }
+            int radix = plan.radix;
+            int length = plan.length;
             byte[] symbols = new byte[length];
             long v = x;
             for (int i = length - 1; i >= 0; i--) {
@@ -267,18 +317,6 @@ final class Fpe {
                     return value;
                 }
             }
-        }
-
-        private int[] inverse() {
-            int[] inv = inverse;
-            if (inv == null) {
-                inv = new int[forward.length];
-                for (int i = 0; i < forward.length; i++) {
-                    inv[forward[i]] = i;
-                }
-                inverse = inv;
-            }
-            return inv;
         }
     }
 
@@ -505,7 +543,8 @@ final class Fpe {
         }
     });
 
-    private int[] shuffle(int size, byte[] tweak) {
+    private int[] shuffle(int size) {
+        byte[] tweak = tweak("shuffle|" + size);
         int[] p = new int[size];
         for (int i = 0; i < size; i++) {
             p[i] = i;

@@ -3,6 +3,7 @@ package dev.sluice.transform.builtin;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -65,6 +66,26 @@ class FpeTest {
             }
             assertThat(Arrays.stream(out).distinct().count()).isEqualTo(n);
         }
+    }
+
+    @Test
+    void smallDomainsUnderManyTweaksShareTablesAndStayBijective() {
+        Fpe f = Fpe.of(Fixtures.KEY, "many-tweaks");
+        for (int t = 0; t < 50_000; t++) {
+            f.encrypt(10, new byte[] {1, 2, 3}, "domain" + t + ".com");
+        }
+        assertThat(f.plans()).isEqualTo(1);
+        for (String tweak : List.of("a.com", "b.com")) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (int v = 0; v < 1000; v++) {
+                byte[] x = {(byte) (v / 100), (byte) (v / 10 % 10), (byte) (v % 10)};
+                byte[] y = f.encrypt(10, x, tweak);
+                assertThat(seen.add(Arrays.toString(y))).isTrue();
+                assertThat(f.decrypt(10, y, tweak)).isEqualTo(x);
+            }
+        }
+        assertThat(f.encrypt(10, new byte[] {1, 2, 3}, "a.com"))
+                .isNotEqualTo(f.encrypt(10, new byte[] {1, 2, 3}, "b.com"));
     }
 
     @Test
