@@ -17,8 +17,6 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Dates and timestamps in PostgreSQL's ISO text form ({@code 2024-03-05}, {@code 2024-03-05
@@ -26,10 +24,6 @@ import java.util.regex.Pattern;
  * unchanged. BC dates are refused.
  */
 final class DateTransformers {
-
-    private static final Pattern DATE_TIME = Pattern.compile(
-            "(\\d{4,})-(\\d{2})-(\\d{2})(?:([ T])(\\d{2}):(\\d{2}):(\\d{2})(\\.\\d{1,9})?)?(.*)", Pattern.DOTALL);
-    private static final Pattern ZONE = Pattern.compile("(Z|[+-]\\d{2}(:?\\d{2}(:?\\d{2})?)?)?");
 
     private DateTransformers() {}
 
@@ -45,54 +39,131 @@ final class DateTransformers {
     record Parsed(LocalDateTime at, boolean hasTime, char separator, String fraction, String zone) {
 
         String format(LocalDateTime t) {
-            String date = date(t.toLocalDate());
-            if (!hasTime) {
-                return date;
+            StringBuilder b = new StringBuilder(32);
+            date(b, t.toLocalDate());
+            if (hasTime) {
+                b.append(separator);
+                two(b, t.getHour()).append(':');
+                two(b, t.getMinute()).append(':');
+                two(b, t.getSecond()).append(fraction).append(zone);
             }
-            return date
-                    + separator
-                    + String.format("%02d:%02d:%02d", t.getHour(), t.getMinute(), t.getSecond())
-                    + fraction
-                    + zone;
+            return b.toString();
         }
+    }
+
+    private static StringBuilder two(StringBuilder b, int v) {
+        return b.append((char) ('0' + v / 10)).append((char) ('0' + v % 10));
     }
 
     /** PostgreSQL's ISO date: at least four year digits, no sign. */
     static String date(LocalDate d) {
-        if (d.getYear() < 1) {
+        return date(new StringBuilder(10), d).toString();
+    }
+
+    private static StringBuilder date(StringBuilder b, LocalDate d) {
+        int year = d.getYear();
+        if (year < 1) {
             throw new TransformException("the result would be a BC date");
         }
-        return String.format("%04d-%02d-%02d", d.getYear(), d.getMonthValue(), d.getDayOfMonth());
+        for (int p = 1000; p > 1 && year < p; p /= 10) {
+            b.append('0');
+        }
+        b.append(year).append('-');
+        two(b, d.getMonthValue()).append('-');
+        return two(b, d.getDayOfMonth());
+    }
+
+    private static TransformException notDate() {
+        return new TransformException("not a date or timestamp in ISO form (yyyy-mm-dd[ hh:mm:ss[.ffffff][+zz]])");
     }
 
     /** The value parsed, or null for {@code infinity} and {@code -infinity}. */
-    static Parsed parse(String value) {
-        if (value.equals("infinity") || value.equals("-infinity")) {
+    static Parsed parse(String v) {
+        if (v.equals("infinity") || v.equals("-infinity")) {
             return null;
         }
-        Matcher m = DATE_TIME.matcher(value);
-        if (!m.matches()) {
-            throw new TransformException("not a date or timestamp in ISO form (yyyy-mm-dd[ hh:mm:ss[.ffffff][+zz]])");
-        }
-        String rest = m.group(9);
-        if (rest.endsWith(" BC")) {
+        if (v.endsWith(" BC")) {
             throw new TransformException("BC dates are not supported");
         }
-        boolean hasTime = m.group(5) != null;
-        if (!ZONE.matcher(rest).matches() || (!hasTime && !rest.isEmpty())) {
-            throw new TransformException("not a date or timestamp in ISO form (yyyy-mm-dd[ hh:mm:ss[.ffffff][+zz]])");
+        int n = v.length();
+        int i = 0;
+        while (i < n && isDigit(v.charAt(i))) {
+            i++;
+        }
+        if (i < 4 || i > 9 || n < i + 6 || v.charAt(i) != '-' || v.charAt(i + 3) != '-') {
+            throw notDate();
+        }
+        int year = Integer.parseInt(v, 0, i, 10);
+        int month = number(v, i + 1);
+        int day = number(v, i + 4);
+        i += 6;
+        boolean hasTime = i < n;
+        int hour = 0;
+        int minute = 0;
+        int second = 0;
+        char separator = ' ';
+        String fraction = "";
+        String zone = "";
+        if (hasTime) {
+            separator = v.charAt(i);
+            if ((separator != ' ' && separator != 'T')
+                    || n < i + 9
+                    || v.charAt(i + 3) != ':'
+                    || v.charAt(i + 6) != ':') {
+                throw notDate();
+            }
+            hour = number(v, i + 1);
+            minute = number(v, i + 4);
+            second = number(v, i + 7);
+            i += 9;
+            if (i < n && v.charAt(i) == '.') {
+                int start = i++;
+                while (i < n && isDigit(v.charAt(i))) {
+                    i++;
+                }
+                if (i - start < 2 || i - start > 10) {
+                    throw notDate();
+                }
+                fraction = v.substring(start, i);
+            }
+            zone = v.substring(i);
+            if (!validZone(zone)) {
+                throw notDate();
+            }
         }
         try {
-            LocalDate d = LocalDate.of(
-                    Integer.parseInt(m.group(1)), Integer.parseInt(m.group(2)), Integer.parseInt(m.group(3)));
-            LocalDateTime t = hasTime
-                    ? d.atTime(Integer.parseInt(m.group(5)), Integer.parseInt(m.group(6)), Integer.parseInt(m.group(7)))
-                    : d.atStartOfDay();
             return new Parsed(
-                    t, hasTime, hasTime ? m.group(4).charAt(0) : ' ', m.group(8) == null ? "" : m.group(8), rest);
-        } catch (NumberFormatException | DateTimeException e) {
+                    LocalDateTime.of(year, month, day, hour, minute, second), hasTime, separator, fraction, zone);
+        } catch (DateTimeException e) {
             throw new TransformException("not a valid date");
         }
+    }
+
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
+
+    private static int number(String v, int at) {
+        char a = v.charAt(at);
+        char b = v.charAt(at + 1);
+        if (!isDigit(a) || !isDigit(b)) {
+            throw notDate();
+        }
+        return (a - '0') * 10 + (b - '0');
+    }
+
+    /** Empty, {@code Z}, or {@code +hh}, {@code +hh:mm}, {@code +hh:mm:ss} (colons optional). */
+    private static boolean validZone(String z) {
+        if (z.isEmpty() || z.equals("Z")) {
+            return true;
+        }
+        if (z.charAt(0) != '+' && z.charAt(0) != '-') {
+            return false;
+        }
+        String digits = z.substring(1).replace(":", "");
+        return (digits.length() == 2 || digits.length() == 4 || digits.length() == 6)
+                && digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                && z.length() - 1 - digits.length() <= 2;
     }
 
     /**

@@ -41,6 +41,7 @@ final class HstoreTransformer implements Transformer {
     }
 
     static Transformer create(TransformerContext c) {
+        ColumnTypes.require(c, "hstore", ColumnTypes.TEXT);
         Parameters p = c.parameters();
         List<Operation> out = new ArrayList<>();
         for (JsonTransformer.Op entry : JsonTransformer.operations(p, "hstore")) {

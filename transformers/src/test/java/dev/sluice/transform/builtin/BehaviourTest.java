@@ -284,6 +284,13 @@ class BehaviourTest {
             assertThat(moved).isBetween(5L, 10L);
         }
         assertThat(t.apply("infinity")).isEqualTo("infinity");
+        assertThatThrownBy(() -> t.apply("2024-02-30")).isInstanceOf(TransformException.class);
+        assertThatThrownBy(() -> t.apply("2024-3-5")).isInstanceOf(TransformException.class);
+        Transformer ts = Fixtures.build("timestamp_shift", Map.of());
+        assertThat(ts.apply("2024-03-05T12:00:00.5Z")).matches("2024-0[2-4]-\\d\\dT12:00:00\\.5Z");
+        assertThat(ts.apply("0999-06-15 01:02:03+05:30")).matches("0999-0[5-7]-\\d\\d 01:02:03\\+05:30");
+        assertThat(ts.apply("12345-06-15")).matches("12345-0[5-7]-\\d\\d");
+        assertThatThrownBy(() -> ts.apply("2024-03-05 12:00:00 PST")).isInstanceOf(TransformException.class);
         assertThatThrownBy(() -> t.apply("0044-03-15 BC")).isInstanceOf(TransformException.class);
         Transformer domain = Fixtures.build("timestamp_shift", Map.of("shift_by", "domain", "max_seconds", 3600));
         String a = domain.apply("2024-01-01 10:00:00+02");
