@@ -18,21 +18,25 @@ import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
  * Keyed permutations for the collision-free transformers: FF1 format-preserving encryption (NIST
- * SP 800-38G, Bouncy Castle's {@link FPEFF1Engine} over AES-256) under a key drawn from the
- * column's domain key, so distinct inputs never collide and every output can be decrypted with
- * the key.
+ * SP 800-38G) over AES-256 under a key drawn from the column's domain key, so distinct inputs never
+ * collide and every output can be decrypted with the key.
+ *
+ * <p>FF1 runs in {@code long} arithmetic when each half of the input fits in 62 bits (every phone,
+ * card, SSN, integer and email part in practice): ten AES blocks a value, AES from the JDK
+ * (AES-NI). Larger inputs go through Bouncy Castle's {@link FPEFF1Engine}, which is also the
+ * reference the fast path is tested against bit for bit.
  *
  * <p>FF1 needs a domain of at least a million values. Below that (a 5-digit number, 3 letters)
  * the permutation is a keyed Fisher-Yates shuffle of the whole domain, drawn from AES-CTR under a
- * separate subkey and built once per domain, at most {@value #TABLE_MAX} entries. A range that is
- * not a power of the radix ({@code [1000000, 9999999]}) is encrypted in the radix whose power
- * covers it most tightly and reached by cycle walking (encrypt again until the result falls in
- * range), which stays a bijection of the range and costs on average the ratio of the two sizes,
- * kept close to 1.
+ * separate subkey, one table per domain size (at most {@value #TABLE_MAX} entries), tweaks told
+ * apart by a keyed rotation of the input. A range that is not a power of the radix ({@code
+ * [1000000, 9999999]}) is encrypted in the radix whose power covers it most tightly and reached by
+ * cycle walking (encrypt again until the result falls in range), which stays a bijection of the
+ * range and costs on average the ratio of the two sizes, kept close to 1.
  *
- * <p>The tweak names the transformer and the part of the value, never the column, so columns of
- * one domain map alike. Thread-safe: each thread has its own engine; shuffles are immutable once
- * built.
+ * <p>The tweak (8 bytes of SHA-256 over a label) names the transformer and the part of the value,
+ * never the column, so columns of one domain map alike. Thread-safe: each thread has its own
+ * ciphers; tables are immutable once built. Instances are shared per domain key and label.
  */
 final class Fpe {
 
