@@ -33,6 +33,9 @@ final class SampleReader {
 
     /** Tables up to this size are read whole (in random order); larger ones are sampled by page. */
     static final long SMALL_TABLE_BYTES = 32L << 20;
+
+    /** {@link #SMALL_TABLE_BYTES}; tests lower it to sample small tables by page. */
+    static long smallTableBytes = SMALL_TABLE_BYTES;
     /** Characters of each value looked at (a JSON document is read up to {@link #JSON_CHARS}). */
     static final int VALUE_CHARS = 2_000;
 
@@ -141,12 +144,12 @@ final class SampleReader {
             try (Statement st = conn.createStatement()) {
                 st.execute("SET TRANSACTION READ ONLY");
             }
-            if (bytes <= SMALL_TABLE_BYTES) {
+            if (bytes <= smallTableBytes) {
                 try (Statement st = conn.createStatement()) {
                     st.execute("SELECT setseed(0.42)");
                 }
                 select.append(" ORDER BY random() LIMIT ").append(rows);
-                method = "read whole (" + ByteSizes.format(bytes) + "), " + rows + " rows at random";
+                method = "read whole (" + ByteSizes.format(bytes) + "), up to " + rows + " rows at random";
             } else {
                 long filePages = Math.max(1, bytes / blockSize);
                 double rowsPerPage = tuples > 0 && pages > 0 ? (double) tuples / pages : 1;
@@ -187,12 +190,13 @@ final class SampleReader {
      * planner's statistics, 0 when the table was never analyzed.
      */
     private long[] size(TableId table) throws SQLException {
-        try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce(sum(pg_relation_size(p.relid)), 0),"
+        try (PreparedStatement ps = conn.prepareStatement("SELECT coalesce(sum(pg_relation_size(c.oid)), 0),"
                 + " coalesce(sum(greatest(c.reltuples, 0)), 0), coalesce(sum(c.relpages), 0),"
-                + " current_setting('block_size')::bigint"
-                + " FROM pg_partition_tree(?::regclass) p JOIN pg_class c ON c.oid = p.relid"
-                + " WHERE p.isleaf")) {
+                + " current_setting('block_size')::bigint FROM pg_class c"
+                + " WHERE c.relkind IN ('r', 'm', 't') AND (c.oid = ?::regclass"
+                + " OR c.oid IN (SELECT relid FROM pg_partition_tree(?::regclass) WHERE isleaf))")) {
             ps.setString(1, table.quoted());
+            ps.setString(2, table.quoted());
             try (ResultSet rs = ps.executeQuery()) {
                 rs.next();
                 return new long[] {rs.getLong(1), (long) rs.getDouble(2), rs.getLong(3), rs.getLong(4)};
