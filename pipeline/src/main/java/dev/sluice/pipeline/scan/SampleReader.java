@@ -25,7 +25,8 @@ import java.util.Map;
  * LIMIT n} would read and sort the whole table, and {@code TABLESAMPLE BERNOULLI} would still read
  * every page. The percentage of pages is computed from the table's size and its rows per page (from
  * the planner's statistics, or one row per page when there are none), aiming at three times the
- * rows wanted, and {@code REPEATABLE} keeps the choice of pages stable between scans. Rows that share
+ * rows wanted, which are then drawn at random from those pages (not the first pages in file
+ * order); {@code REPEATABLE} keeps the choice of pages stable between scans. Rows that share
  * a page are alike more often than random rows are; for recognizing what a column holds, that does
  * not matter.
  */
@@ -144,10 +145,10 @@ final class SampleReader {
             try (Statement st = conn.createStatement()) {
                 st.execute("SET TRANSACTION READ ONLY");
             }
+            try (Statement st = conn.createStatement()) {
+                st.execute("SELECT setseed(0.42)");
+            }
             if (bytes <= smallTableBytes) {
-                try (Statement st = conn.createStatement()) {
-                    st.execute("SELECT setseed(0.42)");
-                }
                 select.append(" ORDER BY random() LIMIT ").append(rows);
                 method = "read whole (" + ByteSizes.format(bytes) + "), up to " + rows + " rows at random";
             } else {
@@ -157,7 +158,7 @@ final class SampleReader {
                 double percent = Math.min(100, 100 * wantedPages / filePages);
                 select.append(" TABLESAMPLE SYSTEM (")
                         .append(String.format(java.util.Locale.ROOT, "%.6f", percent))
-                        .append(") REPEATABLE (42) LIMIT ")
+                        .append(") REPEATABLE (42) ORDER BY random() LIMIT ")
                         .append(rows);
                 method = String.format(
                         java.util.Locale.ROOT, "TABLESAMPLE SYSTEM %.4f%% of %s", percent, ByteSizes.format(bytes));

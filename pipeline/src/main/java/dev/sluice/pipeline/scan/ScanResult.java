@@ -46,8 +46,8 @@ public record ScanResult(String source, String filter, int sampleRows, List<Tabl
                     transformed++;
                     byTransformer.merge(c.proposal().transformer(), 1, Integer::sum);
                 }
-                if (c.comment() != null && c.comment().contains("review")
-                        || c.comment() != null && c.comment().contains("REVIEW")) {
+                if (c.comment() != null
+                        && (c.comment().startsWith("review:") || c.comment().contains("REVIEW:"))) {
                     review++;
                 }
             }
