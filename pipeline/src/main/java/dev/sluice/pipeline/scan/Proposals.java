@@ -118,7 +118,7 @@ final class Proposals {
         row(PiiKind.USERNAME,     TEXTS,                        t("text"),                                        null),
         row(PiiKind.ADDRESS,      TEXTS,                        t("address"),                                     null),
         row(PiiKind.CITY,         TEXTS,                        t("city"),                                        null),
-        row(PiiKind.ZIP,          TEXTS,                        t("zip", Accepts.LETTERS_OR_DIGITS),              t("digits_fpe")),
+        row(PiiKind.ZIP,          TEXTS,                        t("zip", Accepts.LETTERS_OR_DIGITS),              t("string_fpe")),
         row(PiiKind.ZIP,          NUMBERS,                      t("zip"),                                         t("integer_fpe")),
         row(PiiKind.SSN,          TEXTS,                        t("ssn", Accepts.NINE_DIGITS),                    t("ssn_fpe", Accepts.NINE_DIGITS)),
         row(PiiKind.SSN,          NUMBERS,                      t("integer_fpe"),                                 t("integer_fpe")),
@@ -142,10 +142,11 @@ final class Proposals {
 
     /** For text when the specific transformer does not fit: letters to letters, digits to digits. */
     static final String GENERIC_TEXT = "text";
-    /** For unique text when nothing specific exists: a keyed hash, cut to the column's length. */
-    static final String GENERIC_UNIQUE = "hash";
-    /** For unique text too short for a hash that does not collide in practice (16 hex digits). */
-    static final String GENERIC_UNIQUE_SHORT = "digits_fpe";
+    /**
+     * For unique text when nothing specific exists: format-preserving encryption of letters and
+     * digits, the rest kept, so length and look survive and distinct values stay distinct.
+     */
+    static final String GENERIC_UNIQUE = "string_fpe";
     /** For whole numbers: format-preserving encryption keeps the number of digits. */
     static final String GENERIC_NUMBER = "integer_fpe";
 
@@ -168,15 +169,15 @@ final class Proposals {
                 .findFirst()
                 .orElse(null);
         if (row == null) {
-            return generic(type, unique, notes);
+            return generic(type, unique);
         }
         Choice choice = unique ? row.unique() : row.plain();
         if (choice == null) {
-            notes.add("under a unique index, and " + row.plain().transformer() + " may map two values alike");
-            return generic(type, true, notes);
+            notes.add(row.plain().transformer() + ", the usual choice, could map two values alike");
+            return generic(type, true);
         }
         if (type.array() && WHOLE_VALUE.contains(choice.transformer())) {
-            return generic(type, unique, notes);
+            return generic(type, unique);
         }
         if (profile != null && profile.values > 0 && !choice.accepts().test.test(profile)) {
             if (kind == PiiKind.EMAIL && unique) {
@@ -187,13 +188,13 @@ final class Proposals {
             }
             notes.add("a sampled value " + choice.accepts().failure + ", which " + choice.transformer()
                     + " refuses, so " + genericName(type, unique) + " instead");
-            return generic(type, unique, notes);
+            return generic(type, unique);
         }
         if (choice.transformer().equals("hash")
                 && unique
                 && type.maxLength() >= 0
                 && type.maxLength() < HASH_MIN_LENGTH) {
-            return generic(type, true, notes);
+            return generic(type, true);
         }
         Map<String, Object> parameters = new LinkedHashMap<>(choice.parameters());
         if (choice.transformer().equals("hash")) {
@@ -206,30 +207,15 @@ final class Proposals {
         if (type.numeric()) {
             return GENERIC_NUMBER;
         }
-        if (unique && !type.array()) {
-            return type.maxLength() >= 0 && type.maxLength() < HASH_MIN_LENGTH ? GENERIC_UNIQUE_SHORT : GENERIC_UNIQUE;
-        }
-        return GENERIC_TEXT;
+        return unique ? GENERIC_UNIQUE : GENERIC_TEXT;
     }
 
-    /** The fallback for the column's type: text, a hash for unique text, FPE for numbers. */
-    private static Optional<Proposal> generic(ColumnType type, boolean unique, List<String> notes) {
-        if (type.numeric()) {
-            return Optional.of(new Proposal(GENERIC_NUMBER, Map.of()));
-        }
-        if (!type.textual()) {
+    /** The fallback for the column's type: text, FPE for unique text and for numbers. */
+    private static Optional<Proposal> generic(ColumnType type, boolean unique) {
+        if (!type.numeric() && !type.textual()) {
             return Optional.empty();
         }
-        String name = genericName(type, unique);
-        Map<String, Object> parameters = new LinkedHashMap<>();
-        if (name.equals(GENERIC_UNIQUE)) {
-            fitHash(type, parameters);
-        }
-        if (name.equals(GENERIC_UNIQUE_SHORT)) {
-            notes.add(type.declared() + " is too short for a hash that does not collide, so digits_fpe, which"
-                    + " encrypts the digits and keeps letters: review");
-        }
-        return Optional.of(new Proposal(name, parameters));
+        return Optional.of(new Proposal(genericName(type, unique), Map.of()));
     }
 
     /** A hash cut to the column's length, so the target accepts it. */

@@ -150,7 +150,8 @@ public final class Scanner {
             c.proposal = json(f, c.notes);
             return;
         }
-        Optional<Proposal> p = Proposals.propose(f.kind(), c.type, c.unique, c.profile, c.notes);
+        List<String> notes = new ArrayList<>();
+        Optional<Proposal> p = Proposals.propose(f.kind(), c.type, c.unique, c.profile, notes);
         if (p.isEmpty()) {
             c.notes.add("REVIEW: no transformer fits type " + c.type.declared() + "; left as noop");
             c.proposal = Proposal.NOOP;
@@ -160,6 +161,7 @@ public final class Scanner {
         if (c.unique) {
             c.notes.add(c.uniqueIndex + ": " + c.proposal.transformer() + " keeps values distinct");
         }
+        c.notes.addAll(notes);
     }
 
     /** The {@code json} transformer with one {@code transform} operation per path holding personal data. */

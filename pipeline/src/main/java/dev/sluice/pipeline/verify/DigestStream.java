@@ -33,11 +33,22 @@ final class DigestStream implements AutoCloseable {
         this.wasAutoCommit = conn.getAutoCommit();
         // A cursor, not the whole result at once, needs a transaction.
         conn.setAutoCommit(false);
-        this.ps = conn.prepareStatement(sql);
-        ps.setFetchSize(FETCH);
-        ps.setString(1, salt);
-        this.rs = ps.executeQuery();
-        advance();
+        PreparedStatement statement = null;
+        try {
+            statement = conn.prepareStatement(sql);
+            statement.setFetchSize(FETCH);
+            statement.setString(1, salt);
+            this.ps = statement;
+            this.rs = statement.executeQuery();
+            advance();
+        } catch (SQLException | RuntimeException e) {
+            if (statement != null) {
+                statement.close();
+            }
+            conn.rollback();
+            conn.setAutoCommit(wasAutoCommit);
+            throw e;
+        }
     }
 
     /** The current digest, or {@code null} past the end. */

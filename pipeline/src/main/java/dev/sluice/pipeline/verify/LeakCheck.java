@@ -193,6 +193,29 @@ public final class LeakCheck {
                     : "column(s) " + String.join(", ", missing) + " not on the target";
             return new ColumnResult(table, column.name(), transformers, mode, 0, 0, 0, 0, Status.SKIPPED, note);
         }
+        try {
+            return compare(src, dst, salt, table, column, key, transformers, mode);
+        } catch (SQLException e) {
+            throw new SluiceException(
+                    "42501".equals(e.getSQLState()) ? Reason.PRIVILEGE : Reason.INTERNAL,
+                    "Comparing " + table + "." + column.name() + " failed: " + PgErrors.firstLine(e.getMessage())
+                            + ("42501".equals(e.getSQLState())
+                                    ? ". verify needs SELECT on the transformed tables, on the source and the target."
+                                    : ""),
+                    e);
+        }
+    }
+
+    private static ColumnResult compare(
+            Connection src,
+            Connection dst,
+            String salt,
+            TableId table,
+            SourceSchema.Column column,
+            List<String> key,
+            String transformers,
+            Mode mode)
+            throws SQLException {
         String sql = digestQuery(table, column, key);
         long identical = 0;
         long identicalDistinct = 0;

@@ -78,7 +78,9 @@ class ScannerTest {
                     .containsEntry("prefs", "noop")
                     .containsEntry("profile", "json")
                     .containsEntry("tags", "noop")
-                    .containsEntry("aliases", "first_name");
+                    .containsEntry("aliases", "first_name")
+                    // No user name transformer keeps values distinct: format-preserving encryption of the text.
+                    .containsEntry("username", "string_fpe");
             Map<String, String> orders = transformers(rules, "orders");
             assertThat(orders)
                     .containsEntry("id", "noop")
@@ -102,6 +104,8 @@ class ScannerTest {
                             + "        customer_email: email_fpe\n")
                     .contains("# review: name suggests person names ('name'), but the sampled values do not")
                     .contains("path: '$.contact.email'")
+                    .contains("# name matches 'username'; unique index customers_username_key (username): string_fpe"
+                            + " keeps values distinct; text, the usual choice, could map two values alike\n")
                     .doesNotContain("customer1@")
                     .doesNotContain("4111");
             // Parameters travel as YAML the rules parser reads back.
@@ -161,7 +165,7 @@ class ScannerTest {
                         + " first_name text, surname text, name text, card text, ref_number text, tax text,"
                         + " origin text, last_seen_from inet, payout text, notes text, remarks text,"
                         + " password text, born date, created_at timestamptz NOT NULL DEFAULT now(),"
-                        + " prefs jsonb, profile jsonb, tags text[], aliases text[])",
+                        + " prefs jsonb, profile jsonb, tags text[], aliases text[], username varchar(40) UNIQUE)",
                 "CREATE TABLE orders (id bigint PRIMARY KEY, customer_id bigint NOT NULL REFERENCES customers,"
                         + " customer_email text REFERENCES customers (email), total numeric(10, 2))",
                 "CREATE TABLE products (id int PRIMARY KEY, name text NOT NULL, sku text)");
@@ -171,9 +175,9 @@ class ScannerTest {
         try (Connection c = source.connect();
                 PreparedStatement ps = c.prepareStatement("INSERT INTO customers (id, email, contact, first_name,"
                         + " surname, name, card, ref_number, tax, origin, last_seen_from, payout, notes, remarks,"
-                        + " password, born, prefs, profile, tags, aliases)"
+                        + " password, born, prefs, profile, tags, aliases, username)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?::inet, ?, ?, ?, ?, ?::date, ?::jsonb, ?::jsonb,"
-                        + " ?::text[], ?::text[])")) {
+                        + " ?::text[], ?::text[], ?)")) {
             for (int i = 1; i <= CUSTOMERS; i++) {
                 String first = firsts.get(random.nextInt(firsts.size()));
                 String last = lasts.get(random.nextInt(lasts.size()));
@@ -206,6 +210,7 @@ class ScannerTest {
                 ps.setString(18, "{\"contact\": {\"email\": \"c" + i + "@example.com\"}, \"plan\": \"pro\"}");
                 ps.setString(19, "{red,green}");
                 ps.setString(20, "{" + first + "," + firsts.get(random.nextInt(firsts.size())) + "}");
+                ps.setString(21, first.toLowerCase(java.util.Locale.ROOT) + "_" + i);
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -28,11 +28,7 @@ public final class StandInTransformers {
                 }
             }
         }
-        for (String generic : List.of(
-                Proposals.GENERIC_TEXT,
-                Proposals.GENERIC_UNIQUE,
-                Proposals.GENERIC_UNIQUE_SHORT,
-                Proposals.GENERIC_NUMBER)) {
+        for (String generic : List.of(Proposals.GENERIC_TEXT, Proposals.GENERIC_UNIQUE, Proposals.GENERIC_NUMBER)) {
             add(builtins, missing, generic);
         }
         return builtins.with(missing);
