@@ -117,6 +117,8 @@ class DemoTest {
 
             @Override
             public Transformer create(TransformerContext context) {
+                // The demo's one parameter.
+                context.parameters().raw("keep_prefix");
                 context.parameters().requireAllUsed();
                 return new Transformer() {
                     @Override
