@@ -105,8 +105,8 @@ public final class Pipeline {
         registerMetrics();
     }
 
-    /** Uses these transformers instead of the built-in ones (tests). */
-    Pipeline transformers(TransformerRegistry registry) {
+    /** Uses these transformers instead of the built-in ones (tests, and the demo's tests). */
+    public Pipeline transformers(TransformerRegistry registry) {
         this.transformers = registry;
         return this;
     }

@@ -5,12 +5,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.SluiceException;
+import dev.sluice.core.TableFilter;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.source.postgres.SourceSchemaReader;
+import dev.sluice.pipeline.verify.LeakCheck;
+import dev.sluice.pipeline.verify.VerifyReport;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import dev.sluice.transform.Keyring;
+import dev.sluice.transform.rules.Rules;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,6 +122,19 @@ class AnonymizationTest {
                 replication.awaitCaughtUp(Duration.ofMinutes(1));
 
                 assertAnonymized(source, target);
+                // What `sluice verify` checks: no source value of a transformed column reached the target.
+                VerifyReport verified = LeakCheck.run(
+                        source.url(),
+                        target.url(),
+                        Rules.parse("transform.yaml", RULES),
+                        SourceSchemaReader.read(source.url(), TableFilter.all()),
+                        TestTransformers.registry(),
+                        0,
+                        line -> {});
+                assertThat(verified.leaks()).as(verified.table()).isFalse();
+                assertThat(verified.columns())
+                        .hasSize(6)
+                        .allSatisfy(c -> assertThat(c.rows()).isPositive());
                 assertThat(target.queryForString("SELECT name || '/' || bio FROM users WHERE email = '"
                                 + hash(KEY, "email", "user5@example.com") + "'"))
                         .isEqualTo("RENAMED/***");

@@ -22,6 +22,16 @@ public interface Transformer {
      */
     String apply(String value);
 
+    /**
+     * Whether some inputs come out unchanged by design: an email in an excluded domain, a JSON
+     * document without the paths a rule rewrites, a date a shift cannot parse. {@code sluice
+     * verify} reports source values found unchanged in such a column as kept by rule, not as
+     * leaks; for every other transformer an unchanged value is a leak.
+     */
+    default boolean mayKeepValues() {
+        return false;
+    }
+
     /** What the transformer promises about distinct inputs; columns under a unique index need it. */
     default Uniqueness uniqueness() {
         return Uniqueness.NONE;

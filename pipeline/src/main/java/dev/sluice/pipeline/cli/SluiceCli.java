@@ -20,6 +20,8 @@ import picocli.CommandLine.Command;
             CheckCommand.class,
             DestroyCommand.class,
             ValidateCommand.class,
+            ScanCommand.class,
+            VerifyCommand.class,
             DemoCommand.class
         })
 public final class SluiceCli {

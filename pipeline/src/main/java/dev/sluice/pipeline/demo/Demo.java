@@ -9,27 +9,44 @@ import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.metrics.MetricsServer;
+import dev.sluice.transform.Keyring;
+import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Sluice end to end on one machine: two embedded PostgreSQL servers under a local directory, a
  * small shop schema, a write load on the source, and the pipeline streaming it to the target while
- * the console shows what is happening.
+ * the console shows what is happening. Customers' personal data is anonymized in flight by the
+ * demo's rules ({@code transform.yaml}, copied into the demo directory) under a key generated for
+ * this demo alone and stored beside them ({@code demo.key}): a demo key, not a secret.
  */
 public final class Demo implements AutoCloseable {
 
     private static final String DATABASE = "shop";
+    private static final String RULES = "transform.yaml";
+    private static final String KEY = "demo.key";
+    /** Customers shown on both sides once the copy is done. */
+    private static final int SHOWN = 3;
 
     private final Path directory;
     private final PrintWriter out;
@@ -41,10 +58,17 @@ public final class Demo implements AutoCloseable {
     private MetricsServer metrics;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
     private volatile boolean stopped;
+    private TransformerRegistry transformers = TransformerRegistry.builtins();
 
     public Demo(Path directory, PrintWriter out) {
         this.directory = directory;
         this.out = out;
+    }
+
+    /** Uses these transformers instead of the built-in ones (tests). */
+    Demo transformers(TransformerRegistry registry) {
+        this.transformers = registry;
+        return this;
     }
 
     /** Starts everything and prints how to watch it; returns once streaming has begun. */
@@ -62,11 +86,17 @@ public final class Demo implements AutoCloseable {
         PgUrl targetUrl = target.url(DATABASE);
         ShopSchema.create(sourceUrl);
         ShopSchema.seed(sourceUrl, 1_000, 3_000);
+        Path rules = writeRules();
+        Path key = writeDemoKey();
+        out.println("Anonymizing customers in flight with " + rules.toAbsolutePath() + ", under a DEMO key generated"
+                + " for this demo only (" + key.toAbsolutePath() + "): not a secret. A real deployment keeps its own"
+                + " key in SLUICE_KEY or SLUICE_KEY_FILE.");
         // The target starts empty: `run` copies schema and rows under a snapshot, then streams.
-        SluiceConfig config = config(sourceUrl, targetUrl, metricsPort);
+        SluiceConfig config = config(sourceUrl, targetUrl, metricsPort, rules);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        pipeline = new Pipeline(config, registry);
+        pipeline = new Pipeline(config, registry, false, Map.of(Keyring.KEY_FILE_ENV, key.toString()))
+                .transformers(transformers);
         pipelineThread = new Thread(this::runPipeline, "sluice-pipeline");
         pipelineThread.start();
         if (metricsPort > 0) {
@@ -78,6 +108,8 @@ public final class Demo implements AutoCloseable {
                             pipeline.state() == Pipeline.State.STREAMING,
                             pipeline.state().name().toLowerCase()));
         }
+        awaitStreaming();
+        showCustomers();
         load = new ShopLoad(sourceUrl, transactionsPerSecond);
         load.start();
 
@@ -93,14 +125,118 @@ public final class Demo implements AutoCloseable {
         out.println();
     }
 
-    private SluiceConfig config(PgUrl sourceUrl, PgUrl targetUrl, int metricsPort) {
+    private SluiceConfig config(PgUrl sourceUrl, PgUrl targetUrl, int metricsPort, Path rules) {
         Map<Setting, String> flags = new EnumMap<>(Setting.class);
+        flags.put(Setting.TRANSFORM_FILE, rules.toString());
         flags.put(Setting.SOURCE_URL, sourceUrl.toUrlWithPassword());
         flags.put(Setting.TARGET_URL, targetUrl.toUrlWithPassword());
         flags.put(Setting.METRICS_PORT, String.valueOf(metricsPort));
         // The demo's copy takes a second; its own screen says what happens.
         flags.put(Setting.SNAPSHOT_PROGRESS, "none");
         return ConfigLoader.load(null, Map.of(), flags);
+    }
+
+    /** The demo's rules, copied where a person can read and change them. */
+    private Path writeRules() {
+        Path file = directory.resolve(RULES);
+        try (InputStream in = Demo.class.getResourceAsStream(RULES)) {
+            if (in == null) {
+                throw new IllegalStateException("the demo's " + RULES + " is missing from the jar");
+            }
+            Files.copy(in, file);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    /** A fresh key for this demo directory: a demo key, never a real one. */
+    private Path writeDemoKey() {
+        byte[] key = new byte[32];
+        new SecureRandom().nextBytes(key);
+        Path file = directory.resolve(KEY);
+        try {
+            Files.writeString(file, HexFormat.of().formatHex(key) + "\n", StandardCharsets.US_ASCII);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+        return file;
+    }
+
+    /** Waits for the copy to finish and streaming to begin. */
+    private void awaitStreaming() {
+        long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+        while (pipeline.state() != Pipeline.State.STREAMING) {
+            Throwable t = failure.get();
+            if (t != null) {
+                throw new IllegalStateException("the pipeline stopped: " + t.getMessage(), t);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the demo's copy did not finish within 2 minutes");
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while waiting for the copy", e);
+            }
+        }
+    }
+
+    /** A few customers as the source holds them, each next to the same row on the target. */
+    private void showCustomers() {
+        String sql = "SELECT id, first_name, last_name, email, phone, city FROM customers ORDER BY id LIMIT " + SHOWN;
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"", "id", "first_name", "last_name", "email", "phone", "city"});
+        List<String[]> src = rows(source, sql);
+        List<String[]> dst = rows(target, sql);
+        for (int i = 0; i < src.size(); i++) {
+            rows.add(prepend("source", src.get(i)));
+            if (i < dst.size()) {
+                rows.add(prepend("target", dst.get(i)));
+            }
+        }
+        int[] width = new int[rows.get(0).length];
+        for (String[] r : rows) {
+            for (int i = 0; i < r.length; i++) {
+                width[i] = Math.max(width[i], r[i].length());
+            }
+        }
+        out.println();
+        out.println("The same customers on both sides (ids pass through, so orders still join):");
+        for (String[] r : rows) {
+            StringBuilder b = new StringBuilder("  ");
+            for (int i = 0; i < r.length; i++) {
+                b.append(r[i]).append(" ".repeat(width[i] - r[i].length() + 2));
+            }
+            out.println(b.toString().stripTrailing());
+        }
+    }
+
+    private static String[] prepend(String first, String[] rest) {
+        String[] all = new String[rest.length + 1];
+        all[0] = first;
+        System.arraycopy(rest, 0, all, 1, rest.length);
+        return all;
+    }
+
+    private static List<String[]> rows(LocalPostgres server, String sql) {
+        List<String[]> rows = new ArrayList<>();
+        try (Connection c = server.jdbcConnection(DATABASE);
+                Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            int n = rs.getMetaData().getColumnCount();
+            while (rs.next()) {
+                String[] row = new String[n];
+                for (int i = 0; i < n; i++) {
+                    row[i] = String.valueOf(rs.getString(i + 1));
+                }
+                rows.add(row);
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the demo's customers: " + e.getMessage(), e);
+        }
+        return rows;
     }
 
     private void runPipeline() {
