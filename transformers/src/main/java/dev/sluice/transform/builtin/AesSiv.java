@@ -1,7 +1,5 @@
 package dev.sluice.transform.builtin;
 
-import dev.sluice.core.SluiceException;
-import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.transform.Parameters;
 import dev.sluice.transform.TransformException;
 import dev.sluice.transform.Transformer;
@@ -11,11 +9,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.Optional;
 import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.macs.CMac;
 import org.bouncycastle.crypto.modes.SICBlockCipher;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.bouncycastle.crypto.params.ParametersWithIV;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * pgstream's {@code encrypted_aes_siv}: deterministic authenticated encryption, AES-SIV (RFC 5297)
@@ -23,12 +24,15 @@ import org.bouncycastle.crypto.params.ParametersWithIV;
  * one associated-data component, written as unpadded base64url of the synthetic IV followed by the
  * ciphertext. Reversible by whoever holds the key: pseudonymization, not anonymization.
  *
- * <p>Unlike pgstream, the key is never read from the rules file: it is derived from {@code
- * SLUICE_KEY} for the column's domain, and a {@code key_hex} parameter is refused with a message
- * that says so. {@code bytea} values are encrypted as their bytes and the token stored as its ASCII
- * bytes, as pgstream does.
+ * <p>Without {@code key_hex} the key is derived from {@code SLUICE_KEY} for the column's domain,
+ * which is what Sluice recommends: a key in the rules file is a secret in a file that is shared and
+ * committed. A pgstream file that names {@code key_hex} still loads and produces pgstream's tokens,
+ * with a warning at start-up, since pgstream users rely on that key to decrypt. {@code bytea} values
+ * are encrypted as their bytes and the token stored as its ASCII bytes, as pgstream does.
  */
 final class AesSiv implements Transformer {
+
+    private static final Logger log = LoggerFactory.getLogger(AesSiv.class);
 
     private static final byte[] ZERO = new byte[16];
 
@@ -55,19 +59,37 @@ final class AesSiv implements Transformer {
     static Transformer create(TransformerContext c) {
         ColumnTypes.require(c, "encrypted_aes_siv", ColumnTypes.Kind.TEXT, ColumnTypes.Kind.BYTEA);
         Parameters p = c.parameters();
-        if (p.string("key_hex").isPresent()) {
-            throw new SluiceException(
-                    Reason.CONFIG,
-                    p.where() + ": transformer 'encrypted_aes_siv', parameter 'key_hex': Sluice never reads keys from"
-                            + " the rules file, which is shared and committed. Remove key_hex: the AES-SIV key is"
-                            + " derived from SLUICE_KEY (or SLUICE_KEY_FILE) for this column's domain.");
-        }
+        Optional<String> keyHex = p.string("key_hex");
         byte[] ad = p.string("associated_data", "").getBytes(StandardCharsets.UTF_8);
         p.requireAllUsed();
-        byte[] key = new byte[64];
-        System.arraycopy(c.key().subkey("aes-siv-mac", 32), 0, key, 0, 32);
-        System.arraycopy(c.key().subkey("aes-siv-ctr", 32), 0, key, 32, 32);
+        byte[] key;
+        if (keyHex.isPresent()) {
+            key = parseKey(p, keyHex.get());
+            log.warn(
+                    "{}: encrypted_aes_siv takes its key from key_hex in the rules file: whoever reads the file can"
+                            + " decrypt the column. Leave key_hex out to derive the key from SLUICE_KEY instead.",
+                    p.where());
+        } else {
+            key = new byte[64];
+            System.arraycopy(c.key().subkey("aes-siv-mac", 32), 0, key, 0, 32);
+            System.arraycopy(c.key().subkey("aes-siv-ctr", 32), 0, key, 32, 32);
+        }
         return new AesSiv(key, ad, ColumnTypes.kind(c.type()) == ColumnTypes.Kind.BYTEA);
+    }
+
+    private static byte[] parseKey(Parameters p, String hex) {
+        byte[] key;
+        try {
+            key = HexFormat.of().parseHex(hex.strip());
+        } catch (IllegalArgumentException e) {
+            // Never echo the key.
+            throw p.invalid("key_hex", "a value of " + hex.length() + " characters", "hex digits");
+        }
+        if (key.length != 32 && key.length != 48 && key.length != 64) {
+            throw p.invalid(
+                    "key_hex", "a key of " + key.length + " bytes", "32, 48 or 64 bytes in hex (64 for AES-256)");
+        }
+        return key;
     }
 
     @Override

@@ -56,12 +56,7 @@ class AesSivTest {
     }
 
     @Test
-    void keyComesFromTheDomainNeverFromTheRulesFile() {
-        assertThatThrownBy(() -> Fixtures.build("encrypted_aes_siv", Map.of("key_hex", "00".repeat(64))))
-                .isInstanceOf(SluiceException.class)
-                .hasMessageContaining("key_hex")
-                .hasMessageContaining("SLUICE_KEY")
-                .hasMessageNotContaining("0000");
+    void withoutKeyHexTheKeyComesFromTheDomain() {
         Transformer t = Fixtures.build("encrypted_aes_siv", Map.of());
         assertThat(t.uniqueness()).isEqualTo(Uniqueness.GUARANTEED);
         assertThat(t.apply("x"))
@@ -69,6 +64,33 @@ class AesSivTest {
         assertThat(t.apply("x"))
                 .isNotEqualTo(Fixtures.build("encrypted_aes_siv", null, Map.of(), Fixtures.OTHER_KEY)
                         .apply("x"));
+    }
+
+    @Test
+    void aPgstreamFileWithKeyHexLoadsAndGivesPgstreamsTokens() {
+        StringBuilder hex = new StringBuilder();
+        for (int i = 0; i < 64; i++) {
+            hex.append(String.format("%02x", i));
+        }
+        Transformer t = Fixtures.build("encrypted_aes_siv", Map.of("key_hex", hex.toString()));
+        assertThat(t.apply("hello world")).isEqualTo("Hc5d96xIxu2ute1RbFuenEftGxw-P__m1Vv_");
+        assertThat(t.apply("hello world"))
+                .as("the file's key, whatever the master key")
+                .isEqualTo(
+                        Fixtures.build("encrypted_aes_siv", null, Map.of("key_hex", hex.toString()), Fixtures.OTHER_KEY)
+                                .apply("hello world"));
+    }
+
+    @Test
+    void aMalformedKeyHexIsRefusedWithoutEchoingIt() {
+        assertThatThrownBy(() -> Fixtures.build("encrypted_aes_siv", Map.of("key_hex", "zz".repeat(32))))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining("key_hex")
+                .hasMessageNotContaining("zzzz");
+        assertThatThrownBy(() -> Fixtures.build("encrypted_aes_siv", Map.of("key_hex", "ab".repeat(10))))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining("10 bytes")
+                .hasMessageNotContaining("abab");
     }
 
     @Test
