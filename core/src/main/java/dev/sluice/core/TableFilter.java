@@ -21,7 +21,7 @@ public final class TableFilter {
     private final List<Pattern> includes = new ArrayList<>();
     private final List<Pattern> excludes = new ArrayList<>();
 
-    private TableFilter(List<String> patterns) {
+    private TableFilter(String setting, List<String> patterns) {
         this.patterns = List.copyOf(patterns);
         for (String raw : patterns) {
             String p = raw.strip();
@@ -32,8 +32,9 @@ public final class TableFilter {
             String body = exclude ? p.substring(1).strip() : p;
             Preconditions.requireConfig(
                     !body.isEmpty() && body.chars().filter(c -> c == '.').count() <= 1,
-                    "source.tables: pattern '%s' is not valid (expected schema.table, with * and ? wildcards,"
+                    "%s: pattern '%s' is not valid (expected schema.table, with * and ? wildcards,"
                             + " optionally prefixed by ! to exclude; e.g. public.*, !audit.*)",
+                    setting,
                     raw);
             (exclude ? excludes : includes).add(toRegex(body.contains(".") ? body : "*." + body));
         }
@@ -41,11 +42,16 @@ public final class TableFilter {
 
     /** Builds a filter; an empty list or {@code ["*"]} means every table. */
     public static TableFilter of(List<String> patterns) {
-        return new TableFilter(patterns);
+        return of("source.tables", patterns);
+    }
+
+    /** Builds a filter from the patterns of the named setting, which errors name. */
+    public static TableFilter of(String setting, List<String> patterns) {
+        return new TableFilter(setting, patterns);
     }
 
     public static TableFilter all() {
-        return new TableFilter(List.of());
+        return of(List.of());
     }
 
     private static Pattern toRegex(String glob) {

@@ -12,11 +12,14 @@ import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
+import dev.sluice.snapshot.SnapshotLedger;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,11 +60,22 @@ public final class Pipeline {
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private volatile boolean stopped;
     private volatile Lsn lastConfirmed = Lsn.INVALID;
+    private final boolean resetTarget;
     private String sourceIdentity;
+    private Map<TableId, Lsn> copiedLater = Map.of();
 
     public Pipeline(SluiceConfig config, MeterRegistry registry) {
+        this(config, registry, false);
+    }
+
+    /**
+     * @param resetTarget before copying, drop what Sluice manages on the target (the schemas of the
+     *     replicated tables and this pipeline's records) instead of refusing a target holding tables
+     */
+    public Pipeline(SluiceConfig config, MeterRegistry registry, boolean resetTarget) {
         this.config = config;
         this.registry = registry;
+        this.resetTarget = resetTarget;
         registerMetrics();
     }
 
@@ -83,6 +97,17 @@ public final class Pipeline {
     public double lagSeconds() {
         long oldest = sourceStats.oldestUndurableCommitMillis.get();
         return oldest == 0 ? 0 : Math.max(0, System.currentTimeMillis() - oldest) / 1000.0;
+    }
+
+    /**
+     * Copies the source's schema and rows to the target once, under one snapshot, with no slot and
+     * no streaming after it ({@code sluice snapshot}); resumes such a copy that was interrupted.
+     */
+    public void copyOnce() {
+        sourceIdentity = SourceIdentity.read(config.sourceUrl());
+        try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).copyOnce(admin);
+        }
     }
 
     /** Checks the source once, then streams until stopped. */
@@ -166,7 +191,8 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
-            new TargetPreparation(config, sourceIdentity, processors()).prepareIfNew(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).prepareIfNew(admin);
+            copiedLater = copiedLater();
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
                         Reason.SOURCE_NOT_READY,
@@ -202,6 +228,22 @@ public final class Pipeline {
         }
     }
 
+    /** Tables a resumed snapshot copied as of a later position than the slot's start, with that position. */
+    private Map<TableId, Lsn> copiedLater() {
+        if (config.snapshotMode() == SluiceConfig.SnapshotMode.NONE) {
+            return Map.of();
+        }
+        SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
+        Lsn slotStart = ledger.started().orElse(Lsn.INVALID);
+        Map<TableId, Lsn> later = new HashMap<>();
+        ledger.copiedTables().forEach((table, position) -> {
+            if (slotStart.isValid() && position.compareTo(slotStart) > 0) {
+                later.put(table, position);
+            }
+        });
+        return later;
+    }
+
     WalSource source() {
         return new WalSource(
                 config.sourceUrl(),
@@ -219,12 +261,13 @@ public final class Pipeline {
     PostgresSink sink() {
         return new PostgresSink(
                 new PostgresSinkConfig(
-                        config.targetUrl(),
-                        config.slot(),
-                        config.batchRows(),
-                        config.groupMaxRows(),
-                        config.groupMaxDelay(),
-                        sourceIdentity),
+                                config.targetUrl(),
+                                config.slot(),
+                                config.batchRows(),
+                                config.groupMaxRows(),
+                                config.groupMaxDelay(),
+                                sourceIdentity)
+                        .withCopiedLater(copiedLater),
                 sinkStats);
     }
 

@@ -1,5 +1,8 @@
 package dev.sluice.pipeline;
 
+import dev.sluice.core.Lsn;
+import dev.sluice.core.PgErrors;
+import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
@@ -11,16 +14,33 @@ import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.snapshot.ExportedSnapshot;
 import dev.sluice.snapshot.SchemaCopier;
 import dev.sluice.snapshot.SnapshotCopier;
+import dev.sluice.snapshot.SnapshotLedger;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.StringJoiner;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings a target Sluice has not set up to the source's state before streaming starts: the
- * publication, a new slot whose exported snapshot every copy reads, schema and rows as the snapshot
- * mode asks, and the target's position set to the slot's consistent point, so that streaming goes
- * on from there with no gap and no duplicate.
+ * Brings a target to the source's state before streaming starts (for {@code run}), or once (for
+ * {@code snapshot}): schema and rows as the snapshot mode asks, all read under one exported
+ * snapshot, each finished step recorded in the target's {@link SnapshotLedger}.
+ *
+ * <p>For {@code run} the snapshot comes with the pipeline's slot, and the target's position is set
+ * to the slot's consistent point at the end, so streaming goes on from there with no gap and no
+ * duplicate. An interrupted snapshot resumes: finished tables stay; the others are emptied and
+ * copied again under a new snapshot, taken through a temporary slot whose consistent point is
+ * recorded with each such table, so that streaming skips those tables' changes up to that point.
  */
 final class TargetPreparation {
 
@@ -29,72 +49,307 @@ final class TargetPreparation {
     private final SluiceConfig config;
     private final String sourceIdentity;
     private final List<Processor> processors;
+    private final boolean reset;
 
-    TargetPreparation(SluiceConfig config, String sourceIdentity, List<Processor> processors) {
+    /**
+     * @param reset drop what Sluice manages on the target (the schemas of the replicated tables and
+     *     this pipeline's records) and copy again, instead of refusing a target that holds tables
+     */
+    TargetPreparation(SluiceConfig config, String sourceIdentity, List<Processor> processors, boolean reset) {
         this.config = config;
         this.sourceIdentity = sourceIdentity;
         this.processors = processors;
+        this.reset = reset;
     }
 
-    /** Copies what the mode asks when the target holds nothing of this pipeline yet; otherwise does nothing. */
+    /**
+     * For {@code run}: copies what the mode asks when the target holds nothing of this pipeline yet,
+     * resumes a copy that was interrupted, and otherwise does nothing.
+     */
     void prepareIfNew(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode();
+        if (reset) {
+            reset(admin);
+        }
         if (mode == SnapshotMode.NONE
                 || PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
             return;
         }
-        if (mode.copiesSchema()) {
-            List<String> existing = PostgresSink.userTables(config.targetUrl());
-            if (!existing.isEmpty()) {
-                throw new SluiceException(
-                        Reason.TARGET_SCHEMA,
-                        "The target " + config.targetUrl() + " already holds " + existing.size()
-                                + " table(s) Sluice did not create ("
-                                + String.join(", ", existing.subList(0, Math.min(5, existing.size())))
-                                + (existing.size() > 5 ? ", ..." : "") + "). Point Sluice at an empty database for a"
-                                + " full snapshot, or use --snapshot none if those tables already mirror the source"
-                                + " (--snapshot data copies rows into them).");
+        SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
+        Optional<Lsn> started = ledger.started();
+        if (started.isEmpty()) {
+            requireEmptyTarget(mode);
+            List<TableId> tables = tablesToCopy(admin);
+            admin.dropSlot(config.slot());
+            Lsn slotStart;
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(config.sourceUrl(), config.slot())) {
+                slotStart = snapshot.consistentPoint();
+                ledger.start(slotStart);
+                log.info(
+                        "Snapshot of {} table(s) ({} mode) as of {} on slot '{}'",
+                        tables.size(),
+                        mode.name().toLowerCase(),
+                        snapshot.consistentPoint(),
+                        config.slot());
+                copy(admin, ledger, snapshot, tables, mode);
             }
+            finish(slotStart);
+            return;
         }
-        List<TableId> tables =
-                admin.publish(config.tables(), config.publication()).tables();
-        admin.dropSlot(config.slot());
+        if (!started.get().isValid()) {
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "The target " + config.targetUrl() + " holds a copy made by `sluice snapshot` (pipeline '"
+                            + config.slot() + "'), which no slot can bring up to date. Start over with --reset,"
+                            + " or stream into it as it is with --snapshot none.");
+        }
+        if (admin.slot(config.slot()).isEmpty()) {
+            throw new SluiceException(
+                    Reason.SOURCE_NOT_READY,
+                    "The snapshot into " + config.targetUrl() + " was interrupted, and slot '" + config.slot()
+                            + "' it started from is gone from the source, so the tables already copied cannot be"
+                            + " brought up to date. Start over with --reset (drops what Sluice copied to the"
+                            + " target).");
+        }
+        List<TableId> remaining = remaining(admin, ledger, mode);
+        log.info(
+                "Resuming the interrupted snapshot into {}: {} table(s) already copied as of {}, {} to copy",
+                config.targetUrl(),
+                ledger.copiedTables().size(),
+                started.get(),
+                remaining.size());
+        try (ExportedSnapshot snapshot =
+                ExportedSnapshot.temporarySlot(config.sourceUrl(), temporarySlotName(config.slot()))) {
+            empty(remaining, ledger, mode);
+            copy(admin, ledger, snapshot, remaining, mode);
+        }
+        finish(started.get());
+    }
+
+    /**
+     * For {@code snapshot}: copies schema and rows once, under a snapshot with no slot; resumes a
+     * copy of this kind that was interrupted.
+     */
+    void copyOnce(SourceAdmin admin) {
+        SnapshotMode mode = config.snapshotMode() == SnapshotMode.NONE ? SnapshotMode.FULL : config.snapshotMode();
+        if (reset) {
+            reset(admin);
+        }
+        if (PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "The target " + config.targetUrl() + " is kept in step by pipeline '" + config.slot()
+                            + "' (sluice run); a one-off copy over it would break that. Point at another"
+                            + " database, or start over with --reset.");
+        }
+        SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
+        Optional<Lsn> started = ledger.started();
+        if (started.isPresent() && started.get().isValid()) {
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "The target " + config.targetUrl() + " holds an interrupted snapshot of `sluice run` (pipeline '"
+                            + config.slot() + "'). Run `sluice run` to finish it, or start over with --reset.");
+        }
+        List<TableId> tables;
+        if (started.isEmpty()) {
+            requireEmptyTarget(mode);
+            tables = tablesToCopy(admin);
+            ledger.start(Lsn.INVALID);
+        } else {
+            tables = remaining(admin, ledger, mode);
+            if (tables.isEmpty() && ledger.preDataDone()) {
+                log.info("The target already holds the copy; nothing to do (--reset copies again)");
+            } else {
+                log.info("Resuming the interrupted copy: {} table(s) left", tables.size());
+            }
+            empty(tables, ledger, mode);
+        }
+        try (ExportedSnapshot snapshot = ExportedSnapshot.withoutSlot(config.sourceUrl())) {
+            copy(admin, ledger, snapshot, tables, mode);
+        }
+    }
+
+    private void copy(
+            SourceAdmin admin,
+            SnapshotLedger ledger,
+            ExportedSnapshot snapshot,
+            List<TableId> tables,
+            SnapshotMode mode) {
         long started = System.nanoTime();
-        try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(config.sourceUrl(), config.slot())) {
-            log.info(
-                    "Snapshot of {} table(s) ({} mode) as of {} on slot '{}'",
-                    tables.size(),
-                    mode.name().toLowerCase(),
-                    snapshot.consistentPoint(),
-                    config.slot());
-            SchemaCopier schema = mode.copiesSchema()
-                    ? SchemaCopier.create(
-                            config.pgDump(), config.sourceUrl(), config.targetUrl(), admin.serverVersionNum() / 10000)
-                    : null;
-            if (schema != null) {
-                schema.copy(SchemaCopier.Section.PRE_DATA, snapshot.name());
-            }
-            if (mode.copiesRows()) {
-                List<SnapshotCopier.TableResult> results = new SnapshotCopier(new SnapshotCopier.Config(
-                                config.sourceUrl(),
-                                config.targetUrl(),
-                                config.snapshotWorkers(),
-                                SnapshotCopier.Config.DEFAULT_SPLIT_PAGES,
-                                processors))
-                        .copy(snapshot, tables);
-                for (SnapshotCopier.TableResult r : results) {
-                    log.info("Copied {}: {} rows, {} bytes in {} s", r.table(), r.rows(), r.bytes(), seconds(r.took()));
-                }
-            }
-            if (schema != null) {
-                schema.copy(SchemaCopier.Section.POST_DATA, snapshot.name());
-            }
-            PostgresSink.recordSnapshot(config.targetUrl(), config.slot(), sourceIdentity, snapshot.consistentPoint());
-            log.info(
-                    "Snapshot done in {} s; streaming continues from {}",
-                    seconds(Duration.ofNanos(System.nanoTime() - started)),
-                    snapshot.consistentPoint());
+        Lsn position = snapshot.consistentPoint();
+        SchemaCopier schema = mode.copiesSchema()
+                ? SchemaCopier.create(
+                        config.pgDump(), config.sourceUrl(), config.targetUrl(), admin.serverVersionNum() / 10000)
+                : null;
+        if (schema != null && !ledger.preDataDone()) {
+            schema.copy(SchemaCopier.Section.PRE_DATA, snapshot.name());
+            recordPreData(ledger, position);
         }
+        List<TableId> withRows = mode.copiesRows()
+                ? tables.stream()
+                        .filter(t -> !config.schemaOnlyTables().test(t))
+                        .toList()
+                : List.of();
+        if (!withRows.isEmpty()) {
+            SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
+                @Override
+                public void finished(Connection target, SnapshotCopier.TableResult r) throws SQLException {
+                    ledger.recordTable(target, r.table(), position, r.rows(), r.bytes());
+                    log.info(
+                            "Copied {}: {} rows, {} in {} s",
+                            r.table(),
+                            r.rows(),
+                            ByteSizes.format(r.bytes()),
+                            seconds(r.took()));
+                }
+            };
+            new SnapshotCopier(
+                            new SnapshotCopier.Config(
+                                    config.sourceUrl(),
+                                    config.targetUrl(),
+                                    config.snapshotWorkers(),
+                                    SnapshotCopier.Config.DEFAULT_SPLIT_PAGES,
+                                    processors),
+                            recorder)
+                    .copy(snapshot, withRows);
+        }
+        if (schema != null) {
+            schema.copy(SchemaCopier.Section.POST_DATA, snapshot.name());
+        }
+        log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    private void recordPreData(SnapshotLedger ledger, Lsn position) {
+        try (Connection conn = DriverManager.getConnection(
+                config.targetUrl().jdbcUrl(), config.targetUrl().sessionProperties("sluice-snapshot"))) {
+            conn.setAutoCommit(false);
+            ledger.recordPreData(conn, position);
+            conn.commit();
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", config.targetUrl(), e);
+        }
+    }
+
+    /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */
+    private void finish(Lsn slotStart) {
+        PostgresSink.recordSnapshot(config.targetUrl(), config.slot(), sourceIdentity, slotStart);
+        log.info("Snapshot done; streaming continues from {}", slotStart);
+    }
+
+    /** The tables to copy: those published, and unlogged ones, whose rows can be copied but never streamed. */
+    private List<TableId> tablesToCopy(SourceAdmin admin) {
+        Set<TableId> tables = new LinkedHashSet<>(
+                admin.publish(config.tables(), config.publication()).tables());
+        List<TableId> unlogged = admin.unloggedTables(config.tables());
+        if (!unlogged.isEmpty()) {
+            log.warn(
+                    "{} unlogged table(s) are copied once but never streamed, since their changes never reach the"
+                            + " WAL: {}",
+                    unlogged.size(),
+                    unlogged.stream().map(TableId::toString).collect(Collectors.joining(", ")));
+            tables.addAll(unlogged);
+        }
+        return List.copyOf(tables);
+    }
+
+    /** The tables a resumed copy still has to copy. */
+    private List<TableId> remaining(SourceAdmin admin, SnapshotLedger ledger, SnapshotMode mode) {
+        if (!mode.copiesRows()) {
+            return List.of();
+        }
+        Map<TableId, Lsn> copied = ledger.copiedTables();
+        return tablesToCopy(admin).stream()
+                .filter(t -> !copied.containsKey(t))
+                .filter(t -> !config.schemaOnlyTables().test(t))
+                .toList();
+    }
+
+    /** Removes what an interrupted copy left of the tables it had not finished. */
+    private void empty(List<TableId> tables, SnapshotLedger ledger, SnapshotMode mode) {
+        boolean tablesExist = ledger.preDataDone() || !mode.copiesSchema();
+        if (tables.isEmpty() || !tablesExist) {
+            return;
+        }
+        StringJoiner names = new StringJoiner(", ");
+        tables.forEach(t -> names.add(t.quoted()));
+        inTarget("emptying the tables an interrupted copy had not finished", "TRUNCATE " + names);
+    }
+
+    private void requireEmptyTarget(SnapshotMode mode) {
+        if (!mode.copiesSchema()) {
+            return;
+        }
+        List<String> existing = PostgresSink.userTables(config.targetUrl());
+        if (!existing.isEmpty()) {
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "The target " + config.targetUrl() + " already holds " + existing.size()
+                            + " table(s) Sluice did not create ("
+                            + String.join(", ", existing.subList(0, Math.min(5, existing.size())))
+                            + (existing.size() > 5 ? ", ..." : "") + "). Point Sluice at an empty database, or"
+                            + " pass --reset to drop the schemas of the replicated tables on the target and copy"
+                            + " again; use --snapshot none if those tables already mirror the source"
+                            + " (--snapshot data copies rows into them).");
+        }
+    }
+
+    /**
+     * Drops, on the target, every schema that holds replicated tables (with all it contains) and
+     * this pipeline's records, so the snapshot starts from an empty target. Whole schemas, because
+     * the schema copy also creates the types, functions and sequences the tables use.
+     */
+    private void reset(SourceAdmin admin) {
+        Set<String> schemas = new LinkedHashSet<>();
+        admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
+        admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
+        log.warn(
+                "--reset: dropping schema(s) {} on the target {} with everything in them, and pipeline '{}''s records",
+                schemas,
+                config.targetUrl(),
+                config.slot());
+        List<String> sql = new ArrayList<>();
+        for (String schema : schemas) {
+            sql.add("DROP SCHEMA IF EXISTS " + TableId.quoteIdent(schema) + " CASCADE");
+        }
+        if (schemas.contains("public")) {
+            sql.add("CREATE SCHEMA public");
+        }
+        sql.add("DO $$ BEGIN IF to_regclass('sluice.progress') IS NOT NULL THEN"
+                + " DELETE FROM sluice.progress WHERE pipeline = " + literal(config.slot()) + "; END IF; END $$");
+        inTarget("resetting it", sql.toArray(String[]::new));
+        SnapshotLedger.open(config.targetUrl(), config.slot()).clear();
+    }
+
+    private void inTarget(String what, String... statements) {
+        PgUrl target = config.targetUrl();
+        try (Connection conn =
+                        DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
+                Statement st = conn.createStatement()) {
+            conn.setAutoCommit(false);
+            for (String sql : statements) {
+                st.execute(sql);
+            }
+            conn.commit();
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (state.isEmpty() || state.startsWith("08") || state.startsWith("28")) {
+                throw PgErrors.connectFailure("target", target, e);
+            }
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "Preparing the target " + target + " (" + what + ") failed: " + PgErrors.firstLine(e.getMessage()),
+                    e);
+        }
+    }
+
+    private static String literal(String text) {
+        return "'" + text.replace("'", "''") + "'";
+    }
+
+    /** A temporary slot's name beside the pipeline's, within PostgreSQL's 63 characters. */
+    static String temporarySlotName(String slot) {
+        String base = slot.length() > 50 ? slot.substring(0, 50) : slot;
+        return base + "_resume";
     }
 
     private static String seconds(Duration d) {

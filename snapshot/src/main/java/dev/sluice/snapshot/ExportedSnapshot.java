@@ -38,6 +38,46 @@ public final class ExportedSnapshot implements AutoCloseable {
 
     /** Creates the slot with pgoutput and exports its snapshot; waits for transactions open on the source. */
     public static ExportedSnapshot createSlot(PgUrl url, String slot) {
+        return create(url, slot, false);
+    }
+
+    /**
+     * Exports a snapshot through a temporary slot, which the server drops when this closes: the
+     * snapshot's consistent point tells exactly which transactions it holds, as a resumed copy
+     * needs, without disturbing the pipeline's own slot.
+     */
+    public static ExportedSnapshot temporarySlot(PgUrl url, String slot) {
+        return create(url, slot, true);
+    }
+
+    /**
+     * Exports a snapshot from an ordinary transaction, for a copy no stream follows: no slot, so no
+     * consistent point ({@link Lsn#INVALID}).
+     */
+    public static ExportedSnapshot withoutSlot(PgUrl url) {
+        Connection conn;
+        try {
+            conn = DriverManager.getConnection(url.jdbcUrl(), url.sessionProperties("sluice-snapshot"));
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("source", url, e);
+        }
+        try (Statement st = conn.createStatement()) {
+            conn.setAutoCommit(false);
+            st.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
+            try (ResultSet rs = st.executeQuery("SELECT pg_export_snapshot()")) {
+                rs.next();
+                return new ExportedSnapshot(conn, null, rs.getString(1), Lsn.INVALID);
+            }
+        } catch (SQLException e) {
+            closeQuietly(conn);
+            throw new SluiceException(
+                    Reason.SOURCE_UNREACHABLE,
+                    "Cannot export a snapshot on " + url + ": " + PgErrors.firstLine(e.getMessage()),
+                    e);
+        }
+    }
+
+    private static ExportedSnapshot create(PgUrl url, String slot, boolean temporary) {
         Properties props = url.replicationProperties("sluice-snapshot");
         Connection conn;
         try {
@@ -46,17 +86,13 @@ public final class ExportedSnapshot implements AutoCloseable {
             throw PgErrors.connectFailure("source", url, e);
         }
         try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery(
-                        "CREATE_REPLICATION_SLOT " + TableId.quoteIdent(slot) + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
+                ResultSet rs = st.executeQuery("CREATE_REPLICATION_SLOT " + TableId.quoteIdent(slot)
+                        + (temporary ? " TEMPORARY" : "") + " LOGICAL pgoutput EXPORT_SNAPSHOT")) {
             rs.next();
             return new ExportedSnapshot(
                     conn, slot, rs.getString("snapshot_name"), Lsn.parse(rs.getString("consistent_point")));
         } catch (SQLException e) {
-            try {
-                conn.close();
-            } catch (SQLException ignored) {
-                // Nothing more to release.
-            }
+            closeQuietly(conn);
             throw new SluiceException(
                     "42710".equals(e.getSQLState()) ? Reason.SOURCE_NOT_READY : Reason.SOURCE_UNREACHABLE,
                     "Cannot create replication slot '" + slot + "' with a snapshot on " + url + ": "
@@ -68,6 +104,15 @@ public final class ExportedSnapshot implements AutoCloseable {
         }
     }
 
+    private static void closeQuietly(Connection conn) {
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // Nothing more to release.
+        }
+    }
+
+    /** The slot created with the snapshot; null when there is none. */
     public String slot() {
         return slot;
     }
@@ -82,7 +127,10 @@ public final class ExportedSnapshot implements AutoCloseable {
         return consistentPoint;
     }
 
-    /** Ends the export; transactions that imported the snapshot keep it. The slot stays. */
+    /**
+     * Ends the export; transactions that imported the snapshot keep it. A permanent slot stays, a
+     * temporary one goes.
+     */
     @Override
     public void close() {
         try {

@@ -102,7 +102,7 @@ public final class SnapshotCopier {
 
     /**
      * Copies the tables as of the snapshot; fails naming the table when a part fails. A partitioned
-     * table is copied partition by partition, so its results name the partitions.
+     * table is copied partition by partition, each split on its own, and reported as one table.
      */
     public List<TableResult> copy(ExportedSnapshot snapshot, List<TableId> tables) {
         List<CopyTask> tasks = plan(tables);
@@ -138,33 +138,32 @@ public final class SnapshotCopier {
                 .toList();
     }
 
-    /** One table being copied, in one or more parts. */
+    /** One table being copied, in one or more parts (page ranges, partitions). */
     private static final class TableCopy {
-        final SourceTableShape shape;
+        final TableId id;
         final AtomicInteger partsLeft = new AtomicInteger();
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
         final long startNanos = System.nanoTime();
         volatile long endNanos;
 
-        TableCopy(SourceTableShape shape) {
-            this.shape = shape;
+        TableCopy(TableId id) {
+            this.id = id;
         }
 
         TableResult result() {
-            return new TableResult(
-                    shape.id(), rows.get(), bytes.get(), Duration.ofNanos(Math.max(0, endNanos - startNanos)));
+            return new TableResult(id, rows.get(), bytes.get(), Duration.ofNanos(Math.max(0, endNanos - startNanos)));
         }
     }
 
-    /** One part of one table: a page range, or all of it. */
-    private record CopyTask(TableCopy table, long fromPage, long toPage) {
+    /** One part of one table: a page range of a table or partition, or all of it. */
+    private record CopyTask(TableCopy table, SourceTableShape shape, long fromPage, long toPage) {
         boolean isRange() {
             return toPage >= 0;
         }
 
         long weight() {
-            return isRange() ? Math.min(toPage, table.shape.pages()) - fromPage : table.shape.pages();
+            return isRange() ? Math.min(toPage, shape.pages()) - fromPage : shape.pages();
         }
     }
 
@@ -173,22 +172,27 @@ public final class SnapshotCopier {
         List<TableEstimate> estimates = new ArrayList<>();
         try (Connection conn = connect(config.source(), "source")) {
             for (TableId table : tables) {
-                for (TableId unit : SourceTableShape.leaves(conn, table)) {
-                    SourceTableShape shape = SourceTableShape.read(conn, unit);
-                    estimates.add(new TableEstimate(unit, shape.estimatedRows(), shape.pages() * PAGE_BYTES));
-                    TableCopy copy = new TableCopy(shape);
+                TableCopy copy = new TableCopy(table);
+                long rows = 0;
+                long pages = 0;
+                for (TableId leaf : SourceTableShape.leaves(conn, table)) {
+                    SourceTableShape shape = SourceTableShape.read(conn, leaf);
+                    rows += shape.estimatedRows();
+                    pages += shape.pages();
                     if (shape.pages() > 2 * config.splitPages()) {
                         for (long from = 0; from < shape.pages(); from += config.splitPages()) {
                             boolean last = from + config.splitPages() >= shape.pages();
                             // The last range is open-ended: pages added since the statistics are still copied.
-                            tasks.add(new CopyTask(copy, from, last ? Long.MAX_VALUE : from + config.splitPages()));
+                            tasks.add(new CopyTask(
+                                    copy, shape, from, last ? Long.MAX_VALUE : from + config.splitPages()));
                             copy.partsLeft.incrementAndGet();
                         }
                     } else {
-                        tasks.add(new CopyTask(copy, 0, -1));
+                        tasks.add(new CopyTask(copy, shape, 0, -1));
                         copy.partsLeft.incrementAndGet();
                     }
                 }
+                estimates.add(new TableEstimate(table, rows, pages * PAGE_BYTES));
             }
         } catch (SQLException e) {
             throw new SluiceException(
@@ -253,7 +257,7 @@ public final class SnapshotCopier {
     }
 
     private void copy(Connection source, Connection target, CopyTask task) throws SQLException {
-        SourceTableShape shape = task.table.shape;
+        SourceTableShape shape = task.shape();
         String where = !task.isRange()
                 ? ""
                 : " WHERE ctid >= '(" + task.fromPage + ",0)'::tid"
@@ -324,7 +328,7 @@ public final class SnapshotCopier {
     private void report(TableCopy table, long rows, long bytes) {
         table.rows.addAndGet(rows);
         table.bytes.addAndGet(bytes);
-        listener.copied(table.shape.id(), rows, bytes);
+        listener.copied(table.id, rows, bytes);
     }
 
     private static void write(CopyIn in, StringBuilder text) throws SQLException {

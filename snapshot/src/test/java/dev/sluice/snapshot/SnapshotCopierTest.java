@@ -85,9 +85,8 @@ class SnapshotCopierTest {
                         .satisfies(r -> assertThat(r.rows()).isEqualTo(100000));
                 assertThat(results)
                         .extracting(r -> r.table().name())
-                        .as("a partitioned table is copied partition by partition")
-                        .containsExactlyInAnyOrder(
-                                "small", "big", "parted_eu", "parted_us", "empty", "nokey", "gen", "ident");
+                        .as("a partitioned table is reported as one")
+                        .containsExactlyInAnyOrderElementsOf(TABLES);
                 assertThat(recorder.planned).hasSize(results.size());
                 assertThat(recorder.finished)
                         .as("each table is reported finished once, with what was copied")

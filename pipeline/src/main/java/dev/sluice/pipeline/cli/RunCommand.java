@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(
@@ -19,13 +20,20 @@ final class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(
+            names = "--reset",
+            description = "Before the snapshot, drop on the target the schemas that hold the replicated tables"
+                    + " (with everything in them) and this pipeline's records, and copy again.")
+    boolean reset;
+
     @Override
     public Integer call() {
         SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
         config.targetUrl();
+        config.schemaOnlyTables();
         PrintWriter out = spec.commandLine().getOut();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Pipeline pipeline = new Pipeline(config, registry);
+        Pipeline pipeline = new Pipeline(config, registry, reset);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop);
         try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
             if (metrics != null) {

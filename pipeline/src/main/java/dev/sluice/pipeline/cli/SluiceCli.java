@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             InitCommand.class,
             RunCommand.class,
+            SnapshotCommand.class,
             StatusCommand.class,
             CheckCommand.class,
             DestroyCommand.class,

@@ -48,6 +48,12 @@ public enum Setting {
             "0",
             Kind.NON_NEGATIVE_INT,
             "Parallel COPY workers; 0 means one per core."),
+    SNAPSHOT_SCHEMA_ONLY_TABLES(
+            "snapshot.schema_only_tables",
+            "--schema-only-tables",
+            "",
+            Kind.LIST,
+            "Tables (patterns as in source.tables) whose structure is copied but not their rows; their changes still stream."),
     SNAPSHOT_PG_DUMP(
             "snapshot.pg_dump",
             "--pg-dump",

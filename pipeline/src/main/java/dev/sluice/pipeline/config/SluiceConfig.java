@@ -4,10 +4,12 @@ import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
+import dev.sluice.core.TableId;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /**
  * Settings after merging defaults, {@code sluice.yaml}, {@code SLUICE_*} variables and flags, each
@@ -56,7 +58,7 @@ public final class SluiceConfig {
     @SuppressWarnings("unchecked")
     public TableFilter tables() {
         List<String> patterns = (List<String>) required(Setting.SOURCE_TABLES);
-        return TableFilter.of(patterns.equals(List.of("*")) ? List.of() : patterns);
+        return TableFilter.of(Setting.SOURCE_TABLES.key(), patterns.equals(List.of("*")) ? List.of() : patterns);
     }
 
     /** What `run` copies before streaming, on a target Sluice has not set up. */
@@ -83,6 +85,16 @@ public final class SluiceConfig {
     public int snapshotWorkers() {
         int n = (Integer) required(Setting.SNAPSHOT_WORKERS);
         return n == 0 ? Runtime.getRuntime().availableProcessors() : n;
+    }
+
+    /** Tables whose structure a snapshot copies but not their rows. */
+    @SuppressWarnings("unchecked")
+    public Predicate<TableId> schemaOnlyTables() {
+        List<String> patterns = (List<String>) required(Setting.SNAPSHOT_SCHEMA_ONLY_TABLES);
+        if (patterns.isEmpty()) {
+            return table -> false;
+        }
+        return TableFilter.of(Setting.SNAPSHOT_SCHEMA_ONLY_TABLES.key(), patterns)::includes;
     }
 
     /** The pg_dump to use, or null to find one. */

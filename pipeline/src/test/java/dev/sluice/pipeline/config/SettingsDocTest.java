@@ -34,7 +34,9 @@ class SettingsDocTest {
                     .append(
                             s.defaultValue() == null
                                     ? "(required)"
-                                    : s.defaultValue().isEmpty() ? "(auto)" : "`" + s.defaultValue() + "`")
+                                    : s.defaultValue().isEmpty()
+                                            ? (s.kind() == Setting.Kind.LIST ? "(none)" : "(auto)")
+                                            : "`" + s.defaultValue() + "`")
                     .append(" | ")
                     .append(s.description())
                     .append(" |\n");

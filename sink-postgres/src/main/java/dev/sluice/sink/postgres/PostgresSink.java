@@ -11,6 +11,7 @@ import dev.sluice.core.event.ChangeEvent.Commit;
 import dev.sluice.core.event.ChangeEvent.Message;
 import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.ChangeEvent.Truncate;
+import dev.sluice.core.event.Relation;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
 import java.sql.Connection;
@@ -234,13 +235,13 @@ public final class PostgresSink implements Sink {
             switch (event) {
                 case Begin begin -> begin(begin);
                 case RowChange change -> {
-                    if (!skipping) {
+                    if (!skipping && !inCopy(change.relation())) {
                         row(change);
                     }
                 }
                 case Truncate truncate -> {
                     if (!skipping) {
-                        writer.truncate(truncate);
+                        truncate(truncate);
                     }
                 }
                 case Message message -> {
@@ -284,6 +285,27 @@ public final class PostgresSink implements Sink {
         }
         if (groupStartNanos == 0) {
             groupStartNanos = System.nanoTime();
+        }
+    }
+
+    /**
+     * Whether the table's copy, taken by a resumed snapshot after streaming's start, already holds
+     * the current transaction: it committed before the copy's position. PostgreSQL's own
+     * table-synchronisation applies the same rule.
+     */
+    private boolean inCopy(Relation relation) {
+        if (config.copiedLater().isEmpty()) {
+            return false;
+        }
+        Lsn copiedAt = config.copiedLater().get(relation.table());
+        return copiedAt != null && currentBegin.commitLsn().compareTo(copiedAt) < 0;
+    }
+
+    private void truncate(Truncate truncate) throws SQLException {
+        List<Relation> relations =
+                truncate.relations().stream().filter(r -> !inCopy(r)).toList();
+        if (!relations.isEmpty()) {
+            writer.truncate(new Truncate(relations, truncate.cascade(), truncate.restartIdentity()));
         }
     }
 

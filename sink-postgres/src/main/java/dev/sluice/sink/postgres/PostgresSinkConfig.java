@@ -2,8 +2,11 @@ package dev.sluice.sink.postgres;
 
 import static dev.sluice.core.Preconditions.requireConfig;
 
+import dev.sluice.core.Lsn;
 import dev.sluice.core.PgUrl;
+import dev.sluice.core.TableId;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -18,9 +21,18 @@ import java.util.Objects;
  * @param groupMaxDelay ... or until its first transaction has waited this long (default 200 ms)
  * @param source identifies the source database (system identifier and database name); the target
  *     refuses a pipeline name it already holds for another source, since their positions would mix
+ * @param copiedLater tables a resumed snapshot copied as of a later source position than where
+ *     streaming starts: their changes from source transactions that committed before that position
+ *     are already in the copy and are skipped (default: none)
  */
 public record PostgresSinkConfig(
-        PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay, String source) {
+        PgUrl target,
+        String pipeline,
+        int batchRows,
+        int groupMaxRows,
+        Duration groupMaxDelay,
+        String source,
+        Map<TableId, Lsn> copiedLater) {
 
     public static final int DEFAULT_BATCH_ROWS = 10_000;
     public static final int DEFAULT_GROUP_MAX_ROWS = 50_000;
@@ -29,6 +41,7 @@ public record PostgresSinkConfig(
     public PostgresSinkConfig {
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(source, "source");
+        copiedLater = Map.copyOf(copiedLater);
         requireConfig(pipeline != null && !pipeline.isBlank(), "sink pipeline name is empty");
         requireConfig(batchRows >= 1, "sink.batch_rows: %d is not allowed (expected 1 or more)", batchRows);
         requireConfig(groupMaxRows >= 1, "sink.group_max_rows: %d is not allowed (expected 1 or more)", groupMaxRows);
@@ -38,8 +51,17 @@ public record PostgresSinkConfig(
                 groupMaxDelay);
     }
 
+    public PostgresSinkConfig(
+            PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay, String source) {
+        this(target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, Map.of());
+    }
+
     public static PostgresSinkConfig defaults(PgUrl target, String pipeline, String source) {
         return new PostgresSinkConfig(
                 target, pipeline, DEFAULT_BATCH_ROWS, DEFAULT_GROUP_MAX_ROWS, DEFAULT_GROUP_MAX_DELAY, source);
+    }
+
+    public PostgresSinkConfig withCopiedLater(Map<TableId, Lsn> tables) {
+        return new PostgresSinkConfig(target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, tables);
     }
 }

@@ -106,6 +106,30 @@ public final class SourceAdmin implements AutoCloseable {
         return tables;
     }
 
+    /**
+     * Unlogged tables the filter selects. Their changes never reach the WAL, so they cannot be
+     * published or streamed; a snapshot still copies their rows once.
+     */
+    public List<TableId> unloggedTables(TableFilter filter) {
+        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind IN ('r', 'p') AND c.relpersistence = 'u' AND NOT c.relispartition"
+                + " AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\\_%'"
+                + " ORDER BY 1, 2";
+        List<TableId> tables = new ArrayList<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                TableId id = new TableId(rs.getString(1), rs.getString(2));
+                if (filter.includes(id)) {
+                    tables.add(id);
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("listing unlogged tables", e);
+        }
+        return tables;
+    }
+
     /** Tables whose updates and deletes could not be replicated, with the fix for each. */
     public static String describeMissingIdentity(List<SourceTable> tables) {
         List<SourceTable> missing =
