@@ -9,6 +9,15 @@ public final class PgErrors {
     private PgErrors() {}
 
     /**
+     * Whether a failure is about reaching or logging in to the server (no connection, connection
+     * lost, login refused, no such database) rather than about the statement.
+     */
+    public static boolean isConnectionFailure(SQLException e) {
+        String state = e.getSQLState() == null ? "" : e.getSQLState();
+        return state.isEmpty() || state.startsWith("08") || state.startsWith("28") || state.equals("3D000");
+    }
+
+    /**
      * Explains a failure to connect.
      *
      * @param role "source" or "target", as the user configured it

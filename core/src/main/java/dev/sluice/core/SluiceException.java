@@ -19,6 +19,11 @@ public class SluiceException extends RuntimeException {
         SLOT_IN_USE(5),
         TARGET_SCHEMA(6),
         APPLY(7),
+        /**
+         * A value a transformer could not handle, under {@code on_error: fail}: the message names
+         * table, column and transformer, never the value.
+         */
+        TRANSFORM(8),
         INTERNAL(1);
 
         private final int exitCode;

@@ -8,18 +8,27 @@ import dev.sluice.core.spi.Processor;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.pipeline.source.postgres.SourceIdentity;
+import dev.sluice.pipeline.source.postgres.SourceSchemaReader;
 import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
 import dev.sluice.snapshot.SnapshotLedger;
+import dev.sluice.snapshot.progress.SnapshotProgress;
+import dev.sluice.transform.Keyring;
+import dev.sluice.transform.rules.Anonymizer;
+import dev.sluice.transform.rules.CompiledRules;
+import dev.sluice.transform.rules.Rules;
+import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -57,7 +66,15 @@ public final class Pipeline {
     private final AtomicReference<WalSource> current = new AtomicReference<>();
     private final WalSource.Stats sourceStats = new WalSource.Stats();
     private final PostgresSink.Stats sinkStats = new PostgresSink.Stats();
+    private final SnapshotProgress snapshotProgress = new SnapshotProgress();
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
+    private final AtomicLong sequencesSynced = new AtomicLong();
+    private final Anonymizer.Stats anonymizerStats = new Anonymizer.Stats();
+    private final Map<String, String> env;
+    private TransformerRegistry transformers = TransformerRegistry.builtins();
+    /** Built once at start-up ({@link #prepareAnonymization}); the snapshot and the stream share them. */
+    private List<Processor> processors = List.of();
+
     private volatile boolean stopped;
     private volatile Lsn lastConfirmed = Lsn.INVALID;
     private final boolean resetTarget;
@@ -73,10 +90,25 @@ public final class Pipeline {
      *     replicated tables and this pipeline's records) instead of refusing a target holding tables
      */
     public Pipeline(SluiceConfig config, MeterRegistry registry, boolean resetTarget) {
+        this(config, registry, resetTarget, System.getenv());
+    }
+
+    /**
+     * @param env the environment the anonymization key is read from ({@code SLUICE_KEY}, {@code
+     *     SLUICE_KEY_FILE})
+     */
+    public Pipeline(SluiceConfig config, MeterRegistry registry, boolean resetTarget, Map<String, String> env) {
         this.config = config;
         this.registry = registry;
         this.resetTarget = resetTarget;
+        this.env = Map.copyOf(env);
         registerMetrics();
+    }
+
+    /** Uses these transformers instead of the built-in ones (tests). */
+    Pipeline transformers(TransformerRegistry registry) {
+        this.transformers = registry;
+        return this;
     }
 
     /** Sink counters; one instance across restarts. */
@@ -105,20 +137,31 @@ public final class Pipeline {
      */
     public void copyOnce() {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
+        prepareAnonymization();
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).copyOnce(admin);
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress).copyOnce(admin);
         }
     }
 
     /** Checks the source once, then streams until stopped. */
     public void run() {
-        preflight();
+        try {
+            preflight();
+        } catch (RuntimeException e) {
+            state.set(State.FAILED);
+            throw e;
+        }
         ScheduledExecutorService poller = Executors.newSingleThreadScheduledExecutor(r -> {
             Thread t = new Thread(r, "sluice-slot-poller");
             t.setDaemon(true);
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollSlot, 0, 10, TimeUnit.SECONDS);
+        Duration sequenceSync = config.sequenceSyncInterval();
+        if (!sequenceSync.isZero()) {
+            SequenceFollower sequences = SequenceFollower.scheduled(config, sequencesSynced);
+            poller.scheduleWithFixedDelay(sequences::syncOnce, 0, sequenceSync.toNanos(), TimeUnit.NANOSECONDS);
+        }
         try {
             streamUntilStopped();
         } finally {
@@ -191,7 +234,9 @@ public final class Pipeline {
         sourceIdentity = SourceIdentity.read(config.sourceUrl());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget).prepareIfNew(admin);
+            prepareAnonymization();
+            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
+                    .prepareIfNew(admin);
             copiedLater = copiedLater();
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
@@ -236,9 +281,9 @@ public final class Pipeline {
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Lsn slotStart = ledger.started().orElse(Lsn.INVALID);
         Map<TableId, Lsn> later = new HashMap<>();
-        ledger.copiedTables().forEach((table, position) -> {
-            if (slotStart.isValid() && position.compareTo(slotStart) > 0) {
-                later.put(table, position);
+        ledger.copiedTables().forEach((table, step) -> {
+            if (slotStart.isValid() && step.position().compareTo(slotStart) > 0) {
+                later.put(table, step.position());
             }
         });
         return later;
@@ -255,7 +300,42 @@ public final class Pipeline {
     }
 
     List<Processor> processors() {
-        return List.of();
+        return processors;
+    }
+
+    /**
+     * With {@code transform.file} set: reads the rules and the key, checks the rules against the
+     * source's schema (coverage, uniqueness) and builds the anonymizer the snapshot and the stream
+     * share. Then checks that the target was written under the same key (or, without rules, not
+     * anonymized at all), recording the key on a new target.
+     */
+    private void prepareAnonymization() {
+        Optional<Path> file = config.transformFile();
+        String keyId = null;
+        if (file.isPresent()) {
+            Rules rules = Rules.load(file.get());
+            Keyring keyring = Keyring.fromEnvironment(env);
+            CompiledRules compiled = CompiledRules.compile(
+                    rules, transformers, keyring, SourceSchemaReader.read(config.sourceUrl(), config.tables()));
+            compiled.warnings().forEach(w -> log.warn("{}", w));
+            compiled.notes().forEach(n -> log.info("{}", n));
+            log.info(
+                    "Anonymizing with {} under key {}: {}",
+                    file.get(),
+                    keyring.id(),
+                    compiled.summary().describe().replace('\n', ' '));
+            processors = List.of(compiled.anonymizer(anonymizerStats));
+            keyId = keyring.id();
+        }
+        AnonymizationRecord.check(
+                config.targetUrl(),
+                config.slot(),
+                keyId,
+                () -> PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()
+                        || SnapshotLedger.open(config.targetUrl(), config.slot())
+                                .started()
+                                .isPresent(),
+                resetTarget);
     }
 
     PostgresSink sink() {
@@ -272,6 +352,7 @@ public final class Pipeline {
     }
 
     private void registerMetrics() {
+        snapshotProgress.bindTo(registry);
         counter("sluice_events", "Change events received from the source", sourceStats.events);
         counter(
                 "sluice_row_changes",
@@ -287,6 +368,24 @@ public final class Pipeline {
                 "Target transactions committed (each holds one or more source transactions)",
                 sinkStats.targetCommits);
         counter("sluice_missing_rows", "Updates and deletes that found no row on the target", sinkStats.missingRows);
+        counter(
+                "sluice_sequences_synced",
+                "Target sequences moved up to the source's values while streaming",
+                sequencesSynced);
+        FunctionCounter.builder("sluice_values_transformed", anonymizerStats, Anonymizer.Stats::valuesTransformed)
+                .description("Values rewritten by an anonymization rule (noop columns not counted)")
+                .register(registry);
+        FunctionCounter.builder("sluice_transform_errors", anonymizerStats, Anonymizer.Stats::errorsNulled)
+                .description("Values a transformer failed on, written as NULL (on_error: null)")
+                .tag("on_error", "null")
+                .register(registry);
+        FunctionCounter.builder("sluice_transform_errors", anonymizerStats, Anonymizer.Stats::errorsPassedThrough)
+                .description("Values a transformer failed on, written unchanged (on_error: pass-through)")
+                .tag("on_error", "pass-through")
+                .register(registry);
+        FunctionCounter.builder("sluice_values_without_rule", anonymizerStats, Anonymizer.Stats::uncoveredNulled)
+                .description("Values of columns without a rule written as NULL under strict mode")
+                .register(registry);
         Gauge.builder("sluice_lag_bytes", this, Pipeline::lagBytes)
                 .description("Source WAL bytes not yet applied to the target")
                 .baseUnit("bytes")

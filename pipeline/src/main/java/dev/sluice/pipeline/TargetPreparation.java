@@ -1,8 +1,6 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.core.Lsn;
-import dev.sluice.core.PgErrors;
-import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
@@ -15,21 +13,20 @@ import dev.sluice.snapshot.ExportedSnapshot;
 import dev.sluice.snapshot.SchemaCopier;
 import dev.sluice.snapshot.SnapshotCopier;
 import dev.sluice.snapshot.SnapshotLedger;
+import dev.sluice.snapshot.progress.ProgressDisplay;
+import dev.sluice.snapshot.progress.SnapshotProgress;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.StringJoiner;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Brings a target to the source's state before streaming starts (for {@code run}), or once (for
@@ -50,16 +47,25 @@ final class TargetPreparation {
     private final String sourceIdentity;
     private final List<Processor> processors;
     private final boolean reset;
+    private final SnapshotProgress progress;
+    private final TargetTables targetTables;
 
     /**
      * @param reset drop what Sluice manages on the target (the schemas of the replicated tables and
      *     this pipeline's records) and copy again, instead of refusing a target that holds tables
      */
-    TargetPreparation(SluiceConfig config, String sourceIdentity, List<Processor> processors, boolean reset) {
+    TargetPreparation(
+            SluiceConfig config,
+            String sourceIdentity,
+            List<Processor> processors,
+            boolean reset,
+            SnapshotProgress progress) {
         this.config = config;
+        this.progress = progress;
         this.sourceIdentity = sourceIdentity;
         this.processors = processors;
         this.reset = reset;
+        this.targetTables = new TargetTables(config.targetUrl(), config.slot());
     }
 
     /**
@@ -68,8 +74,15 @@ final class TargetPreparation {
      */
     void prepareIfNew(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode();
+        if (reset && !mode.copiesSchema()) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "--reset drops the replicated tables' schemas on the target, and snapshot.mode "
+                            + mode.name().toLowerCase() + " would not create them again: use --snapshot full (the"
+                            + " default) or schema with --reset.");
+        }
         if (reset) {
-            reset(admin);
+            targetTables.reset(filledSchemas(admin));
         }
         if (mode == SnapshotMode.NONE
                 || PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
@@ -78,7 +91,7 @@ final class TargetPreparation {
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Optional<Lsn> started = ledger.started();
         if (started.isEmpty()) {
-            requireEmptyTarget(mode);
+            requireEmptyTarget(admin, mode);
             List<TableId> tables = tablesToCopy(admin);
             admin.dropSlot(config.slot());
             Lsn slotStart;
@@ -133,7 +146,7 @@ final class TargetPreparation {
     void copyOnce(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode() == SnapshotMode.NONE ? SnapshotMode.FULL : config.snapshotMode();
         if (reset) {
-            reset(admin);
+            targetTables.reset(filledSchemas(admin));
         }
         if (PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
             throw new SluiceException(
@@ -152,7 +165,7 @@ final class TargetPreparation {
         }
         List<TableId> tables;
         if (started.isEmpty()) {
-            requireEmptyTarget(mode);
+            requireEmptyTarget(admin, mode);
             tables = tablesToCopy(admin);
             ledger.start(Lsn.INVALID);
         } else {
@@ -175,15 +188,34 @@ final class TargetPreparation {
             ExportedSnapshot snapshot,
             List<TableId> tables,
             SnapshotMode mode) {
+        try (ProgressDisplay display =
+                ProgressDisplay.start(progress, config.snapshotProgress(), config.snapshotWorkers())) {
+            copy(admin, ledger, snapshot, tables, mode, display);
+        }
+    }
+
+    private void copy(
+            SourceAdmin admin,
+            SnapshotLedger ledger,
+            ExportedSnapshot snapshot,
+            List<TableId> tables,
+            SnapshotMode mode,
+            ProgressDisplay display) {
+        Map<TableId, SnapshotLedger.Step> copiedBefore = ledger.copiedTables();
+        copiedBefore.forEach((table, step) -> progress.alreadyCopied(table, step.rows(), step.bytes()));
+        progress.phase(SnapshotProgress.Phase.PRE_DATA);
         long started = System.nanoTime();
         Lsn position = snapshot.consistentPoint();
         SchemaCopier schema = mode.copiesSchema()
                 ? SchemaCopier.create(
-                        config.pgDump(), config.sourceUrl(), config.targetUrl(), admin.serverVersionNum() / 10000)
+                                config.pgDump(),
+                                config.sourceUrl(),
+                                config.targetUrl(),
+                                admin.serverVersionNum() / 10000)
+                        .forTables(config.tables()::includes, schemaOnly(admin))
                 : null;
         if (schema != null && !ledger.preDataDone()) {
-            schema.copy(SchemaCopier.Section.PRE_DATA, snapshot.name());
-            recordPreData(ledger, position);
+            schema.copyPreData(snapshot.name(), conn -> ledger.recordPreData(conn, position));
         }
         List<TableId> withRows = mode.copiesRows()
                 ? tables.stream()
@@ -193,14 +225,31 @@ final class TargetPreparation {
         if (!withRows.isEmpty()) {
             SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
                 @Override
+                public void planned(List<SnapshotCopier.TableEstimate> estimates) {
+                    progress.planned(estimates);
+                    ledger.recordPlan(
+                            copiedBefore.size() + estimates.size(),
+                            estimates.stream()
+                                    .mapToLong(SnapshotCopier.TableEstimate::bytes)
+                                    .sum());
+                }
+
+                @Override
+                public void copied(TableId table, long rows, long bytes) {
+                    progress.copied(table, rows, bytes);
+                }
+
+                @Override
                 public void finished(Connection target, SnapshotCopier.TableResult r) throws SQLException {
                     ledger.recordTable(target, r.table(), position, r.rows(), r.bytes());
-                    log.info(
-                            "Copied {}: {} rows, {} in {} s",
-                            r.table(),
-                            r.rows(),
-                            ByteSizes.format(r.bytes()),
-                            seconds(r.took()));
+                    progress.finished(target, r);
+                    log.atLevel(display.live() ? Level.DEBUG : Level.INFO)
+                            .log(
+                                    "Copied {}: {} rows, {} in {} s",
+                                    r.table(),
+                                    r.rows(),
+                                    ByteSizes.format(r.bytes()),
+                                    seconds(r.took()));
                 }
             };
             new SnapshotCopier(
@@ -214,20 +263,34 @@ final class TargetPreparation {
                     .copy(snapshot, withRows);
         }
         if (schema != null) {
-            schema.copy(SchemaCopier.Section.POST_DATA, snapshot.name());
-        }
-        log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
-    }
+            SchemaCopier.PostDataResult post = schema.copyPostData(
+                    snapshot.name(), config.snapshotWorkers(), ledger, new SchemaCopier.PostDataListener() {
+                        @Override
+                        public void planned(int objects) {
+                            progress.postDataPlanned(objects);
+                            ledger.recordPostDataPlan(objects);
+                        }
 
-    private void recordPreData(SnapshotLedger ledger, Lsn position) {
-        try (Connection conn = DriverManager.getConnection(
-                config.targetUrl().jdbcUrl(), config.targetUrl().sessionProperties("sluice-snapshot"))) {
-            conn.setAutoCommit(false);
-            ledger.recordPreData(conn, position);
-            conn.commit();
-        } catch (SQLException e) {
-            throw PgErrors.connectFailure("target", config.targetUrl(), e);
+                        @Override
+                        public void started(String object) {
+                            progress.postDataStarted(object);
+                        }
+
+                        @Override
+                        public void created(String object) {
+                            progress.postDataDone(object);
+                        }
+                    });
+            log.info(
+                    "Indexes, constraints and other post-data objects: {} created{}{}",
+                    post.created(),
+                    post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
+                    post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
         }
+        SequenceFollower.afterSnapshot(config);
+        ledger.finish();
+        progress.phase(SnapshotProgress.Phase.DONE);
+        log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
     }
 
     /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */
@@ -252,12 +315,20 @@ final class TargetPreparation {
         return List.copyOf(tables);
     }
 
+    /** The selected source tables whose rows are not copied. */
+    private Set<TableId> schemaOnly(SourceAdmin admin) {
+        Set<TableId> tables = new LinkedHashSet<>();
+        admin.tables(config.tables()).forEach(t -> tables.add(t.id()));
+        tables.addAll(admin.unloggedTables(config.tables()));
+        return tables.stream().filter(config.schemaOnlyTables()).collect(Collectors.toSet());
+    }
+
     /** The tables a resumed copy still has to copy. */
     private List<TableId> remaining(SourceAdmin admin, SnapshotLedger ledger, SnapshotMode mode) {
         if (!mode.copiesRows()) {
             return List.of();
         }
-        Map<TableId, Lsn> copied = ledger.copiedTables();
+        Map<TableId, SnapshotLedger.Step> copied = ledger.copiedTables();
         return tablesToCopy(admin).stream()
                 .filter(t -> !copied.containsKey(t))
                 .filter(t -> !config.schemaOnlyTables().test(t))
@@ -267,83 +338,23 @@ final class TargetPreparation {
     /** Removes what an interrupted copy left of the tables it had not finished. */
     private void empty(List<TableId> tables, SnapshotLedger ledger, SnapshotMode mode) {
         boolean tablesExist = ledger.preDataDone() || !mode.copiesSchema();
-        if (tables.isEmpty() || !tablesExist) {
-            return;
-        }
-        StringJoiner names = new StringJoiner(", ");
-        tables.forEach(t -> names.add(t.quoted()));
-        inTarget("emptying the tables an interrupted copy had not finished", "TRUNCATE " + names);
-    }
-
-    private void requireEmptyTarget(SnapshotMode mode) {
-        if (!mode.copiesSchema()) {
-            return;
-        }
-        List<String> existing = PostgresSink.userTables(config.targetUrl());
-        if (!existing.isEmpty()) {
-            throw new SluiceException(
-                    Reason.TARGET_SCHEMA,
-                    "The target " + config.targetUrl() + " already holds " + existing.size()
-                            + " table(s) Sluice did not create ("
-                            + String.join(", ", existing.subList(0, Math.min(5, existing.size())))
-                            + (existing.size() > 5 ? ", ..." : "") + "). Point Sluice at an empty database, or"
-                            + " pass --reset to drop the schemas of the replicated tables on the target and copy"
-                            + " again; use --snapshot none if those tables already mirror the source"
-                            + " (--snapshot data copies rows into them).");
+        if (tablesExist) {
+            targetTables.empty(tables);
         }
     }
 
-    /**
-     * Drops, on the target, every schema that holds replicated tables (with all it contains) and
-     * this pipeline's records, so the snapshot starts from an empty target. Whole schemas, because
-     * the schema copy also creates the types, functions and sequences the tables use.
-     */
-    private void reset(SourceAdmin admin) {
+    private void requireEmptyTarget(SourceAdmin admin, SnapshotMode mode) {
+        if (mode.copiesSchema()) {
+            targetTables.requireNoneIn(filledSchemas(admin));
+        }
+    }
+
+    /** The schemas of the tables the copy fills. */
+    private Set<String> filledSchemas(SourceAdmin admin) {
         Set<String> schemas = new LinkedHashSet<>();
         admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
         admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
-        log.warn(
-                "--reset: dropping schema(s) {} on the target {} with everything in them, and pipeline '{}''s records",
-                schemas,
-                config.targetUrl(),
-                config.slot());
-        List<String> sql = new ArrayList<>();
-        for (String schema : schemas) {
-            sql.add("DROP SCHEMA IF EXISTS " + TableId.quoteIdent(schema) + " CASCADE");
-        }
-        if (schemas.contains("public")) {
-            sql.add("CREATE SCHEMA public");
-        }
-        sql.add("DO $$ BEGIN IF to_regclass('sluice.progress') IS NOT NULL THEN"
-                + " DELETE FROM sluice.progress WHERE pipeline = " + literal(config.slot()) + "; END IF; END $$");
-        inTarget("resetting it", sql.toArray(String[]::new));
-        SnapshotLedger.open(config.targetUrl(), config.slot()).clear();
-    }
-
-    private void inTarget(String what, String... statements) {
-        PgUrl target = config.targetUrl();
-        try (Connection conn =
-                        DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-snapshot"));
-                Statement st = conn.createStatement()) {
-            conn.setAutoCommit(false);
-            for (String sql : statements) {
-                st.execute(sql);
-            }
-            conn.commit();
-        } catch (SQLException e) {
-            String state = e.getSQLState() == null ? "" : e.getSQLState();
-            if (state.isEmpty() || state.startsWith("08") || state.startsWith("28")) {
-                throw PgErrors.connectFailure("target", target, e);
-            }
-            throw new SluiceException(
-                    Reason.TARGET_SCHEMA,
-                    "Preparing the target " + target + " (" + what + ") failed: " + PgErrors.firstLine(e.getMessage()),
-                    e);
-        }
-    }
-
-    private static String literal(String text) {
-        return "'" + text.replace("'", "''") + "'";
+        return schemas;
     }
 
     /** A temporary slot's name beside the pipeline's, within PostgreSQL's 63 characters. */

@@ -101,7 +101,8 @@ final class Replication implements AutoCloseable {
         rethrow();
     }
 
-    private void rethrow() {
+    /** Fails with the pipeline's failure, if it failed (also while it was still preparing the target). */
+    void rethrow() {
         Throwable t = failure.get();
         if (t != null) {
             throw new AssertionError("pipeline failed: " + t.getMessage(), t);

@@ -29,7 +29,7 @@ final class ConfigOptions {
                 .build());
         for (Setting s : Setting.values()) {
             spec.addOption(OptionSpec.builder(s.flag())
-                    .paramLabel(s.kind() == Setting.Kind.URL ? "URL" : "VALUE")
+                    .paramLabel(s.kind() == Setting.Kind.URL ? "URL" : s.kind() == Setting.Kind.FILE ? "FILE" : "VALUE")
                     .type(String.class)
                     .description(s.description() + " [" + s.key() + ", " + s.env()
                             + (s.defaultValue() == null ? "" : ", default " + s.defaultValue()) + "]")

@@ -33,7 +33,7 @@ final class RunCommand implements Callable<Integer> {
         config.schemaOnlyTables();
         PrintWriter out = spec.commandLine().getOut();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        Pipeline pipeline = new Pipeline(config, registry, reset);
+        Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop);
         try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
             if (metrics != null) {

@@ -19,6 +19,7 @@ import picocli.CommandLine.Command;
             StatusCommand.class,
             CheckCommand.class,
             DestroyCommand.class,
+            ValidateCommand.class,
             DemoCommand.class
         })
 public final class SluiceCli {

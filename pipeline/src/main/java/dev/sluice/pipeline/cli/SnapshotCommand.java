@@ -29,7 +29,7 @@ final class SnapshotCommand implements Callable<Integer> {
         SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
         config.targetUrl();
         config.schemaOnlyTables();
-        new Pipeline(config, new SimpleMeterRegistry(), reset).copyOnce();
+        new Pipeline(config, new SimpleMeterRegistry(), reset, SluiceCli.env).copyOnce();
         spec.commandLine().getOut().println("Copied. " + config.targetUrl() + " holds the source as of the snapshot.");
         return 0;
     }

@@ -7,6 +7,7 @@ import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.sink.postgres.PostgresSink;
+import dev.sluice.snapshot.SnapshotLedger;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "status",
         description =
-                "Show the slot (active?, confirmed LSN, retained WAL, lag) and, with a target, what it has applied.")
+                "Show the slot (active?, confirmed LSN, retained WAL, lag) and, with a target, what it has applied"
+                        + " and how far its snapshot is.")
 final class StatusCommand implements Callable<Integer> {
 
     @Spec
@@ -74,6 +76,10 @@ final class StatusCommand implements Callable<Integer> {
                                     ? null
                                     : a.sourceCommitTime().toString())
                             .orElse(null));
+            status.put(
+                    "snapshot",
+                    snapshot(SnapshotLedger.summary(config.targetUrl(), config.slot()), applied.isPresent(), (Integer)
+                            status.get("published_tables")));
         }
         if (json) {
             out.println(new ObjectMapper()
@@ -83,6 +89,76 @@ final class StatusCommand implements Callable<Integer> {
             printText(out, status);
         }
         return code;
+    }
+
+    /**
+     * The target's snapshot as its ledger tells it: {@code none}, {@code in_progress} or {@code
+     * done}. Streaming having begun means the snapshot is done even where the ledger says nothing
+     * more. Without a recorded plan, the published tables stand in for the total.
+     */
+    static Map<String, Object> snapshot(
+            Optional<SnapshotLedger.Summary> summary, boolean streaming, int publishedTables) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        if (summary.isEmpty()) {
+            m.put("state", "none");
+            m.put("streaming", streaming);
+            return m;
+        }
+        SnapshotLedger.Summary s = summary.get();
+        boolean done = s.finished() || streaming;
+        m.put("state", done ? "done" : "in_progress");
+        m.put("streaming", streaming);
+        m.put("started_at", s.startedAt() == null ? null : s.startedAt().toString());
+        m.put("position", s.position().isValid() ? s.position().toString() : null);
+        m.put("pre_data_done", s.preDataDone());
+        m.put("tables_copied", s.tablesCopied());
+        m.put(
+                "tables_total",
+                s.tablesPlanned() >= 0
+                        ? Integer.valueOf(s.tablesPlanned())
+                        : publishedTables > 0 ? publishedTables : null);
+        m.put("rows_copied", s.rowsCopied());
+        m.put("bytes_copied", s.bytesCopied());
+        m.put("bytes_estimated", s.bytesPlanned() >= 0 ? s.bytesPlanned() : null);
+        m.put("post_data_done", s.postDataDone());
+        m.put("post_data_total", s.postDataPlanned() >= 0 ? s.postDataPlanned() : null);
+        m.put("last_step_at", s.lastStepAt() == null ? null : s.lastStepAt().toString());
+        Instant doneAt = s.finished() ? s.finishedAt() : done ? s.lastStepAt() : null;
+        m.put("done_at", doneAt == null ? null : doneAt.toString());
+        return m;
+    }
+
+    /** The snapshot line of the text output. */
+    @SuppressWarnings("unchecked")
+    static String snapshotText(Map<String, Object> status) {
+        Map<String, Object> m = (Map<String, Object>) status.get("snapshot");
+        boolean streaming = (Boolean) m.get("streaming");
+        switch ((String) m.get("state")) {
+            case "none" -> {
+                return streaming ? "none on record; the target streams" : "none yet";
+            }
+            case "done" -> {
+                return "done at " + m.get("done_at") + " (" + m.get("tables_copied") + " tables, "
+                        + ByteSizes.format((Long) m.get("bytes_copied")) + ")"
+                        + (streaming ? ", streaming" : "");
+            }
+            default -> {
+                int copied = (Integer) m.get("tables_copied");
+                Integer total = (Integer) m.get("tables_total");
+                long bytes = (Long) m.get("bytes_copied");
+                Long estimated = (Long) m.get("bytes_estimated");
+                Object postTotal = m.get("post_data_total");
+                Object last = m.get("last_step_at");
+                // Estimates from statistics can fall short of what arrived: then only the count shows.
+                return "in progress: " + copied + (total == null || total < copied ? "" : " of " + total)
+                        + " tables copied (" + ByteSizes.format(bytes)
+                        + (estimated == null || estimated < bytes ? "" : " of ~" + ByteSizes.format(estimated))
+                        + "), schema pre-data " + ((Boolean) m.get("pre_data_done") ? "done" : "not done")
+                        + ", post-data " + m.get("post_data_done") + (postTotal == null ? "" : " of " + postTotal)
+                        + " objects"
+                        + (last == null ? "" : "; last step " + age(Instant.parse(last.toString())) + " ago");
+            }
+        }
     }
 
     private static void printText(PrintWriter out, Map<String, Object> s) {
@@ -110,6 +186,7 @@ final class StatusCommand implements Callable<Integer> {
                                 : ", source commit of " + commit + " (" + age(Instant.parse(commit.toString()))
                                         + " ago)"));
             }
+            out.println("snapshot:     " + snapshotText(s));
         }
     }
 

@@ -188,7 +188,7 @@ public final class ConfigLoader {
         }
         String text = raw.value().toString().strip();
         return switch (s.kind()) {
-            case STRING -> text;
+            case STRING, FILE -> text;
             case URL -> PgUrl.parse(s.key() + " (" + raw.origin() + ")", text);
             case IDENTIFIER -> {
                 if (!IDENTIFIER.matcher(text).matches()) {
@@ -216,6 +216,12 @@ public final class ConfigLoader {
                 }
                 yield text;
             }
+            case PROGRESS -> {
+                if (!List.of("auto", "bar", "log", "none").contains(text)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield text;
+            }
             case PORT -> {
                 int v = parseInt(s, raw, text);
                 if (v < 0 || v > 65535) {
@@ -237,13 +243,22 @@ public final class ConfigLoader {
     }
 
     private static Duration parseDuration(Setting s, Raw raw, String text) {
+        if (text.equals("0")) {
+            // Zero needs no unit; settings read it as "off".
+            return Duration.ZERO;
+        }
         Matcher m = DURATION.matcher(text.toLowerCase(Locale.ROOT));
         if (!m.matches()) {
+            Duration iso;
             try {
-                return Duration.parse(text);
+                iso = Duration.parse(text);
             } catch (RuntimeException e) {
                 throw invalid(s, raw, "'" + text + "'");
             }
+            if (iso.isNegative()) {
+                throw invalid(s, raw, "'" + text + "'");
+            }
+            return iso;
         }
         long n = Long.parseLong(m.group(1));
         return switch (m.group(2)) {

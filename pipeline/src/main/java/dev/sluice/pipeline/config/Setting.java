@@ -36,6 +36,13 @@ public enum Setting {
             "10s",
             Kind.DURATION,
             "How often the slot is told what the target holds (must stay below the server's wal_sender_timeout)."),
+    SOURCE_SEQUENCE_SYNC_INTERVAL(
+            "source.sequence_sync_interval",
+            "--sequence-sync-interval",
+            "10s",
+            Kind.DURATION,
+            "How often the target's sequences are moved up to the source's values (never back), and once after"
+                    + " a snapshot; 0 turns this off."),
     SNAPSHOT_MODE(
             "snapshot.mode",
             "--snapshot",
@@ -60,6 +67,20 @@ public enum Setting {
             "",
             Kind.STRING,
             "pg_dump to use for the schema; empty finds the newest installed (it must be at least the server's version)."),
+    SNAPSHOT_PROGRESS(
+            "snapshot.progress",
+            "--progress",
+            "auto",
+            Kind.PROGRESS,
+            "How snapshot progress shows: bar (live on the terminal), log (a line every 10 s), none, or auto (bar on a"
+                    + " terminal, else log)."),
+    TRANSFORM_FILE(
+            "transform.file",
+            "--transform",
+            "",
+            Kind.FILE,
+            "Anonymization rules (transform.yaml, pgstream's format); the key comes from SLUICE_KEY or"
+                    + " SLUICE_KEY_FILE. Empty: rows are copied and streamed unchanged."),
     TARGET_URL(
             "target.url", "--target-url", null, Kind.URL, "Staging database, postgres://user:password@host:5432/db."),
     SINK_BATCH_ROWS(
@@ -92,12 +113,14 @@ public enum Setting {
     /** What values a setting accepts; also the text used in error messages. */
     public enum Kind {
         STRING("text"),
+        FILE("a file path"),
         IDENTIFIER("a PostgreSQL identifier: lower-case letters, digits and _"),
         URL("a postgres:// URL"),
         LIST("a list (YAML list, or comma-separated in flags and environment)"),
         POSITIVE_INT("a whole number of 1 or more"),
         NON_NEGATIVE_INT("a whole number of 0 or more"),
         SNAPSHOT_MODE("one of full, schema, data, none"),
+        PROGRESS("one of auto, bar, log, none"),
         PORT("a port number from 0 to 65535"),
         DURATION("a duration such as 500ms, 10s, 5m");
 

@@ -5,6 +5,7 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
 import dev.sluice.core.TableId;
+import dev.sluice.snapshot.progress.ProgressDisplay;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
@@ -103,8 +104,30 @@ public final class SluiceConfig {
         return path == null || path.isBlank() ? null : java.nio.file.Path.of(path);
     }
 
+    /** How snapshot progress shows: bars on a terminal, a log line, nothing. */
+    public ProgressDisplay.Mode snapshotProgress() {
+        return ProgressDisplay.Mode.parse((String) required(Setting.SNAPSHOT_PROGRESS));
+    }
+
+    /** The anonymization rules file, when rows are to be anonymized. */
+    public java.util.Optional<java.nio.file.Path> transformFile() {
+        String path = (String) values.get(Setting.TRANSFORM_FILE);
+        return path == null || path.isBlank()
+                ? java.util.Optional.empty()
+                : java.util.Optional.of(java.nio.file.Path.of(path));
+    }
+
+    public boolean hasSourceUrl() {
+        return values.get(Setting.SOURCE_URL) != null;
+    }
+
     public Duration statusInterval() {
         return (Duration) required(Setting.SOURCE_STATUS_INTERVAL);
+    }
+
+    /** How often sequences follow the source; {@link Duration#ZERO} when they do not. */
+    public Duration sequenceSyncInterval() {
+        return (Duration) required(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL);
     }
 
     public int batchRows() {

@@ -98,6 +98,8 @@ public final class Demo implements AutoCloseable {
         flags.put(Setting.SOURCE_URL, sourceUrl.toUrlWithPassword());
         flags.put(Setting.TARGET_URL, targetUrl.toUrlWithPassword());
         flags.put(Setting.METRICS_PORT, String.valueOf(metricsPort));
+        // The demo's copy takes a second; its own screen says what happens.
+        flags.put(Setting.SNAPSHOT_PROGRESS, "none");
         return ConfigLoader.load(null, Map.of(), flags);
     }
 

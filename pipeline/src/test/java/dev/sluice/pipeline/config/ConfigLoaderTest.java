@@ -121,4 +121,24 @@ class ConfigLoaderTest {
                         .groupMaxDelay())
                 .isEqualTo(Duration.ofMinutes(1));
     }
+
+    @Test
+    void sequenceSyncIntervalDefaultsToTenSecondsAndZeroTurnsItOff() {
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of()).sequenceSyncInterval())
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(ConfigLoader.load(null, Map.of("SLUICE_SOURCE_SEQUENCE_SYNC_INTERVAL", "0"), Map.of())
+                        .sequenceSyncInterval())
+                .isZero();
+        assertThat(ConfigLoader.load(null, Map.of(), Map.of(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL, "200ms"))
+                        .sequenceSyncInterval())
+                .isEqualTo(Duration.ofMillis(200));
+    }
+
+    @Test
+    void negativeDurationIsRefused() {
+        assertThatThrownBy(
+                        () -> ConfigLoader.load(null, Map.of(), Map.of(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL, "-PT1S")))
+                .hasMessageContaining("flag --sequence-sync-interval: source.sequence_sync_interval = '-PT1S' is not"
+                        + " allowed; expected a duration such as 500ms, 10s, 5m");
+    }
 }

@@ -35,7 +35,9 @@ class SettingsDocTest {
                             s.defaultValue() == null
                                     ? "(required)"
                                     : s.defaultValue().isEmpty()
-                                            ? (s.kind() == Setting.Kind.LIST ? "(none)" : "(auto)")
+                                            ? (s.kind() == Setting.Kind.LIST || s.kind() == Setting.Kind.FILE
+                                                    ? "(none)"
+                                                    : "(auto)")
                                             : "`" + s.defaultValue() + "`")
                     .append(" | ")
                     .append(s.description())

@@ -5,6 +5,7 @@ import dev.sluice.core.PgErrors;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
@@ -22,6 +23,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
@@ -137,16 +139,16 @@ public final class PostgresSink implements Sink {
     }
 
     /** Tables on the target outside Sluice's and the system's schemas, to refuse copying over them. */
-    public static List<String> userTables(PgUrl target) {
+    public static List<TableId> userTables(PgUrl target) {
         try (Connection conn = DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-check"));
                 Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT n.nspname || '.' || c.relname FROM pg_class c"
+                ResultSet rs = st.executeQuery("SELECT n.nspname, c.relname FROM pg_class c"
                         + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind IN ('r', 'p')"
                         + " AND NOT c.relispartition AND n.nspname NOT IN ('sluice', 'pg_catalog', 'information_schema')"
-                        + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1")) {
-            List<String> tables = new java.util.ArrayList<>();
+                        + " AND n.nspname NOT LIKE 'pg\\_%' ORDER BY 1, 2")) {
+            List<TableId> tables = new ArrayList<>();
             while (rs.next()) {
-                tables.add(rs.getString(1));
+                tables.add(new TableId(rs.getString(1), rs.getString(2)));
             }
             return tables;
         } catch (SQLException e) {

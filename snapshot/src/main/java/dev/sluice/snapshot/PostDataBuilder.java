@@ -1,0 +1,407 @@
+package dev.sluice.snapshot;
+
+import dev.sluice.core.PgErrors;
+import dev.sluice.core.PgUrl;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
+import dev.sluice.snapshot.DumpScript.Entry;
+import dev.sluice.snapshot.SchemaCopier.PostDataResult;
+import dev.sluice.snapshot.SqlNames.ConstraintRef;
+import dev.sluice.snapshot.SqlNames.ForeignKey;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Creates the post-data objects of a dump on the target, each in its own transaction that also
+ * records it in the snapshot ledger, skipping those a previous run recorded.
+ *
+ * <p>Objects go in four waves, each finished before the next starts: indexes and table constraints
+ * (primary keys, unique, exclusion, check) in parallel, largest tables first; partition index
+ * attachments one by one, since a partitioned index becomes valid, and usable by a foreign key,
+ * only once every partition's index is attached; foreign keys in parallel, retried when two of them
+ * deadlock locking each other's tables; then everything else one by one in the dump's order
+ * (triggers, rules, policies, comments, statistics, ...), which respects their dependencies.
+ */
+final class PostDataBuilder implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(PostDataBuilder.class);
+    private static final int DEADLOCK_ATTEMPTS = 5;
+    private static final String DEADLOCK = "40P01";
+
+    /** Objects that can be built together, in the order the waves run. */
+    enum Wave {
+        INDEXES_AND_CONSTRAINTS("index(es) and constraint(s)", true),
+        INDEX_ATTACHMENTS("partition index attachment(s)", false),
+        FOREIGN_KEYS("foreign key(s)", true),
+        OTHERS("other object(s): triggers, rules, policies, comments, ...", false);
+
+        private final String description;
+        private final boolean parallel;
+
+        Wave(String description, boolean parallel) {
+            this.description = description;
+            this.parallel = parallel;
+        }
+
+        static Wave of(String type) {
+            return switch (type) {
+                case "INDEX", "CONSTRAINT", "CHECK CONSTRAINT" -> INDEXES_AND_CONSTRAINTS;
+                case "INDEX ATTACH" -> INDEX_ATTACHMENTS;
+                case "FK CONSTRAINT" -> FOREIGN_KEYS;
+                default -> OTHERS;
+            };
+        }
+    }
+
+    /** An entry to create, with the SQL to run for it and the size of its table. */
+    record Step(Entry entry, String sql, long pages) {}
+
+    private final PgUrl target;
+    private final SnapshotLedger ledger;
+    private final SchemaCopier.PostDataListener listener;
+    private final int workers;
+    private final Connection[] connections;
+    private String preamble = "";
+
+    PostDataBuilder(PgUrl target, SnapshotLedger ledger, int workers, SchemaCopier.PostDataListener listener) {
+        this.target = target;
+        this.listener = listener;
+        this.ledger = ledger;
+        this.workers = Math.max(1, workers);
+        this.connections = new Connection[this.workers];
+    }
+
+    /**
+     * Creates what the script holds and the ledger does not.
+     *
+     * @param schemaOnly tables created without rows: foreign keys referencing them from a table that
+     *     gets rows are added {@code NOT VALID}
+     */
+    PostDataResult build(DumpScript script, SchemaSelection selection, Set<TableId> schemaOnly) {
+        preamble = script.preamble();
+        Set<String> done = ledger.finishedPostData();
+        List<String> skipped = new ArrayList<>();
+        Map<Wave, List<Step>> waves = new EnumMap<>(Wave.class);
+        Set<ConstraintRef> leftOut = new HashSet<>();
+        List<Step> candidates = new ArrayList<>();
+        int alreadyDone = 0;
+        for (Entry entry : script.entries()) {
+            Optional<Step> step = plan(entry, selection, schemaOnly, leftOut, skipped);
+            if (step.isEmpty()) {
+                continue;
+            }
+            if (done.contains(entry.key())) {
+                alreadyDone++;
+            } else {
+                candidates.add(step.get());
+            }
+        }
+        for (Step step : candidates) {
+            Optional<ConstraintRef> commented =
+                    step.entry().type().equals("COMMENT") ? SqlNames.commentedConstraint(step.sql()) : Optional.empty();
+            if (commented.isPresent() && leftOut.contains(commented.get())) {
+                log.debug("Skipping the comment on {}, whose constraint is left out", commented.get());
+                continue;
+            }
+            waves.computeIfAbsent(Wave.of(step.entry().type()), w -> new ArrayList<>())
+                    .add(step);
+        }
+        int toCreate = waves.values().stream().mapToInt(List::size).sum();
+        if (alreadyDone > 0) {
+            log.info("Post-data: {} object(s) already on the target from an earlier run", alreadyDone);
+        }
+        listener.planned(toCreate);
+        for (Wave wave : Wave.values()) {
+            run(wave, waves.getOrDefault(wave, List.of()));
+        }
+        return new PostDataResult(toCreate, alreadyDone, List.copyOf(skipped));
+    }
+
+    /** The step for an entry, or none when it must not be created, with the reason in {@code skipped}. */
+    private Optional<Step> plan(
+            Entry entry,
+            SchemaSelection selection,
+            Set<TableId> schemaOnly,
+            Set<ConstraintRef> leftOut,
+            List<String> skipped) {
+        String sql = entry.sql();
+        switch (entry.type()) {
+            case "FK CONSTRAINT" -> {
+                Optional<ForeignKey> parsed = SqlNames.foreignKey(sql);
+                if (parsed.isEmpty()) {
+                    break;
+                }
+                ForeignKey fk = parsed.get();
+                if (selection.excluded.contains(fk.references())) {
+                    skip(
+                            skipped,
+                            "Foreign key " + fk.name() + " on " + fk.table() + " is not created: it references "
+                                    + fk.references() + ", which is not replicated");
+                    leftOut.add(new ConstraintRef(fk.table(), fk.name()));
+                    return Optional.empty();
+                }
+                boolean referencesEmpty = schemaOnly.contains(selection.rowsOwner(fk.references()));
+                boolean hasRows = !schemaOnly.contains(selection.rowsOwner(fk.table()));
+                if (referencesEmpty && hasRows && !isNotValid(sql)) {
+                    if (selection.partitioned.contains(fk.table()) && targetMajor() < 18) {
+                        skip(
+                                skipped,
+                                "Foreign key " + fk.name() + " on the partitioned table " + fk.table()
+                                        + " is not created: it references " + fk.references() + ", a schema-only table"
+                                        + " whose rows are not copied, so it could only be added NOT VALID, which"
+                                        + " PostgreSQL before 18 does not support on partitioned tables");
+                        leftOut.add(new ConstraintRef(fk.table(), fk.name()));
+                        return Optional.empty();
+                    }
+                    // The referenced table is created empty (schema_only_tables) while this table gets
+                    // its rows, so validating the key would fail on the first row. NOT VALID keeps it
+                    // enforced for new rows without checking the copied ones.
+                    log.debug(
+                            "Adding foreign key {} on {} NOT VALID: it references the schema-only table {}",
+                            fk.name(),
+                            fk.table(),
+                            fk.references());
+                    sql = notValid(sql);
+                }
+            }
+            case "EVENT TRIGGER" -> {
+                if (SqlNames.eventTriggerFunctionSchema(sql)
+                        .filter("sluice"::equals)
+                        .isPresent()) {
+                    // Sluice's own DDL capture on the source: its functions are not copied, nor is it.
+                    log.debug("Skipping Sluice's event trigger {}", entry.name());
+                    return Optional.empty();
+                }
+            }
+            default -> {}
+        }
+        long pages = Wave.of(entry.type()) == Wave.INDEXES_AND_CONSTRAINTS
+                ? SqlNames.table(sql)
+                        .map(t -> selection.pages.getOrDefault(t, 0L))
+                        .orElse(0L)
+                : 0;
+        return Optional.of(new Step(entry, sql, pages));
+    }
+
+    private static void skip(List<String> skipped, String message) {
+        log.warn(message);
+        skipped.add(message);
+    }
+
+    private static boolean isNotValid(String sql) {
+        String statement = sql.strip();
+        if (statement.endsWith(";")) {
+            statement = statement.substring(0, statement.length() - 1).stripTrailing();
+        }
+        return statement.endsWith(" NOT VALID");
+    }
+
+    /** The statement with {@code NOT VALID} before its final semicolon. */
+    static String notValid(String sql) {
+        int semicolon = sql.lastIndexOf(';');
+        return semicolon < 0
+                ? sql.stripTrailing() + " NOT VALID"
+                : sql.substring(0, semicolon).stripTrailing() + " NOT VALID" + sql.substring(semicolon);
+    }
+
+    private int targetMajor() {
+        try {
+            return connection(0).getMetaData().getDatabaseMajorVersion();
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", target, e);
+        }
+    }
+
+    private void run(Wave wave, List<Step> steps) {
+        if (steps.isEmpty()) {
+            return;
+        }
+        long started = System.nanoTime();
+        int threads = wave.parallel ? Math.min(workers, steps.size()) : 1;
+        log.info("Post-data: creating {} {} with {} connection(s)", steps.size(), wave.description, threads);
+        if (threads == 1) {
+            Connection conn = connection(0);
+            for (Step step : steps) {
+                apply(conn, step);
+            }
+        } else {
+            List<Step> ordered = new ArrayList<>(steps);
+            // Largest tables first, so that the last builds to finish are small ones.
+            ordered.sort(Comparator.comparingLong(Step::pages).reversed());
+            runInParallel(ordered, threads);
+        }
+        log.info(
+                "Post-data: {} {} created in {} s",
+                steps.size(),
+                wave.description,
+                String.format("%.1f", (System.nanoTime() - started) / 1e9));
+    }
+
+    private void runInParallel(List<Step> steps, int threads) {
+        ConcurrentLinkedQueue<Step> queue = new ConcurrentLinkedQueue<>(steps);
+        AtomicBoolean failed = new AtomicBoolean();
+        AtomicInteger next = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "sluice-post-data"));
+        List<Future<?>> futures = new ArrayList<>();
+        try {
+            for (int i = 0; i < threads; i++) {
+                futures.add(pool.submit(() -> {
+                    Connection conn = connection(next.getAndIncrement());
+                    Step step;
+                    while (!failed.get() && (step = queue.poll()) != null) {
+                        try {
+                            apply(conn, step);
+                        } catch (RuntimeException e) {
+                            failed.set(true);
+                            throw e;
+                        }
+                    }
+                    return null;
+                }));
+            }
+            // Wait for every worker, so that what the others finished is recorded before failing.
+            RuntimeException first = null;
+            for (Future<?> f : futures) {
+                try {
+                    f.get();
+                } catch (ExecutionException e) {
+                    failed.set(true);
+                    if (first == null) {
+                        first = e.getCause() instanceof RuntimeException re
+                                ? re
+                                : new SluiceException(Reason.INTERNAL, "Post-data failed: " + e.getCause(), e);
+                    }
+                }
+            }
+            if (first != null) {
+                throw first;
+            }
+        } catch (InterruptedException e) {
+            failed.set(true);
+            Thread.currentThread().interrupt();
+            throw new SluiceException(Reason.INTERNAL, "Interrupted while creating post-data objects", e);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /** Creates one object and records it, in one transaction; retries a deadlock a few times. */
+    private void apply(Connection conn, Step step) {
+        Entry entry = step.entry();
+        listener.started(entry.key());
+        for (int attempt = 1; ; attempt++) {
+            long started = System.nanoTime();
+            try (Statement st = conn.createStatement()) {
+                for (String setting : entry.settings()) {
+                    st.execute(setting);
+                }
+                st.execute(step.sql());
+                ledger.recordPostData(conn, entry.key());
+                conn.commit();
+                listener.created(entry.key());
+                log.debug(
+                        "Created {} {} in {} ms",
+                        entry.type(),
+                        entry.displayName(),
+                        (System.nanoTime() - started) / 1_000_000);
+                return;
+            } catch (SQLException e) {
+                rollbackQuietly(conn);
+                if (DEADLOCK.equals(e.getSQLState()) && attempt < DEADLOCK_ATTEMPTS) {
+                    log.debug("Deadlock creating {} {}; trying again", entry.type(), entry.displayName());
+                    pause(attempt);
+                    continue;
+                }
+                throw new SluiceException(
+                        Reason.TARGET_SCHEMA,
+                        "Creating " + entry.type() + " " + entry.displayName() + " on the target " + target
+                                + " failed: " + PgErrors.firstLine(e.getMessage()) + " (SQL: " + entry.firstLine()
+                                + "). Objects created before it are kept: running again resumes from it.",
+                        e);
+            }
+        }
+    }
+
+    private static void pause(int attempt) {
+        try {
+            Thread.sleep(50L * attempt + ThreadLocalRandom.current().nextLong(100));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SluiceException(Reason.INTERNAL, "Interrupted while creating post-data objects", e);
+        }
+    }
+
+    private static void rollbackQuietly(Connection conn) {
+        try {
+            conn.rollback();
+        } catch (SQLException ignored) {
+            // The failure being reported matters more; a broken connection is not reused after it.
+        }
+    }
+
+    /** The i-th target session, opened on first use with the script's preamble run in it. */
+    private synchronized Connection connection(int i) {
+        if (connections[i] != null) {
+            return connections[i];
+        }
+        Connection conn;
+        try {
+            conn = DriverManager.getConnection(target.jdbcUrl(), target.sessionProperties("sluice-schema"));
+        } catch (SQLException e) {
+            throw PgErrors.connectFailure("target", target, e);
+        }
+        try (Statement st = conn.createStatement()) {
+            conn.setAutoCommit(false);
+            st.execute(preamble);
+            conn.commit();
+        } catch (SQLException e) {
+            closeQuietly(conn);
+            throw new SluiceException(
+                    Reason.TARGET_SCHEMA,
+                    "Preparing a session on the target " + target + " for post-data failed: "
+                            + PgErrors.firstLine(e.getMessage()),
+                    e);
+        }
+        connections[i] = conn;
+        return conn;
+    }
+
+    private static void closeQuietly(Connection conn) {
+        try {
+            conn.close();
+        } catch (SQLException ignored) {
+            // Nothing more to release.
+        }
+    }
+
+    @Override
+    public synchronized void close() {
+        for (int i = 0; i < connections.length; i++) {
+            if (connections[i] != null) {
+                closeQuietly(connections[i]);
+                connections[i] = null;
+            }
+        }
+    }
+}
