@@ -1,5 +1,5 @@
 -- bench/snapshot: the source's rows, generated server-side and deterministic (hashint8 of the row
--- number, never random()), scaled by the psql variable :scale (1 gives about 1 GB with indexes).
+-- number, never random()), scaled by the psql variable :scale (1 gives about 0.9 GB with indexes).
 \set ON_ERROR_STOP 1
 SELECT greatest(1, round(250000 * :scale))::bigint AS n_customers,
        greatest(100, round(20000 * least(:scale, 1)))::bigint AS n_products,
