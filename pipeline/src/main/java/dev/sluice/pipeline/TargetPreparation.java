@@ -222,75 +222,105 @@ final class TargetPreparation {
                         .filter(t -> !config.schemaOnlyTables().test(t))
                         .toList()
                 : List.of();
-        if (!withRows.isEmpty()) {
-            SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
-                @Override
-                public void planned(List<SnapshotCopier.TableEstimate> estimates) {
-                    progress.planned(estimates);
-                    ledger.recordPlan(
-                            copiedBefore.size() + estimates.size(),
-                            estimates.stream()
-                                    .mapToLong(SnapshotCopier.TableEstimate::bytes)
-                                    .sum());
-                }
-
-                @Override
-                public void copied(TableId table, long rows, long bytes) {
-                    progress.copied(table, rows, bytes);
-                }
-
-                @Override
-                public void finished(Connection target, SnapshotCopier.TableResult r) throws SQLException {
-                    ledger.recordTable(target, r.table(), position, r.rows(), r.bytes());
-                    progress.finished(target, r);
-                    log.atLevel(display.live() ? Level.DEBUG : Level.INFO)
-                            .log(
-                                    "Copied {}: {} rows, {} in {} s",
-                                    r.table(),
-                                    r.rows(),
-                                    ByteSizes.format(r.bytes()),
-                                    seconds(r.took()));
-                }
-            };
-            new SnapshotCopier(
-                            new SnapshotCopier.Config(
-                                    config.sourceUrl(),
-                                    config.targetUrl(),
-                                    config.snapshotWorkers(),
-                                    SnapshotCopier.Config.DEFAULT_SPLIT_PAGES,
-                                    processors),
-                            recorder)
-                    .copy(snapshot, withRows);
-        }
-        if (schema != null) {
-            SchemaCopier.PostDataResult post = schema.copyPostData(
-                    snapshot.name(), config.snapshotWorkers(), ledger, new SchemaCopier.PostDataListener() {
-                        @Override
-                        public void planned(int objects) {
-                            progress.postDataPlanned(objects);
-                            ledger.recordPostDataPlan(objects);
-                        }
-
-                        @Override
-                        public void started(String object) {
-                            progress.postDataStarted(object);
-                        }
-
-                        @Override
-                        public void created(String object) {
-                            progress.postDataDone(object);
-                        }
-                    });
-            log.info(
-                    "Indexes, constraints and other post-data objects: {} created{}{}",
-                    post.created(),
-                    post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
-                    post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
+        try (SchemaCopier.PostData postData = schema == null
+                ? null
+                : schema.startPostData(snapshot.name(), config.snapshotWorkers(), ledger, postDataProgress(ledger))) {
+            if (!withRows.isEmpty()) {
+                copyRows(snapshot, withRows, ledger, position, copiedBefore.size(), postData, display);
+            }
+            if (postData != null) {
+                SchemaCopier.PostDataResult post = postData.finish();
+                log.info(
+                        "Indexes, constraints and other post-data objects: {} created{}{}",
+                        post.created(),
+                        post.alreadyDone() > 0 ? ", " + post.alreadyDone() + " already there" : "",
+                        post.skipped().isEmpty() ? "" : ", " + post.skipped().size() + " skipped");
+            }
         }
         SequenceFollower.afterSnapshot(config);
         ledger.finish();
         progress.phase(SnapshotProgress.Phase.DONE);
         log.info("Snapshot copied in {} s", seconds(Duration.ofNanos(System.nanoTime() - started)));
+    }
+
+    /**
+     * Copies the rows, recording each finished table in the ledger in the transaction of its last
+     * part, and starting its indexes and constraints once it is committed.
+     */
+    private void copyRows(
+            ExportedSnapshot snapshot,
+            List<TableId> tables,
+            SnapshotLedger ledger,
+            Lsn position,
+            int copiedBefore,
+            SchemaCopier.PostData postData,
+            ProgressDisplay display) {
+        SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
+            @Override
+            public void planned(List<SnapshotCopier.TableEstimate> estimates) {
+                progress.planned(estimates);
+                ledger.recordPlan(
+                        copiedBefore + estimates.size(),
+                        estimates.stream()
+                                .mapToLong(SnapshotCopier.TableEstimate::bytes)
+                                .sum());
+            }
+
+            @Override
+            public void copied(TableId table, long rows, long bytes) {
+                progress.copied(table, rows, bytes);
+            }
+
+            @Override
+            public void finished(Connection target, SnapshotCopier.TableResult r) throws SQLException {
+                ledger.recordTable(target, r.table(), position, r.rows(), r.bytes());
+                progress.finished(target, r);
+                log.atLevel(display.live() ? Level.DEBUG : Level.INFO)
+                        .log(
+                                "Copied {}: {} rows, {} in {} s",
+                                r.table(),
+                                r.rows(),
+                                ByteSizes.format(r.bytes()),
+                                seconds(r.took()));
+            }
+
+            @Override
+            public void committed(SnapshotCopier.TableResult r) {
+                if (postData != null) {
+                    postData.tableCopied(r.table());
+                }
+            }
+        };
+        new SnapshotCopier(
+                        new SnapshotCopier.Config(
+                                config.sourceUrl(),
+                                config.targetUrl(),
+                                config.snapshotWorkers(),
+                                SnapshotCopier.Config.DEFAULT_SPLIT_PAGES,
+                                processors),
+                        recorder)
+                .copy(snapshot, tables);
+    }
+
+    /** Post-data objects as the progress display and the ledger's plan count them. */
+    private SchemaCopier.PostDataListener postDataProgress(SnapshotLedger ledger) {
+        return new SchemaCopier.PostDataListener() {
+            @Override
+            public void planned(int objects) {
+                progress.postDataPlanned(objects);
+                ledger.recordPostDataPlan(objects);
+            }
+
+            @Override
+            public void started(String object) {
+                progress.postDataStarted(object);
+            }
+
+            @Override
+            public void created(String object) {
+                progress.postDataDone(object);
+            }
+        };
     }
 
     /** Sets the target's position to where the pipeline's slot starts, which ends the snapshot. */

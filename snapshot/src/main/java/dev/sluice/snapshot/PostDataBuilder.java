@@ -22,10 +22,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -36,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * Creates the post-data objects of a dump on the target, each in its own transaction that also
  * records it in the snapshot ledger, skipping those a previous run recorded.
  *
- * <p>Objects go in four waves, each finished before the next starts: indexes and table constraints
+ * <p>A table's indexes and table constraints can start as soon as its rows are committed ({@link
+ * #tableCopied}), beside the copy of the other tables, as {@code pg_restore -j} does; whatever is
+ * left then goes in four waves, each finished before the next starts: indexes and table constraints
  * (primary keys, unique, exclusion, check) in parallel, largest tables first; partition index
  * attachments one by one, since a partitioned index becomes valid, and usable by a foreign key,
  * only once every partition's index is attached; foreign keys in parallel, retried when two of them
@@ -83,6 +88,20 @@ final class PostDataBuilder implements AutoCloseable {
     private final int workers;
     private final Connection[] connections;
     private String preamble = "";
+    private SchemaSelection selection;
+    private final Map<Wave, List<Step>> waves = new EnumMap<>(Wave.class);
+    private final List<String> skipped = new ArrayList<>();
+    private int alreadyDone;
+    private int toCreate;
+
+    // Objects built while rows are still being copied, largest table first.
+    private ExecutorService early;
+    private final PriorityBlockingQueue<Step> earlyQueue = new PriorityBlockingQueue<>(
+            16, Comparator.comparingLong(Step::pages).reversed());
+    private final LinkedBlockingQueue<Integer> freeConnections = new LinkedBlockingQueue<>();
+    private final List<Future<?>> earlyTasks = new CopyOnWriteArrayList<>();
+    private final AtomicInteger earlyCreated = new AtomicInteger();
+    private final AtomicBoolean earlyFailed = new AtomicBoolean();
 
     PostDataBuilder(PgUrl target, SnapshotLedger ledger, int workers, SchemaCopier.PostDataListener listener) {
         this.target = target;
@@ -99,13 +118,17 @@ final class PostDataBuilder implements AutoCloseable {
      *     gets rows are added {@code NOT VALID}
      */
     PostDataResult build(DumpScript script, SchemaSelection selection, Set<TableId> schemaOnly) {
+        prepare(script, selection, schemaOnly);
+        return finish();
+    }
+
+    /** Plans the script's objects; none is created yet. */
+    void prepare(DumpScript script, SchemaSelection selection, Set<TableId> schemaOnly) {
         preamble = script.preamble();
+        this.selection = selection;
         Set<String> done = ledger.finishedPostData();
-        List<String> skipped = new ArrayList<>();
-        Map<Wave, List<Step>> waves = new EnumMap<>(Wave.class);
         Set<ConstraintRef> leftOut = new HashSet<>();
         List<Step> candidates = new ArrayList<>();
-        int alreadyDone = 0;
         for (Entry entry : script.entries()) {
             Optional<Step> step = plan(entry, selection, schemaOnly, leftOut, skipped);
             if (step.isEmpty()) {
@@ -127,15 +150,107 @@ final class PostDataBuilder implements AutoCloseable {
             waves.computeIfAbsent(Wave.of(step.entry().type()), w -> new ArrayList<>())
                     .add(step);
         }
-        int toCreate = waves.values().stream().mapToInt(List::size).sum();
+        toCreate = waves.values().stream().mapToInt(List::size).sum();
+    }
+
+    /**
+     * A table's rows are all committed: its indexes and constraints are built now, beside the copy
+     * of the other tables, instead of after the last one. Thread-safe.
+     */
+    synchronized void tableCopied(TableId table) {
+        if (early == null) {
+            early = Executors.newFixedThreadPool(workers, r -> new Thread(r, "sluice-post-data"));
+            for (int i = 0; i < workers; i++) {
+                freeConnections.add(i);
+            }
+        }
+        List<Step> first = waves.getOrDefault(Wave.INDEXES_AND_CONSTRAINTS, new ArrayList<>());
+        List<Step> ready = new ArrayList<>();
+        for (java.util.Iterator<Step> it = first.iterator(); it.hasNext(); ) {
+            Step step = it.next();
+            if (SqlNames.table(step.sql())
+                    .map(selection::rowsOwner)
+                    .filter(table::equals)
+                    .isPresent()) {
+                ready.add(step);
+                it.remove();
+            }
+        }
+        for (Step step : ready) {
+            earlyQueue.add(step);
+            earlyTasks.add(early.submit(this::applyNextEarly));
+        }
+    }
+
+    /** Builds the largest ready object on a free connection. */
+    private void applyNextEarly() {
+        Step step = earlyQueue.poll();
+        if (step == null || earlyFailed.get()) {
+            return;
+        }
+        int slot;
+        try {
+            slot = freeConnections.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        try {
+            apply(connection(slot), step);
+            earlyCreated.incrementAndGet();
+        } catch (RuntimeException e) {
+            earlyFailed.set(true);
+            throw e;
+        } finally {
+            freeConnections.add(slot);
+        }
+    }
+
+    /**
+     * Waits for what {@link #tableCopied} started, then creates everything else, wave by wave.
+     * Fails naming the first object that could not be created.
+     */
+    PostDataResult finish() {
+        int created = awaitEarly();
         if (alreadyDone > 0) {
             log.info("Post-data: {} object(s) already on the target from an earlier run", alreadyDone);
+        }
+        if (created > 0) {
+            log.info("Post-data: {} index(es) and constraint(s) were built while rows were copied", created);
         }
         listener.planned(toCreate);
         for (Wave wave : Wave.values()) {
             run(wave, waves.getOrDefault(wave, List.of()));
         }
         return new PostDataResult(toCreate, alreadyDone, List.copyOf(skipped));
+    }
+
+    private int awaitEarly() {
+        synchronized (this) {
+            if (early == null) {
+                return 0;
+            }
+            early.shutdown();
+        }
+        RuntimeException first = null;
+        for (Future<?> task : earlyTasks) {
+            try {
+                task.get();
+            } catch (ExecutionException e) {
+                if (first == null) {
+                    first = e.getCause() instanceof RuntimeException re
+                            ? re
+                            : new SluiceException(Reason.INTERNAL, "Post-data failed: " + e.getCause(), e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new SluiceException(Reason.INTERNAL, "Interrupted while creating post-data objects", e);
+            }
+        }
+        if (first != null) {
+            throw first;
+        }
+        return earlyCreated.get();
     }
 
     /** The step for an entry, or none when it must not be created, with the reason in {@code skipped}. */
@@ -397,6 +512,9 @@ final class PostDataBuilder implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (early != null) {
+            early.shutdownNow();
+        }
         for (int i = 0; i < connections.length; i++) {
             if (connections[i] != null) {
                 closeQuietly(connections[i]);

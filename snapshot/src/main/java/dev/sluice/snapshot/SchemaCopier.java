@@ -218,11 +218,47 @@ public final class SchemaCopier {
     /** As {@link #copyPostData(String, int, SnapshotLedger)}, telling the listener as it goes. */
     public PostDataResult copyPostData(
             String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
+        try (PostData postData = startPostData(snapshotName, workers, ledger, listener)) {
+            return postData.finish();
+        }
+    }
+
+    /**
+     * Dumps the post-data section under the snapshot and plans its objects, so that each table's
+     * indexes and constraints can be built as soon as its rows are in ({@link PostData#tableCopied})
+     * while other tables are still being copied; {@link PostData#finish} creates the rest. The
+     * snapshot must stay open until then.
+     */
+    public PostData startPostData(String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
         Objects.requireNonNull(ledger, "ledger");
         SchemaSelection selection = selection(snapshotName, false);
         DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
-        try (PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener)) {
-            return builder.build(script, selection, schemaOnly);
+        PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener);
+        builder.prepare(script, selection, schemaOnly);
+        return new PostData(builder);
+    }
+
+    /** Post-data being built; closing it stops what has not finished and releases its sessions. */
+    public static final class PostData implements AutoCloseable {
+        private final PostDataBuilder builder;
+
+        private PostData(PostDataBuilder builder) {
+            this.builder = builder;
+        }
+
+        /** Every row of a table (a partitioned table: of all its partitions) is committed. Thread-safe. */
+        public void tableCopied(TableId table) {
+            builder.tableCopied(table);
+        }
+
+        /** Waits for the objects under way, creates the others, and says what was done. */
+        public PostDataResult finish() {
+            return builder.finish();
+        }
+
+        @Override
+        public void close() {
+            builder.close();
         }
     }
 

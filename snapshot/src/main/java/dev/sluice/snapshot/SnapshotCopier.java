@@ -84,6 +84,9 @@ public final class SnapshotCopier {
          * exactly when the table is.
          */
         default void finished(Connection target, TableResult result) throws SQLException {}
+
+        /** That table's rows are committed on the target. */
+        default void committed(TableResult result) {}
     }
 
     private static final Listener SILENT = new Listener() {};
@@ -244,10 +247,13 @@ public final class SnapshotCopier {
             listener.finished(target, table.result());
         }
         target.commit();
-        if (table.partsLeft.decrementAndGet() == 0 && !lastBeforeCommit) {
-            table.endNanos = System.nanoTime();
-            listener.finished(target, table.result());
-            target.commit();
+        if (table.partsLeft.decrementAndGet() == 0) {
+            if (!lastBeforeCommit) {
+                table.endNanos = System.nanoTime();
+                listener.finished(target, table.result());
+                target.commit();
+            }
+            listener.committed(table.result());
         }
     }
 

@@ -249,17 +249,19 @@ public final class SnapshotProgress implements SnapshotCopier.Listener, MeterBin
         postDataTotal.set(Math.max(objects, postDataDone.get() + postDataRunning.size()));
     }
 
-    /** A post-data object is being created, e.g. {@code index public.orders_created_idx}; optional. */
+    /**
+     * A post-data object is being created, e.g. {@code index public.orders_created_idx}; optional.
+     * Indexes of tables already copied start while rows are still copied, so this does not change
+     * the phase.
+     */
     public void postDataStarted(String object) {
-        phase(Phase.POST_DATA);
         postDataRunning.put(object, clock.getAsLong());
         postDataTotal.accumulateAndGet(
                 postDataDone.get() + postDataRunning.size(), (t, n) -> t < 0 ? t : Math.max(t, n));
     }
 
-    /** A post-data object is created. */
+    /** A post-data object is created; as {@link #postDataStarted}, this does not change the phase. */
     public void postDataDone(String object) {
-        phase(Phase.POST_DATA);
         postDataRunning.remove(object);
         int done = postDataDone.incrementAndGet();
         postDataTotal.accumulateAndGet(done + postDataRunning.size(), (t, n) -> t < 0 ? t : Math.max(t, n));

@@ -282,6 +282,10 @@ class SnapshotProgressTest {
         progress.copied(ORDERS, 5, 2048);
         progress.finished(null, result(ORDERS));
         progress.postDataStarted("index public.orders_pkey");
+        assertThat(progress.currentPhase())
+                .as("a copied table's indexes start while other rows are still copied")
+                .isEqualTo(Phase.ROWS);
+        progress.phase(Phase.POST_DATA);
         advance(Duration.ofSeconds(1));
         progress.postDataStarted("index public.orders_created_idx");
         advance(Duration.ofSeconds(129));
