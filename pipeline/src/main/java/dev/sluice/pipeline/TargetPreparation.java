@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -222,11 +223,14 @@ final class TargetPreparation {
                         .filter(t -> !config.schemaOnlyTables().test(t))
                         .toList()
                 : List.of();
+        // Copies and the index builds started during them share the workers' slots.
+        Semaphore slots = new Semaphore(config.snapshotWorkers(), true);
         try (SchemaCopier.PostData postData = schema == null
                 ? null
-                : schema.startPostData(snapshot.name(), config.snapshotWorkers(), ledger, postDataProgress(ledger))) {
+                : schema.startPostData(
+                        snapshot.name(), config.snapshotWorkers(), ledger, postDataProgress(ledger), slots)) {
             if (!withRows.isEmpty()) {
-                copyRows(snapshot, withRows, ledger, position, copiedBefore.size(), postData, display);
+                copyRows(snapshot, withRows, ledger, position, copiedBefore.size(), postData, display, slots);
             }
             if (postData != null) {
                 SchemaCopier.PostDataResult post = postData.finish();
@@ -254,7 +258,8 @@ final class TargetPreparation {
             Lsn position,
             int copiedBefore,
             SchemaCopier.PostData postData,
-            ProgressDisplay display) {
+            ProgressDisplay display,
+            Semaphore slots) {
         SnapshotCopier.Listener recorder = new SnapshotCopier.Listener() {
             @Override
             public void planned(List<SnapshotCopier.TableEstimate> estimates) {
@@ -297,7 +302,8 @@ final class TargetPreparation {
                                 config.targetUrl(),
                                 config.snapshotWorkers(),
                                 SnapshotCopier.Config.DEFAULT_SPLIT_PAGES,
-                                processors),
+                                processors,
+                                slots),
                         recorder)
                 .copy(snapshot, tables);
     }

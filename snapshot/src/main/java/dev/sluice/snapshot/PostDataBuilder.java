@@ -29,9 +29,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.PriorityBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +88,7 @@ final class PostDataBuilder implements AutoCloseable {
     private final PgUrl target;
     private final SnapshotLedger ledger;
     private final SchemaCopier.PostDataListener listener;
+    private final Semaphore slots;
     private final int workers;
     private final Connection[] connections;
     private String preamble = "";
@@ -103,8 +107,10 @@ final class PostDataBuilder implements AutoCloseable {
     private final AtomicInteger earlyCreated = new AtomicInteger();
     private final AtomicBoolean earlyFailed = new AtomicBoolean();
 
-    PostDataBuilder(PgUrl target, SnapshotLedger ledger, int workers, SchemaCopier.PostDataListener listener) {
+    PostDataBuilder(
+            PgUrl target, SnapshotLedger ledger, int workers, SchemaCopier.PostDataListener listener, Semaphore slots) {
         this.target = target;
+        this.slots = slots;
         this.listener = listener;
         this.ledger = ledger;
         this.workers = Math.max(1, workers);
@@ -195,6 +201,7 @@ final class PostDataBuilder implements AutoCloseable {
             Thread.currentThread().interrupt();
             return;
         }
+        slots.acquireUninterruptibly();
         try {
             apply(connection(slot), step);
             earlyCreated.incrementAndGet();
@@ -202,6 +209,7 @@ final class PostDataBuilder implements AutoCloseable {
             earlyFailed.set(true);
             throw e;
         } finally {
+            slots.release();
             freeConnections.add(slot);
         }
     }
@@ -309,6 +317,15 @@ final class PostDataBuilder implements AutoCloseable {
                     return Optional.empty();
                 }
             }
+            case "CONSTRAINT" -> {
+                Optional<TableId> table = SqlNames.table(sql);
+                // Partitioned tables and partitions cannot take a constraint on an existing index.
+                if (table.isPresent()
+                        && !selection.partitioned.contains(table.get())
+                        && !selection.roots.containsKey(table.get())) {
+                    sql = onUniqueIndex(sql);
+                }
+            }
             default -> {}
         }
         long pages = Wave.of(entry.type()) == Wave.INDEXES_AND_CONSTRAINTS
@@ -317,6 +334,32 @@ final class PostDataBuilder implements AutoCloseable {
                         .orElse(0L)
                 : 0;
         return Optional.of(new Step(entry, sql, pages));
+    }
+
+    private static final Pattern KEY_CONSTRAINT = Pattern.compile(
+            "\\AALTER TABLE ONLY (?<table>[^\\s\"]+|\"[^\"]+\"\\.\"[^\"]+\"|[^\\s\"]+\\.\"[^\"]+\"|\"[^\"]+\"\\.[^\\s\"]+)"
+                    + "\\s+ADD CONSTRAINT (?<name>[^\\s\"]+|\"[^\"]+\") (?<kind>PRIMARY KEY|UNIQUE) (?<columns>\\([^()]*\\))"
+                    + "(?<include> INCLUDE \\([^()]*\\))?;\\s*\\z");
+
+    /**
+     * A primary key or unique constraint of the plain shape pg_dump writes, rebuilt as a unique
+     * index followed by a constraint on that index, as pgcopydb does. {@code ADD CONSTRAINT ...
+     * PRIMARY KEY} holds an exclusive lock on the table for the whole index build, so no other
+     * index of that table could be built beside it; {@code CREATE UNIQUE INDEX} takes a share lock,
+     * and the constraint then takes the exclusive one only for an instant. Any other shape
+     * (deferrable, with storage parameters, NULLS NOT DISTINCT, ...) is left as it is.
+     */
+    static String onUniqueIndex(String sql) {
+        Matcher m = KEY_CONSTRAINT.matcher(sql.strip());
+        if (!m.matches()) {
+            return sql;
+        }
+        String table = m.group("table");
+        String name = m.group("name");
+        String include = m.group("include") == null ? "" : m.group("include");
+        return "CREATE UNIQUE INDEX " + name + " ON " + table + " USING btree " + m.group("columns") + include
+                + ";\nALTER TABLE ONLY " + table + " ADD CONSTRAINT " + name + " " + m.group("kind") + " USING INDEX "
+                + name + ";\n";
     }
 
     private static void skip(List<String> skipped, String message) {

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -218,7 +219,7 @@ public final class SchemaCopier {
     /** As {@link #copyPostData(String, int, SnapshotLedger)}, telling the listener as it goes. */
     public PostDataResult copyPostData(
             String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
-        try (PostData postData = startPostData(snapshotName, workers, ledger, listener)) {
+        try (PostData postData = startPostData(snapshotName, workers, ledger, listener, new Semaphore(workers))) {
             return postData.finish();
         }
     }
@@ -228,12 +229,16 @@ public final class SchemaCopier {
      * indexes and constraints can be built as soon as its rows are in ({@link PostData#tableCopied})
      * while other tables are still being copied; {@link PostData#finish} creates the rest. The
      * snapshot must stay open until then.
+     *
+     * @param slots an object built during the copy is built only while holding one: share them
+     *     with the copy ({@link SnapshotCopier.Config#slots()})
      */
-    public PostData startPostData(String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener) {
+    public PostData startPostData(
+            String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener, Semaphore slots) {
         Objects.requireNonNull(ledger, "ledger");
         SchemaSelection selection = selection(snapshotName, false);
         DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
-        PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener);
+        PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener, slots);
         builder.prepare(script, selection, schemaOnly);
         return new PostData(builder);
     }

@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -55,12 +56,20 @@ public final class SnapshotCopier {
      *
      * @param workers parallel connections to each side (default: the machine's cores)
      * @param splitPages tables larger than this many 8 kB pages are copied in ranges of this size
+     * @param slots a part is copied only while holding one; shared with the indexes built during the
+     *     copy, so that copies and index builds together keep as many sessions busy as there are
+     *     workers, as {@code pg_restore -j} does, instead of crowding the cores
      */
-    public record Config(PgUrl source, PgUrl target, int workers, long splitPages, List<Processor> processors) {
+    public record Config(
+            PgUrl source, PgUrl target, int workers, long splitPages, List<Processor> processors, Semaphore slots) {
         public static final long DEFAULT_SPLIT_PAGES = 16_384;
 
         public Config {
             processors = List.copyOf(processors);
+        }
+
+        public Config(PgUrl source, PgUrl target, int workers, long splitPages, List<Processor> processors) {
+            this(source, target, workers, splitPages, processors, new Semaphore(Math.max(1, workers)));
         }
     }
 
@@ -225,8 +234,13 @@ public final class SnapshotCopier {
             quietTriggers(target);
             CopyTask task;
             while (!failed.get() && (task = queue.poll()) != null) {
-                copy(source, target, task);
-                commit(target, task.table);
+                config.slots().acquireUninterruptibly();
+                try {
+                    copy(source, target, task);
+                    commit(target, task.table);
+                } finally {
+                    config.slots().release();
+                }
             }
             source.rollback();
         } catch (SQLException e) {

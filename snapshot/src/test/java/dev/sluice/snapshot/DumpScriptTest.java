@@ -31,6 +31,31 @@ class DumpScriptTest {
     }
 
     @Test
+    void plainKeysAreBuiltAsUniqueIndexesThatOtherIndexBuildsOfTheTableCanRunBeside() {
+        assertThat(
+                        PostDataBuilder.onUniqueIndex(
+                                "ALTER TABLE ONLY public.order_items\n    ADD CONSTRAINT order_items_pkey PRIMARY KEY (order_id, line);\n"))
+                .isEqualTo("CREATE UNIQUE INDEX order_items_pkey ON public.order_items USING btree (order_id, line);\n"
+                        + "ALTER TABLE ONLY public.order_items ADD CONSTRAINT order_items_pkey PRIMARY KEY USING INDEX"
+                        + " order_items_pkey;\n");
+        assertThat(
+                        PostDataBuilder.onUniqueIndex(
+                                "ALTER TABLE ONLY app.\"Gift Cards\"\n    ADD CONSTRAINT \"Gift Cards_code\" UNIQUE (code) INCLUDE (note);"))
+                .isEqualTo(
+                        "CREATE UNIQUE INDEX \"Gift Cards_code\" ON app.\"Gift Cards\" USING btree (code) INCLUDE (note);\n"
+                                + "ALTER TABLE ONLY app.\"Gift Cards\" ADD CONSTRAINT \"Gift Cards_code\" UNIQUE USING INDEX"
+                                + " \"Gift Cards_code\";\n");
+        for (String unchanged : List.of(
+                "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_key UNIQUE (a) DEFERRABLE INITIALLY DEFERRED;\n",
+                "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_key UNIQUE NULLS NOT DISTINCT (a);\n",
+                "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_pkey PRIMARY KEY (a) WITH (fillfactor='70');\n",
+                "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_check CHECK ((a > 0));\n",
+                "ALTER TABLE ONLY public.t\n    ADD CONSTRAINT t_excl EXCLUDE USING gist (r WITH &&);\n")) {
+            assertThat(PostDataBuilder.onUniqueIndex(unchanged)).isEqualTo(unchanged);
+        }
+    }
+
+    @Test
     void splitsEveryHeaderIntoOneEntryInDumpOrder() throws IOException {
         DumpScript script = sample();
 
