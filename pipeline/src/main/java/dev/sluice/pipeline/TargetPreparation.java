@@ -215,8 +215,12 @@ final class TargetPreparation {
                                 admin.serverVersionNum() / 10000)
                         .forTables(config.tables()::includes, schemaOnly(admin))
                 : null;
+        Set<String> filled = filledSchemas(admin);
         if (schema != null && !ledger.preDataDone()) {
-            schema.copyPreData(snapshot.name(), conn -> ledger.recordPreData(conn, position));
+            schema.copyPreData(snapshot.name(), conn -> {
+                ledger.recordPreData(conn, position);
+                TargetTables.pauseAutovacuum(conn, filled);
+            });
         }
         List<TableId> withRows = mode.copiesRows()
                 ? tables.stream()
@@ -234,6 +238,7 @@ final class TargetPreparation {
             }
             if (postData != null) {
                 SchemaCopier.PostDataResult post = postData.finish();
+                targetTables.resumeAutovacuum(filled, admin.tablesWithOwnAutovacuumSetting());
                 log.info(
                         "Indexes, constraints and other post-data objects: {} created{}{}",
                         post.created(),

@@ -77,6 +77,49 @@ final class TargetTables {
         SnapshotLedger.open(target, pipeline).clear();
     }
 
+    /**
+     * Keeps the target's autovacuum away from the tables the snapshot fills until it is done,
+     * inside the caller's transaction (the one that creates them). A fresh table passes its
+     * autovacuum threshold during the copy, and a vacuum running then makes the index builds and
+     * foreign keys wait up to {@code deadlock_timeout} for each cancellation. Tables whose own
+     * settings name {@code autovacuum_enabled} are left as they are.
+     */
+    static void pauseAutovacuum(Connection conn, Set<String> schemas) throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            st.execute(
+                    "DO $sluice$ DECLARE r record; BEGIN FOR r IN SELECT c.oid::regclass AS t FROM pg_class c"
+                            + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = ANY ("
+                            + arrayLiteral(schemas) + ") AND NOT EXISTS (SELECT 1 FROM unnest(c.reloptions) o"
+                            + " WHERE o LIKE 'autovacuum\\_enabled=%') LOOP"
+                            + " EXECUTE format('ALTER TABLE %s SET (autovacuum_enabled = false)', r.t); END LOOP; END $sluice$");
+        }
+    }
+
+    /**
+     * Gives the tables back to autovacuum once the snapshot is done, except those the source
+     * itself keeps it away from.
+     */
+    void resumeAutovacuum(Set<String> schemas, Set<TableId> offOnSource) {
+        StringJoiner keep = new StringJoiner(", ", "ARRAY[", "]::text[]");
+        keep.add("''");
+        offOnSource.forEach(t -> keep.add("'" + t.quoted().replace("'", "''") + "'"));
+        run(
+                "giving the copied tables back to autovacuum",
+                "DO $sluice$ DECLARE r record; BEGIN FOR r IN SELECT c.oid::regclass AS t FROM pg_class c"
+                        + " JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = ANY ("
+                        + arrayLiteral(schemas) + ") AND 'autovacuum_enabled=false' = ANY (c.reloptions)"
+                        + " AND '\"' || replace(n.nspname, '\"', '\"\"') || '\".\"' || replace(c.relname, '\"', '\"\"')"
+                        + " || '\"' <> ALL (" + keep + ") LOOP"
+                        + " EXECUTE format('ALTER TABLE %s RESET (autovacuum_enabled)', r.t); END LOOP; END $sluice$");
+    }
+
+    private static String arrayLiteral(Set<String> values) {
+        StringJoiner array = new StringJoiner(", ", "ARRAY[", "]::text[]");
+        array.add("''");
+        values.forEach(v -> array.add("'" + v.replace("'", "''") + "'"));
+        return array.toString();
+    }
+
     /** Removes whatever rows the tables hold. */
     void empty(List<TableId> tables) {
         if (tables.isEmpty()) {

@@ -72,6 +72,9 @@ class SnapshotResumeTest {
                 assertThat(finishedBeforeKill)
                         .as("paced was still being copied when the process died")
                         .doesNotContainKey("\"public\".\"paced\"");
+                assertThat(target.queryForString("SELECT reloptions::text FROM pg_class WHERE relname = 'orders'"))
+                        .as("autovacuum stays off the tables until the snapshot is done")
+                        .isEqualTo("{autovacuum_enabled=false}");
                 long writesBeforeRestart = workload.transactions.get();
                 target.execute("ALTER DATABASE " + target.name() + " RESET sluice_test.slow");
                 Thread.sleep(300);
@@ -100,6 +103,10 @@ class SnapshotResumeTest {
                             new TableId("public", "paced"),
                             step -> assertThat(step.position()).isGreaterThan(slotStart));
             replication.assertSameData("customers", "orders", "paced");
+            assertThat(target.queryForString("SELECT count(*) FROM pg_class WHERE reloptions IS NOT NULL"
+                            + " AND relname IN ('customers', 'orders', 'paced')"))
+                    .as("the resumed snapshot gave the tables back to autovacuum")
+                    .isEqualTo("0");
             assertThat(target.queryForString("SELECT count(*) FROM pg_indexes WHERE indexname = 'orders_by_customer'"))
                     .isEqualTo("1");
             assertThat(target.queryForString("SELECT count(*) FROM pg_constraint WHERE contype = 'f'"))

@@ -25,6 +25,7 @@ class SnapshotCommandTest {
         "CREATE TABLE events (id bigserial PRIMARY KEY, customer_id int REFERENCES customers, payload jsonb)",
         "CREATE UNLOGGED TABLE cache (k text PRIMARY KEY, v text)",
         "CREATE TABLE skipped (id int PRIMARY KEY)",
+        "CREATE TABLE quiet (id int PRIMARY KEY) WITH (autovacuum_enabled = false)",
         "INSERT INTO customers SELECT i, 'c' || i FROM generate_series(1, 500) i",
         "INSERT INTO orders (customer_id, total) SELECT 1 + i % 500, i FROM generate_series(1, 3000) i",
         "INSERT INTO events (customer_id, payload) SELECT 1 + i % 500, '{}' FROM generate_series(1, 2000) i",
@@ -93,6 +94,13 @@ class SnapshotCommandTest {
                     .as("a one-off copy leaves no slot behind")
                     .isEqualTo("0");
 
+            assertThat(target.queryForString("SELECT count(*) FROM pg_class WHERE relname IN ('customers', 'orders',"
+                            + " 'cache') AND reloptions IS NOT NULL"))
+                    .as("autovacuum, kept off the tables while they were filled, is back")
+                    .isEqualTo("0");
+            assertThat(target.queryForString("SELECT reloptions::text FROM pg_class WHERE relname = 'quiet'"))
+                    .as("a table the source keeps from autovacuum stays so")
+                    .isEqualTo("{autovacuum_enabled=false}");
             Result again = sluice(env, "snapshot");
             assertThat(again.code())
                     .as("running again finds the copy done: " + again.all())

@@ -14,8 +14,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.StringJoiner;
 import java.util.stream.Collectors;
 
@@ -126,6 +128,23 @@ public final class SourceAdmin implements AutoCloseable {
             }
         } catch (SQLException e) {
             throw failure("listing unlogged tables", e);
+        }
+        return tables;
+    }
+
+    /** Tables (and partitions) whose own storage settings turn autovacuum on or off. */
+    public Set<TableId> tablesWithOwnAutovacuumSetting() {
+        String sql = "SELECT n.nspname, c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+                + " WHERE c.relkind = 'r' AND EXISTS (SELECT 1 FROM unnest(c.reloptions) o"
+                + " WHERE o LIKE 'autovacuum\\_enabled=%')";
+        Set<TableId> tables = new HashSet<>();
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery(sql)) {
+            while (rs.next()) {
+                tables.add(new TableId(rs.getString(1), rs.getString(2)));
+            }
+        } catch (SQLException e) {
+            throw failure("reading tables' autovacuum settings", e);
         }
         return tables;
     }
