@@ -298,12 +298,24 @@ public final class SnapshotCopier {
         long bytes = 0;
         try {
             StringBuilder text = config.processors().isEmpty() ? null : new StringBuilder(CHUNK_BYTES + 1024);
+            byte[] chunk = text == null ? new byte[CHUNK_BYTES] : null;
+            int buffered = 0;
             int[] columns = shape.allColumns();
             byte[] row;
             while ((row = out.readFromCopy()) != null) {
                 bytes += row.length;
                 if (text == null) {
-                    in.writeToCopy(row, 0, row.length);
+                    // Rows go out in chunks: one message and one driver call per chunk instead of per row.
+                    if (buffered + row.length > chunk.length) {
+                        in.writeToCopy(chunk, 0, buffered);
+                        buffered = 0;
+                    }
+                    if (row.length > chunk.length) {
+                        in.writeToCopy(row, 0, row.length);
+                    } else {
+                        System.arraycopy(row, 0, chunk, buffered, row.length);
+                        buffered += row.length;
+                    }
                     rows++;
                 } else {
                     String line = new String(row, 0, row.length - 1, StandardCharsets.UTF_8);
@@ -331,6 +343,9 @@ public final class SnapshotCopier {
             }
             if (text != null) {
                 write(in, text);
+            }
+            if (buffered > 0) {
+                in.writeToCopy(chunk, 0, buffered);
             }
             in.endCopy();
             report(task.table, rows, bytes);

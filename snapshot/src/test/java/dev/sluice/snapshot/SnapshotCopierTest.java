@@ -47,6 +47,8 @@ class SnapshotCopierTest {
             target.execute(SCHEMA);
             source.execute(
                     "INSERT INTO small SELECT i, 'v' || i FROM generate_series(1, 1000) i",
+                    // Rows larger than the copy's 64 kB chunks, between ordinary ones.
+                    "INSERT INTO small SELECT i, repeat(md5(i::text), 5000) FROM generate_series(1001, 1003) i",
                     "INSERT INTO big SELECT i, repeat(md5(i::text), 4), i / 7.0 FROM generate_series(1, 100000) i",
                     "INSERT INTO parted SELECT CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, i"
                             + " FROM generate_series(1, 5000) i",
