@@ -216,12 +216,6 @@ final class TargetPreparation {
                         .forTables(config.tables()::includes, schemaOnly(admin))
                 : null;
         Set<String> filled = filledSchemas(admin);
-        if (schema != null && !ledger.preDataDone()) {
-            schema.copyPreData(snapshot.name(), conn -> {
-                ledger.recordPreData(conn, position);
-                TargetTables.pauseAutovacuum(conn, filled);
-            });
-        }
         List<TableId> withRows = mode.copiesRows()
                 ? tables.stream()
                         .filter(t -> !config.schemaOnlyTables().test(t))
@@ -233,6 +227,12 @@ final class TargetPreparation {
                 ? null
                 : schema.startPostData(
                         snapshot.name(), config.snapshotWorkers(), ledger, postDataProgress(ledger), slots)) {
+            if (schema != null && !ledger.preDataDone()) {
+                schema.copyPreData(snapshot.name(), conn -> {
+                    ledger.recordPreData(conn, position);
+                    TargetTables.pauseAutovacuum(conn, filled);
+                });
+            }
             if (!withRows.isEmpty()) {
                 copyRows(snapshot, withRows, ledger, position, copiedBefore.size(), postData, display, slots);
             }

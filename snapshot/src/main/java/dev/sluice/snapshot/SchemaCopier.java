@@ -20,6 +20,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
@@ -236,33 +238,66 @@ public final class SchemaCopier {
     public PostData startPostData(
             String snapshotName, int workers, SnapshotLedger ledger, PostDataListener listener, Semaphore slots) {
         Objects.requireNonNull(ledger, "ledger");
-        SchemaSelection selection = selection(snapshotName, false);
-        DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
         PostDataBuilder builder = new PostDataBuilder(target, ledger, workers, listener, slots);
-        builder.prepare(script, selection, schemaOnly);
-        return new PostData(builder);
+        // pg_dump runs beside the pre-data and the first rows rather than before them.
+        CompletableFuture<PostDataBuilder> planned = CompletableFuture.supplyAsync(
+                () -> {
+                    SchemaSelection selection = selection(snapshotName, false);
+                    DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
+                    builder.prepare(script, selection, schemaOnly);
+                    return builder;
+                },
+                task -> new Thread(task, "sluice-post-data-dump").start());
+        return new PostData(builder, planned);
     }
 
     /** Post-data being built; closing it stops what has not finished and releases its sessions. */
     public static final class PostData implements AutoCloseable {
         private final PostDataBuilder builder;
+        private final CompletableFuture<PostDataBuilder> planned;
+        private final List<TableId> copiedBeforePlanned = new ArrayList<>();
+        private PostDataBuilder ready;
 
-        private PostData(PostDataBuilder builder) {
+        private PostData(PostDataBuilder builder, CompletableFuture<PostDataBuilder> planned) {
             this.builder = builder;
+            this.planned = planned.thenApply(this::startWaitingTables);
+        }
+
+        private synchronized PostDataBuilder startWaitingTables(PostDataBuilder planned) {
+            ready = planned;
+            copiedBeforePlanned.forEach(planned::tableCopied);
+            copiedBeforePlanned.clear();
+            return planned;
         }
 
         /** Every row of a table (a partitioned table: of all its partitions) is committed. Thread-safe. */
         public void tableCopied(TableId table) {
-            builder.tableCopied(table);
+            PostDataBuilder target;
+            synchronized (this) {
+                if (ready == null) {
+                    copiedBeforePlanned.add(table);
+                    return;
+                }
+                target = ready;
+            }
+            target.tableCopied(table);
         }
 
         /** Waits for the objects under way, creates the others, and says what was done. */
         public PostDataResult finish() {
-            return builder.finish();
+            try {
+                return planned.join().finish();
+            } catch (CompletionException e) {
+                if (e.getCause() instanceof RuntimeException cause) {
+                    throw cause;
+                }
+                throw e;
+            }
         }
 
         @Override
         public void close() {
+            planned.cancel(false);
             builder.close();
         }
     }
