@@ -21,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -82,8 +81,17 @@ final class PostDataBuilder implements AutoCloseable {
         }
     }
 
-    /** An entry to create, with the SQL to run for it and the size of its table. */
-    record Step(Entry entry, String sql, long pages) {}
+    /**
+     * An entry to create, with the SQL to run for it and the size of its table.
+     *
+     * @param locks tables it locks against others of its kind: a foreign key takes a lock on its
+     *     table and on the referenced one that excludes another foreign key on either
+     */
+    record Step(Entry entry, String sql, long pages, Set<TableId> locks) {
+        Step(Entry entry, String sql, long pages) {
+            this(entry, sql, pages, Set.of());
+        }
+    }
 
     private final PgUrl target;
     private final SnapshotLedger ledger;
@@ -333,7 +341,12 @@ final class PostDataBuilder implements AutoCloseable {
                         .map(t -> selection.pages.getOrDefault(t, 0L))
                         .orElse(0L)
                 : 0;
-        return Optional.of(new Step(entry, sql, pages));
+        Set<TableId> locks = entry.type().equals("FK CONSTRAINT")
+                ? SqlNames.foreignKey(sql)
+                        .map(fk -> Set.of(fk.table(), fk.references()))
+                        .orElse(Set.of())
+                : Set.of();
+        return Optional.of(new Step(entry, sql, pages, locks));
     }
 
     private static final Pattern KEY_CONSTRAINT = Pattern.compile(
@@ -417,7 +430,7 @@ final class PostDataBuilder implements AutoCloseable {
     }
 
     private void runInParallel(List<Step> steps, int threads) {
-        ConcurrentLinkedQueue<Step> queue = new ConcurrentLinkedQueue<>(steps);
+        Schedule queue = new Schedule(steps);
         AtomicBoolean failed = new AtomicBoolean();
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> new Thread(r, "sluice-post-data"));
@@ -427,12 +440,15 @@ final class PostDataBuilder implements AutoCloseable {
                 futures.add(pool.submit(() -> {
                     Connection conn = connection(next.getAndIncrement());
                     Step step;
-                    while (!failed.get() && (step = queue.poll()) != null) {
+                    while (!failed.get() && (step = queue.take()) != null) {
                         try {
                             apply(conn, step);
                         } catch (RuntimeException e) {
                             failed.set(true);
+                            queue.abandon();
                             throw e;
+                        } finally {
+                            queue.done(step);
                         }
                     }
                     return null;
@@ -461,6 +477,47 @@ final class PostDataBuilder implements AutoCloseable {
             throw new SluiceException(Reason.INTERNAL, "Interrupted while creating post-data objects", e);
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * Hands out steps in order, but never two whose locks overlap at the same time: a worker that
+     * would only wait for the other's lock takes the next step instead, as pg_restore's scheduler
+     * does, and waits only when every step left would wait.
+     */
+    static final class Schedule {
+        private final List<Step> pending;
+        private final Set<TableId> locked = new HashSet<>();
+        private boolean abandoned;
+
+        Schedule(List<Step> steps) {
+            this.pending = new ArrayList<>(steps);
+        }
+
+        /** The next step free to run now, waiting while none is; null when none is left. */
+        synchronized Step take() throws InterruptedException {
+            while (!abandoned && !pending.isEmpty()) {
+                for (java.util.Iterator<Step> it = pending.iterator(); it.hasNext(); ) {
+                    Step step = it.next();
+                    if (java.util.Collections.disjoint(step.locks(), locked)) {
+                        it.remove();
+                        locked.addAll(step.locks());
+                        return step;
+                    }
+                }
+                wait();
+            }
+            return null;
+        }
+
+        synchronized void done(Step step) {
+            locked.removeAll(step.locks());
+            notifyAll();
+        }
+
+        synchronized void abandon() {
+            abandoned = true;
+            notifyAll();
         }
     }
 

@@ -31,6 +31,30 @@ class DumpScriptTest {
     }
 
     @Test
+    void foreignKeysSharingATableAreNeverHandedOutTogether() throws InterruptedException {
+        TableId items = new TableId("public", "order_items");
+        TableId orders = new TableId("public", "orders");
+        TableId products = new TableId("public", "products");
+        TableId events = new TableId("public", "events");
+        Entry entry = new Entry("FK CONSTRAINT", "public", "x", "FK CONSTRAINT public x", "", List.of());
+        PostDataBuilder.Step toOrders = new PostDataBuilder.Step(entry, "a", 0, java.util.Set.of(items, orders));
+        PostDataBuilder.Step toProducts = new PostDataBuilder.Step(entry, "b", 0, java.util.Set.of(items, products));
+        PostDataBuilder.Step fromEvents = new PostDataBuilder.Step(entry, "c", 0, java.util.Set.of(events, orders));
+        PostDataBuilder.Step other = new PostDataBuilder.Step(entry, "d", 0, java.util.Set.of(events));
+        PostDataBuilder.Schedule schedule =
+                new PostDataBuilder.Schedule(List.of(toOrders, toProducts, fromEvents, other));
+        assertThat(schedule.take()).isSameAs(toOrders);
+        assertThat(schedule.take())
+                .as("the next free of both locked tables, not the next in order")
+                .isSameAs(other);
+        schedule.done(toOrders);
+        assertThat(schedule.take()).isSameAs(toProducts);
+        schedule.done(other);
+        assertThat(schedule.take()).isSameAs(fromEvents);
+        assertThat(schedule.take()).isNull();
+    }
+
+    @Test
     void plainKeysAreBuiltAsUniqueIndexesThatOtherIndexBuildsOfTheTableCanRunBeside() {
         assertThat(
                         PostDataBuilder.onUniqueIndex(
