@@ -40,9 +40,10 @@ import org.slf4j.LoggerFactory;
  * parallel {@code COPY}, never through a file.
  *
  * <p>Every worker imports the same snapshot, so all tables are read as of one instant. A large table
- * is split into page ranges so that it, too, uses every worker. With no processors, rows pass from
- * {@code COPY TO} to {@code COPY FROM} byte for byte; with processors, each row is parsed, passed
- * through them as an insert (exactly as a streamed row would be), and encoded again. Memory holds
+ * is split into page ranges so that it, too, uses every worker. A table no processor changes (see
+ * {@link Processor#changes}) passes from {@code COPY TO} to {@code COPY FROM} byte for byte;
+ * otherwise each row is parsed, passed through the processors as an insert (exactly as a streamed
+ * row would be), and encoded again. Memory holds
  * one chunk per worker whatever the table size. Each table part commits on its own.
  */
 public final class SnapshotCopier {
@@ -297,7 +298,8 @@ public final class SnapshotCopier {
         long rows = 0;
         long bytes = 0;
         try {
-            StringBuilder text = config.processors().isEmpty() ? null : new StringBuilder(CHUNK_BYTES + 1024);
+            boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
+            StringBuilder text = rewritten ? new StringBuilder(CHUNK_BYTES + 1024) : null;
             byte[] chunk = text == null ? new byte[CHUNK_BYTES] : null;
             int buffered = 0;
             int[] columns = shape.allColumns();

@@ -154,6 +154,46 @@ class SnapshotCopierTest {
         }
     }
 
+    @Test
+    void tablesNoProcessorChangesAreCopiedWithoutParsing() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            source.execute(SCHEMA);
+            target.execute(SCHEMA);
+            source.execute(
+                    "INSERT INTO small SELECT i, 'v' || i FROM generate_series(1, 50) i",
+                    "INSERT INTO nokey SELECT i, 'n' || i FROM generate_series(1, 50) i");
+            Processor onlySmall = new Processor() {
+                @Override
+                public dev.sluice.core.event.ChangeEvent.RowChange process(
+                        dev.sluice.core.event.ChangeEvent.RowChange change) {
+                    if (!change.relation().table().name().equals("small")) {
+                        throw new AssertionError(
+                                "asked to process a row of " + change.relation().table());
+                    }
+                    Insert insert = (Insert) change;
+                    return new Insert(insert.relation(), insert.after().with(1, "x"));
+                }
+
+                @Override
+                public boolean changes(dev.sluice.core.event.Relation relation) {
+                    return relation.table().name().equals("small");
+                }
+            };
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_pass")) {
+                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of(onlySmall)))
+                        .copy(snapshot, List.of(new TableId("public", "small"), new TableId("public", "nokey")));
+            } finally {
+                source.execute("SELECT pg_drop_replication_slot('snap_pass')");
+            }
+            assertThat(target.queryForString("SELECT count(*) FROM small WHERE v = 'x'"))
+                    .isEqualTo("50");
+            assertThat(target.tableChecksum("nokey"))
+                    .as("copied byte for byte, never handed to the processor")
+                    .isEqualTo(source.tableChecksum("nokey"));
+        }
+    }
+
     private static void write(TestDatabase source, AtomicBoolean stop, AtomicLong writes) {
         try (Connection c = source.connect();
                 Statement st = c.createStatement()) {

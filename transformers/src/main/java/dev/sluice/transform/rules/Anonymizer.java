@@ -111,6 +111,12 @@ public final class Anonymizer implements Processor {
         };
     }
 
+    /** False for a table whose every column passes unchanged (all {@code noop}, none nulled). */
+    @Override
+    public boolean changes(Relation relation) {
+        return !plan(relation).passThrough;
+    }
+
     private Plan plan(Relation relation) {
         Plan plan = plans.get(relation.table());
         if (plan != null

@@ -122,6 +122,37 @@ class AnonymizerTest {
     }
 
     @Test
+    void onlyTablesWithATransformedOrNulledColumnAreSaidToChange() {
+        assertThat(anonymizer.changes(USERS_REL)).isTrue();
+        Anonymizer noops = anonymizer("""
+                transformations:
+                  validation_mode: relaxed
+                  table_transformers:
+                    - table: orders
+                      column_transformers:
+                        id: noop
+                        user_email: noop
+                        note: noop
+                """, TestTransformers.KEY, null);
+        assertThat(noops.changes(ORDERS_REL)).as("every column noop").isFalse();
+        assertThat(noops.changes(USERS_REL))
+                .as("not listed, relaxed: passes through")
+                .isFalse();
+        Anonymizer strict = anonymizer("""
+                transformations:
+                  validation_mode: strict
+                  table_transformers:
+                    - table: orders
+                      column_transformers:
+                        id: noop
+                        user_email: noop
+                """, TestTransformers.KEY, null);
+        assertThat(strict.changes(ORDERS_REL))
+                .as("strict: a column without a rule is written as NULL")
+                .isTrue();
+    }
+
+    @Test
     void sameDomainMapsAlikeAcrossTablesAndOtherDomainsDiffer() {
         Tuple user = insert(USERS_REL, "ann@x.io", null, null, null, null, null, null, null);
         Tuple order = insert(ORDERS_REL, "1", "ann@x.io", "ann@x.io");
