@@ -173,7 +173,10 @@ final class DateTransformers {
      * the value itself: the same instant always moves alike, but two dates of one person move
      * differently, since a transformer sees one column. With {@code shift_by: domain} every value of
      * the domain moves by the same amount: order and intervals survive, and so does uniqueness, but
-     * one known pair reveals the shift.
+     * one known pair reveals the shift. With {@code entity}, usually taken from the row's key
+     * through {@code dynamic_parameters} ({@code entity: {column: customer_id}}), the move is drawn
+     * from the entity: every date of one customer, in every column and table of the domain, moves
+     * by the same amount, so the intervals between them survive.
      */
     static Transformer shift(TransformerContext c, String name) {
         ColumnTypes.require(c, name, ColumnTypes.DATES);
@@ -183,6 +186,10 @@ final class DateTransformers {
         long maxSeconds = p.integer("max_seconds", 0, 0, 86_400L * 3_650_000);
         boolean byDomain =
                 p.choice("shift_by", "value", List.of("value", "domain")).equals("domain");
+        String entity = p.string("entity").orElse(null);
+        if (entity != null && byDomain) {
+            throw p.invalid("entity", entity, "no entity with shift_by: domain, which moves every value alike");
+        }
         if (maxDays < minDays) {
             throw p.invalid("max_days", maxDays, "at least min_days (" + minDays + ")");
         }
@@ -191,12 +198,13 @@ final class DateTransformers {
         }
         p.requireAllUsed();
         DomainKey key = c.key();
+        String drawnFrom = byDomain ? "" : entity == null ? null : "entity:" + entity;
         return transformer(byDomain ? Uniqueness.GUARANTEED : Uniqueness.NONE, value -> {
             Parsed parsed = parse(value);
             if (parsed == null) {
                 return value;
             }
-            KeyedRandom r = KeyedRandom.of(key, "date_shift", byDomain ? "" : value);
+            KeyedRandom r = KeyedRandom.of(key, "date_shift", drawnFrom != null ? drawnFrom : value);
             long days = r.between(minDays, maxDays);
             if (r.nextBoolean()) {
                 days = -days;

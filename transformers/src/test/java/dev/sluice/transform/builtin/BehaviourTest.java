@@ -303,6 +303,33 @@ class BehaviourTest {
     }
 
     @Test
+    void datesOfOneEntityShiftAlikeInEveryColumn() {
+        // As dynamic_parameters would build them: one transformer per customer, in two columns.
+        Transformer birth = Fixtures.build("date_shift", "date", Map.of("entity", "42", "max_days", 365));
+        Transformer signup = Fixtures.build("timestamp_shift", Map.of("entity", "42", "max_days", 365));
+        Transformer other = Fixtures.build("date_shift", "date", Map.of("entity", "43", "max_days", 365));
+        long birthMove =
+                ChronoUnit.DAYS.between(LocalDate.parse("1980-05-01"), LocalDate.parse(birth.apply("1980-05-01")));
+        long signupMove = ChronoUnit.DAYS.between(
+                LocalDate.parse("2021-02-03"),
+                LocalDate.parse(signup.apply("2021-02-03 10:00:00+00").substring(0, 10)));
+        assertThat(signupMove).as("same customer, another column").isEqualTo(birthMove);
+        assertThat(ChronoUnit.DAYS.between(LocalDate.parse("1999-12-31"), LocalDate.parse(birth.apply("1999-12-31"))))
+                .as("every date of the customer")
+                .isEqualTo(birthMove);
+        long otherMoves = java.util.stream.IntStream.range(0, 20)
+                .mapToObj(i -> Fixtures.build("date_shift", "date", Map.of("entity", "c" + i, "max_days", 365)))
+                .mapToLong(t ->
+                        ChronoUnit.DAYS.between(LocalDate.parse("1980-05-01"), LocalDate.parse(t.apply("1980-05-01"))))
+                .distinct()
+                .count();
+        assertThat(otherMoves).as("other customers move by other amounts").isGreaterThan(10);
+        assertThat(other.apply("1980-05-01")).isNotNull();
+        assertThatThrownBy(() -> Fixtures.build("date_shift", Map.of("entity", "1", "shift_by", "domain")))
+                .hasMessageContaining("entity");
+    }
+
+    @Test
     void ipKeepsNetmasksAndCidrHostBits() {
         assertThat(Fixtures.build("ip", "inet", Map.of()).apply("192.168.1.5/24"))
                 .endsWith("/24");
