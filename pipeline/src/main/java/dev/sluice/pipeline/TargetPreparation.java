@@ -8,6 +8,7 @@ import dev.sluice.core.spi.Processor;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.config.SluiceConfig.SnapshotMode;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
+import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.snapshot.ExportedSnapshot;
 import dev.sluice.snapshot.SchemaCopier;
@@ -18,12 +19,14 @@ import dev.sluice.snapshot.progress.SnapshotProgress;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Semaphore;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -82,18 +85,22 @@ final class TargetPreparation {
                             + mode.name().toLowerCase() + " would not create them again: use --snapshot full (the"
                             + " default) or schema with --reset.");
         }
-        if (reset) {
-            targetTables.reset(filledSchemas(admin));
-        }
-        if (mode == SnapshotMode.NONE
-                || PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
+        if (mode == SnapshotMode.NONE) {
             return;
         }
+        if (reset) {
+            targetTables.reset(select(admin).schemas());
+        }
+        if (PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
+            return;
+        }
+        Selection selection = select(admin);
         SnapshotLedger ledger = SnapshotLedger.open(config.targetUrl(), config.slot());
         Optional<Lsn> started = ledger.started();
         if (started.isEmpty()) {
-            requireEmptyTarget(admin, mode);
-            List<TableId> tables = tablesToCopy(admin);
+            requireEmptyTarget(selection, mode);
+            admin.publish(config.tables(), config.publication());
+            List<TableId> tables = selection.tables();
             admin.dropSlot(config.slot());
             Lsn slotStart;
             try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(config.sourceUrl(), config.slot())) {
@@ -105,7 +112,7 @@ final class TargetPreparation {
                         mode.name().toLowerCase(),
                         snapshot.consistentPoint(),
                         config.slot());
-                copy(admin, ledger, snapshot, tables, mode);
+                copy(admin, selection, ledger, snapshot, tables, mode);
             }
             finish(slotStart);
             return;
@@ -125,7 +132,8 @@ final class TargetPreparation {
                             + " brought up to date. Start over with --reset (drops what Sluice copied to the"
                             + " target).");
         }
-        List<TableId> remaining = remaining(admin, ledger, mode);
+        admin.publish(config.tables(), config.publication());
+        List<TableId> remaining = remaining(selection, ledger, mode);
         log.info(
                 "Resuming the interrupted snapshot into {}: {} table(s) already copied as of {}, {} to copy",
                 config.targetUrl(),
@@ -135,7 +143,7 @@ final class TargetPreparation {
         try (ExportedSnapshot snapshot =
                 ExportedSnapshot.temporarySlot(config.sourceUrl(), temporarySlotName(config.slot()))) {
             empty(remaining, ledger, mode);
-            copy(admin, ledger, snapshot, remaining, mode);
+            copy(admin, selection, ledger, snapshot, remaining, mode);
         }
         finish(started.get());
     }
@@ -146,8 +154,9 @@ final class TargetPreparation {
      */
     void copyOnce(SourceAdmin admin) {
         SnapshotMode mode = config.snapshotMode() == SnapshotMode.NONE ? SnapshotMode.FULL : config.snapshotMode();
+        Selection selection = select(admin);
         if (reset) {
-            targetTables.reset(filledSchemas(admin));
+            targetTables.reset(selection.schemas());
         }
         if (PostgresSink.applied(config.targetUrl(), config.slot()).isPresent()) {
             throw new SluiceException(
@@ -166,11 +175,11 @@ final class TargetPreparation {
         }
         List<TableId> tables;
         if (started.isEmpty()) {
-            requireEmptyTarget(admin, mode);
-            tables = tablesToCopy(admin);
+            requireEmptyTarget(selection, mode);
+            tables = selection.tables();
             ledger.start(Lsn.INVALID);
         } else {
-            tables = remaining(admin, ledger, mode);
+            tables = remaining(selection, ledger, mode);
             if (tables.isEmpty() && ledger.preDataDone()) {
                 log.info("The target already holds the copy; nothing to do (--reset copies again)");
             } else {
@@ -179,29 +188,38 @@ final class TargetPreparation {
             empty(tables, ledger, mode);
         }
         try (ExportedSnapshot snapshot = ExportedSnapshot.withoutSlot(config.sourceUrl())) {
-            copy(admin, ledger, snapshot, tables, mode);
+            copy(admin, selection, ledger, snapshot, tables, mode);
         }
     }
 
     private void copy(
             SourceAdmin admin,
+            Selection selection,
             SnapshotLedger ledger,
             ExportedSnapshot snapshot,
             List<TableId> tables,
             SnapshotMode mode) {
         try (ProgressDisplay display =
                 ProgressDisplay.start(progress, config.snapshotProgress(), config.snapshotWorkers())) {
-            copy(admin, ledger, snapshot, tables, mode, display);
+            copy(admin, selection, ledger, snapshot, tables, mode, display);
         }
     }
 
     private void copy(
             SourceAdmin admin,
+            Selection selection,
             SnapshotLedger ledger,
             ExportedSnapshot snapshot,
             List<TableId> tables,
             SnapshotMode mode,
             ProgressDisplay display) {
+        if (mode.copiesRows() && !selection.unlogged().isEmpty()) {
+            log.warn(
+                    "{} unlogged table(s) are copied once but never streamed, since their changes never reach the"
+                            + " WAL: {}",
+                    selection.unlogged().size(),
+                    selection.unlogged().stream().map(TableId::toString).collect(Collectors.joining(", ")));
+        }
         Map<TableId, SnapshotLedger.Step> copiedBefore = ledger.copiedTables();
         copiedBefore.forEach((table, step) -> progress.alreadyCopied(table, step.rows(), step.bytes()));
         progress.phase(SnapshotProgress.Phase.PRE_DATA);
@@ -213,9 +231,9 @@ final class TargetPreparation {
                                 config.sourceUrl(),
                                 config.targetUrl(),
                                 admin.serverVersionNum() / 10000)
-                        .forTables(config.tables()::includes, schemaOnly(admin))
+                        .forTables(config.tables()::includes, selection.schemaOnly(config.schemaOnlyTables()))
                 : null;
-        Set<String> filled = filledSchemas(admin);
+        Set<String> filled = selection.schemas();
         List<TableId> withRows = mode.copiesRows()
                 ? tables.stream()
                         .filter(t -> !config.schemaOnlyTables().test(t))
@@ -340,37 +358,43 @@ final class TargetPreparation {
         log.info("Snapshot done; streaming continues from {}", slotStart);
     }
 
-    /** The tables to copy: those published, and unlogged ones, whose rows can be copied but never streamed. */
-    private List<TableId> tablesToCopy(SourceAdmin admin) {
-        Set<TableId> tables = new LinkedHashSet<>(
-                admin.publish(config.tables(), config.publication()).tables());
-        List<TableId> unlogged = admin.unloggedTables(config.tables());
-        if (!unlogged.isEmpty()) {
-            log.warn(
-                    "{} unlogged table(s) are copied once but never streamed, since their changes never reach the"
-                            + " WAL: {}",
-                    unlogged.size(),
-                    unlogged.stream().map(TableId::toString).collect(Collectors.joining(", ")));
-            tables.addAll(unlogged);
+    /**
+     * The source tables the snapshot copies, read once: the logged ones (those {@code run}
+     * publishes) and the unlogged ones, whose rows can be copied but never streamed.
+     */
+    private record Selection(List<TableId> logged, List<TableId> unlogged) {
+
+        List<TableId> tables() {
+            List<TableId> all = new ArrayList<>(logged);
+            all.addAll(unlogged);
+            return all;
         }
-        return List.copyOf(tables);
+
+        /** The schemas the copy fills. */
+        Set<String> schemas() {
+            Set<String> schemas = new LinkedHashSet<>();
+            tables().forEach(t -> schemas.add(t.schema()));
+            return schemas;
+        }
+
+        Set<TableId> schemaOnly(Predicate<TableId> schemaOnly) {
+            return tables().stream().filter(schemaOnly).collect(Collectors.toSet());
+        }
     }
 
-    /** The selected source tables whose rows are not copied. */
-    private Set<TableId> schemaOnly(SourceAdmin admin) {
-        Set<TableId> tables = new LinkedHashSet<>();
-        admin.tables(config.tables()).forEach(t -> tables.add(t.id()));
-        tables.addAll(admin.unloggedTables(config.tables()));
-        return tables.stream().filter(config.schemaOnlyTables()).collect(Collectors.toSet());
+    private Selection select(SourceAdmin admin) {
+        List<TableId> logged =
+                admin.tables(config.tables()).stream().map(SourceTable::id).toList();
+        return new Selection(logged, admin.unloggedTables(config.tables()));
     }
 
     /** The tables a resumed copy still has to copy. */
-    private List<TableId> remaining(SourceAdmin admin, SnapshotLedger ledger, SnapshotMode mode) {
+    private List<TableId> remaining(Selection selection, SnapshotLedger ledger, SnapshotMode mode) {
         if (!mode.copiesRows()) {
             return List.of();
         }
         Map<TableId, SnapshotLedger.Step> copied = ledger.copiedTables();
-        return tablesToCopy(admin).stream()
+        return selection.tables().stream()
                 .filter(t -> !copied.containsKey(t))
                 .filter(t -> !config.schemaOnlyTables().test(t))
                 .toList();
@@ -384,18 +408,10 @@ final class TargetPreparation {
         }
     }
 
-    private void requireEmptyTarget(SourceAdmin admin, SnapshotMode mode) {
+    private void requireEmptyTarget(Selection selection, SnapshotMode mode) {
         if (mode.copiesSchema()) {
-            targetTables.requireNoneIn(filledSchemas(admin));
+            targetTables.requireNoneIn(selection.schemas());
         }
-    }
-
-    /** The schemas of the tables the copy fills. */
-    private Set<String> filledSchemas(SourceAdmin admin) {
-        Set<String> schemas = new LinkedHashSet<>();
-        admin.tables(config.tables()).forEach(t -> schemas.add(t.id().schema()));
-        admin.unloggedTables(config.tables()).forEach(t -> schemas.add(t.schema()));
-        return schemas;
     }
 
     /** A temporary slot's name beside the pipeline's, within PostgreSQL's 63 characters. */

@@ -93,6 +93,9 @@ class SnapshotCommandTest {
             assertThat(source.queryForString("SELECT count(*) FROM pg_replication_slots"))
                     .as("a one-off copy leaves no slot behind")
                     .isEqualTo("0");
+            assertThat(source.queryForString("SELECT count(*) FROM pg_publication"))
+                    .as("nor a publication: it changes nothing on the source")
+                    .isEqualTo("0");
 
             assertThat(target.queryForString("SELECT count(*) FROM pg_class WHERE relname IN ('customers', 'orders',"
                             + " 'cache') AND reloptions IS NOT NULL"))
