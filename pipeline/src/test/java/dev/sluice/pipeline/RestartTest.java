@@ -15,9 +15,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -45,7 +42,7 @@ class RestartTest {
             Map<String, String> env = SluiceProcess.streamOnly(source, target);
             String password = source.url().properties().getProperty("password");
 
-            try (Workload workload = new Workload(source)) {
+            try (Workload workload = new MoneyWorkload(source)) {
                 workload.start();
                 Lsn applied = Lsn.INVALID;
                 for (int round = 0; round < 3; round++) {
@@ -106,72 +103,34 @@ class RestartTest {
     }
 
     /** Small transactions moving money between accounts and logging each move, until stopped. */
-    private static final class Workload implements AutoCloseable {
-        private final TestDatabase source;
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicLong transactions = new AtomicLong();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private Thread thread;
-
-        Workload(TestDatabase source) {
-            this.source = source;
-        }
-
-        void start() {
-            thread = new Thread(this::loop, "workload");
-            thread.start();
-        }
-
-        private void loop() {
-            try (Connection c = source.connect()) {
-                c.setAutoCommit(false);
-                try (PreparedStatement move =
-                                c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
-                        PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?)")) {
-                    ThreadLocalRandom random = ThreadLocalRandom.current();
-                    while (!stop.get()) {
-                        int from = random.nextInt(1, 101);
-                        int to = random.nextInt(1, 101);
-                        long amount = random.nextLong(1, 1000);
-                        move.setLong(1, -amount);
-                        move.setInt(2, from);
-                        move.executeUpdate();
-                        move.setLong(1, amount);
-                        move.setInt(2, to);
-                        move.executeUpdate();
-                        log.setInt(1, from);
-                        log.setLong(2, amount);
-                        log.setString(3, "move " + transactions.get());
-                        log.executeUpdate();
-                        c.commit();
-                        transactions.incrementAndGet();
-                        if (random.nextInt(10) == 0) {
-                            Thread.sleep(1);
-                        }
-                    }
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-
-        void stopAndCheck() throws InterruptedException {
-            stop.set(true);
-            thread.join();
-            assertThat(failure.get()).isNull();
-            assertThat(transactions.get()).isGreaterThan(100);
+    private static final class MoneyWorkload extends Workload {
+        MoneyWorkload(TestDatabase source) {
+            super(source);
         }
 
         @Override
-        public void close() {
-            stop.set(true);
-            if (thread != null) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        Transaction prepare(Connection c) throws Exception {
+            PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
+            PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?)");
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            return () -> {
+                int from = random.nextInt(1, 101);
+                int to = random.nextInt(1, 101);
+                long amount = random.nextLong(1, 1000);
+                move.setLong(1, -amount);
+                move.setInt(2, from);
+                move.executeUpdate();
+                move.setLong(1, amount);
+                move.setInt(2, to);
+                move.executeUpdate();
+                log.setInt(1, from);
+                log.setLong(2, amount);
+                log.setString(3, "move " + transactions.get());
+                log.executeUpdate();
+                if (random.nextInt(10) == 0) {
+                    Thread.sleep(1);
                 }
-            }
+            };
         }
     }
 }

@@ -15,9 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -63,7 +60,7 @@ class SnapshotResumeTest {
             env.put("SLUICE_SNAPSHOT_WORKERS", "2");
 
             Map<String, String> finishedBeforeKill;
-            try (Workload workload = new Workload(source)) {
+            try (Workload workload = new ShopWorkload(source)) {
                 workload.start();
                 try (SluiceProcess sluice = SluiceProcess.start(List.of(), env, "run")) {
                     finishedBeforeKill = awaitTablesCopied(target, sluice, "customers", "orders");
@@ -152,80 +149,41 @@ class SnapshotResumeTest {
     }
 
     /** Transactions touching every table — new customers and orders, updates, deletes, inserts into paced. */
-    private static final class Workload implements AutoCloseable {
-        private final TestDatabase source;
-        private final AtomicBoolean stop = new AtomicBoolean();
-        private final AtomicLong transactions = new AtomicLong();
-        private final AtomicReference<Throwable> failure = new AtomicReference<>();
-        private Thread thread;
-
-        Workload(TestDatabase source) {
-            this.source = source;
-        }
-
-        void start() {
-            thread = new Thread(this::loop, "workload");
-            thread.start();
-        }
-
-        private void loop() {
-            try (Connection c = source.connect()) {
-                c.setAutoCommit(false);
-                try (PreparedStatement customer = c.prepareStatement("INSERT INTO customers VALUES (?, ?)");
-                        PreparedStatement order =
-                                c.prepareStatement("INSERT INTO orders (customer_id, total) VALUES (?, ?)");
-                        PreparedStatement reprice =
-                                c.prepareStatement("UPDATE orders SET total = total + 1 WHERE id = ?");
-                        PreparedStatement insertPaced = c.prepareStatement("INSERT INTO paced VALUES (?, ?)");
-                        PreparedStatement updatePaced =
-                                c.prepareStatement("UPDATE paced SET v = v || '+' WHERE id = ?");
-                        PreparedStatement deletePaced = c.prepareStatement("DELETE FROM paced WHERE id = ?")) {
-                    ThreadLocalRandom random = ThreadLocalRandom.current();
-                    int nextCustomer = 2001;
-                    int nextPaced = 3001;
-                    while (!stop.get()) {
-                        customer.setInt(1, nextCustomer);
-                        customer.setString(2, "new" + nextCustomer + "@example.com");
-                        customer.executeUpdate();
-                        order.setInt(1, nextCustomer++);
-                        order.setInt(2, random.nextInt(1, 500));
-                        order.executeUpdate();
-                        reprice.setLong(1, random.nextLong(1, 20000));
-                        reprice.executeUpdate();
-                        insertPaced.setInt(1, nextPaced);
-                        insertPaced.setString(2, "n" + nextPaced++);
-                        insertPaced.executeUpdate();
-                        updatePaced.setInt(1, random.nextInt(1, nextPaced));
-                        updatePaced.executeUpdate();
-                        deletePaced.setInt(1, random.nextInt(1, nextPaced));
-                        deletePaced.executeUpdate();
-                        c.commit();
-                        transactions.incrementAndGet();
-                        Thread.sleep(2);
-                    }
-                }
-            } catch (Throwable t) {
-                failure.set(t);
-            }
-        }
-
-        void stopAndCheck() throws InterruptedException {
-            stop.set(true);
-            thread.join();
-            assertThat(failure.get()).isNull();
-            assertThat(transactions.get()).isGreaterThan(100);
+    private static final class ShopWorkload extends Workload {
+        ShopWorkload(TestDatabase source) {
+            super(source);
         }
 
         @Override
-        public void close() {
-            stop.set(true);
-            if (thread != null) {
-                try {
-                    thread.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
+        Transaction prepare(Connection c) throws Exception {
+            PreparedStatement customer = c.prepareStatement("INSERT INTO customers VALUES (?, ?)");
+            PreparedStatement order = c.prepareStatement("INSERT INTO orders (customer_id, total) VALUES (?, ?)");
+            PreparedStatement reprice = c.prepareStatement("UPDATE orders SET total = total + 1 WHERE id = ?");
+            PreparedStatement insertPaced = c.prepareStatement("INSERT INTO paced VALUES (?, ?)");
+            PreparedStatement updatePaced = c.prepareStatement("UPDATE paced SET v = v || '+' WHERE id = ?");
+            PreparedStatement deletePaced = c.prepareStatement("DELETE FROM paced WHERE id = ?");
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            int[] next = {2001, 3001};
+            return () -> {
+                int nextCustomer = next[0]++;
+                customer.setInt(1, nextCustomer);
+                customer.setString(2, "new" + nextCustomer + "@example.com");
+                customer.executeUpdate();
+                order.setInt(1, nextCustomer);
+                order.setInt(2, random.nextInt(1, 500));
+                order.executeUpdate();
+                reprice.setLong(1, random.nextLong(1, 20000));
+                reprice.executeUpdate();
+                int nextPaced = next[1]++;
+                insertPaced.setInt(1, nextPaced);
+                insertPaced.setString(2, "n" + nextPaced);
+                insertPaced.executeUpdate();
+                updatePaced.setInt(1, random.nextInt(1, next[1]));
+                updatePaced.executeUpdate();
+                deletePaced.setInt(1, random.nextInt(1, next[1]));
+                deletePaced.executeUpdate();
+                Thread.sleep(2);
+            };
         }
     }
 }

@@ -171,11 +171,6 @@ public final class SnapshotLedger {
         insert(conn, TABLE_PREFIX + table.quoted(), position, rows, bytes);
     }
 
-    /** Whether a post-data object, named by its kind, schema and name, is on the target. */
-    public boolean postDataDone(String key) {
-        return has(POST_DATA_PREFIX + key);
-    }
-
     /** The keys of every post-data object on the target, read at once for a run that may have thousands. */
     public Set<String> finishedPostData() {
         Set<String> keys = new HashSet<>();
