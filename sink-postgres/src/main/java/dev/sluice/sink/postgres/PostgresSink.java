@@ -59,6 +59,9 @@ public final class PostgresSink implements Sink {
     private Lsn appliedCommit = Lsn.INVALID;
     private Begin currentBegin;
     private boolean skipping;
+    /** Whether the current transaction committed before some re-copied table's copy. */
+    private boolean beforeSomeCopy;
+
     private boolean failed;
     private Commit pendingCommit;
     private int groupRows;
@@ -279,6 +282,8 @@ public final class PostgresSink implements Sink {
         }
         currentBegin = begin;
         skipping = appliedCommit.isValid() && begin.commitLsn().compareTo(appliedCommit) <= 0;
+        beforeSomeCopy = config.copiedLater().values().stream()
+                .anyMatch(copiedAt -> begin.commitLsn().compareTo(copiedAt) < 0);
         if (skipping) {
             log.debug(
                     "Skipping source transaction {} (commit {}): already on the target",
@@ -296,7 +301,7 @@ public final class PostgresSink implements Sink {
      * table-synchronisation applies the same rule.
      */
     private boolean inCopy(Relation relation) {
-        if (config.copiedLater().isEmpty()) {
+        if (!beforeSomeCopy) {
             return false;
         }
         Lsn copiedAt = config.copiedLater().get(relation.table());
