@@ -1,0 +1,36 @@
+package dev.sluice.branching;
+
+import static dev.sluice.core.Preconditions.requireArgument;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What to create.
+ *
+ * @param from the branch to clone; {@code main} by default
+ * @param ttl how long until the reaper deletes it; empty for never
+ * @param schemaOnly the parent's structure without its rows
+ */
+public record BranchSpec(String name, String from, Optional<Duration> ttl, boolean schemaOnly) {
+
+    /** Branch names become directory names and appear in URLs: keep them to a safe alphabet. */
+    public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
+
+    public BranchSpec {
+        requireArgument(
+                name != null && NAME.matcher(name).matches(),
+                "branch name '%s' is not allowed: use 1 to 63 lower-case letters, digits, '-' or '_', starting with a letter or digit",
+                name);
+        requireArgument(from != null && !from.isBlank(), "the branch to clone from is missing");
+        requireArgument(
+                ttl.isEmpty() || !ttl.get().isNegative() && !ttl.get().isZero(),
+                "ttl must be positive, found %s",
+                ttl.orElse(null));
+    }
+
+    public static BranchSpec of(String name) {
+        return new BranchSpec(name, Branch.MAIN, Optional.empty(), false);
+    }
+}
