@@ -20,6 +20,8 @@ public final class TableFilter {
     private final List<String> patterns;
     private final List<Pattern> includes = new ArrayList<>();
     private final List<Pattern> excludes = new ArrayList<>();
+    private final List<String> includeGlobs = new ArrayList<>();
+    private final List<String> excludeGlobs = new ArrayList<>();
 
     private TableFilter(String setting, List<String> patterns) {
         this.patterns = List.copyOf(patterns);
@@ -36,7 +38,9 @@ public final class TableFilter {
                             + " optionally prefixed by ! to exclude; e.g. public.*, !audit.*)",
                     setting,
                     raw);
-            (exclude ? excludes : includes).add(toRegex(body.contains(".") ? body : "*." + body));
+            String glob = body.contains(".") ? body : "*." + body;
+            (exclude ? excludes : includes).add(toRegex(glob));
+            (exclude ? excludeGlobs : includeGlobs).add(glob);
         }
     }
 
@@ -74,6 +78,36 @@ public final class TableFilter {
         boolean included = includes.isEmpty()
                 || includes.stream().anyMatch(p -> p.matcher(name).matches());
         return included && excludes.stream().noneMatch(p -> p.matcher(name).matches());
+    }
+
+    /**
+     * The including patterns as POSIX regular expressions over {@code schema.table}, for the same
+     * decision made in SQL ({@code name ~ ANY (...)}) by DDL capture on the source.
+     */
+    public List<String> posixIncludes() {
+        return includeGlobs.stream().map(TableFilter::toPosix).toList();
+    }
+
+    /** The excluding patterns, as {@link #posixIncludes()}. */
+    public List<String> posixExcludes() {
+        return excludeGlobs.stream().map(TableFilter::toPosix).toList();
+    }
+
+    private static String toPosix(String glob) {
+        StringBuilder re = new StringBuilder("^");
+        for (char c : glob.toCharArray()) {
+            switch (c) {
+                case '*' -> re.append(".*");
+                case '?' -> re.append('.');
+                default -> {
+                    if ("\\.^$|()[]{}+*?".indexOf(c) >= 0) {
+                        re.append('\\');
+                    }
+                    re.append(c);
+                }
+            }
+        }
+        return re.append('$').toString();
     }
 
     public List<String> patterns() {

@@ -43,4 +43,10 @@ public sealed interface ChangeEvent {
 
     /** A logical decoding message ({@code pg_logical_emit_message}); DDL capture rides on these. */
     record Message(Lsn lsn, boolean transactional, String prefix, byte[] content) implements ChangeEvent {}
+
+    /**
+     * A schema change made on the source, captured by DDL capture and decoded from its logical
+     * message: applied on the target in commit order, before the rows that follow it.
+     */
+    record SchemaChange(Lsn lsn, DdlCommand command) implements ChangeEvent {}
 }
