@@ -149,13 +149,15 @@ BEGIN
      WHERE r.relkind IN ('r', 'p')
        AND r.oid = ANY (coalesce(relids, '{}'));
 
-    -- New tables that match a publication's patterns join it, in this transaction, so that they
-    -- replicate from their first row. A table without a key stays out: publishing it would make
-    -- its UPDATE and DELETE fail on the source.
+    -- Tables that match a publication's patterns but are not in it join it, in this transaction,
+    -- so that they replicate from their first row: new tables, renamed ones, and partitions just
+    -- detached (which the command does not report as touched, hence all tables, not only those).
+    -- A table without a key stays out: publishing it would make its UPDATE and DELETE fail on the
+    -- source.
     FOR t IN
         SELECT r.oid, n.nspname || '.' || r.relname AS name
           FROM pg_class r JOIN pg_namespace n ON n.oid = r.relnamespace
-         WHERE r.oid = ANY (coalesce(relids, '{}'))
+         WHERE command_tag IN ('CREATE TABLE', 'CREATE TABLE AS', 'SELECT INTO', 'ALTER TABLE')
            AND r.relkind IN ('r', 'p') AND r.relpersistence = 'p' AND NOT r.relispartition
            AND n.nspname NOT IN ('sluice', 'pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg\_%'
     LOOP
@@ -176,8 +178,11 @@ BEGIN
                                                               WHERE i.indrelid = r.oid AND i.indisprimary))
                         OR (r.relreplident = 'i' AND EXISTS (SELECT 1 FROM pg_index i
                                                               WHERE i.indrelid = r.oid AND i.indisreplident)))) THEN
-                unpublished := unpublished || jsonb_build_object(
-                    'publication', p.publication, 'table', t.name, 'reason', 'no primary key or replica identity');
+                -- Said once, by the command that touched it, not by every later one.
+                IF t.oid = ANY (coalesce(relids, '{}')) THEN
+                    unpublished := unpublished || jsonb_build_object(
+                        'publication', p.publication, 'table', t.name, 'reason', 'no primary key or replica identity');
+                END IF;
                 CONTINUE;
             END IF;
             BEGIN

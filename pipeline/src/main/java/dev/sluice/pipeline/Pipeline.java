@@ -295,6 +295,7 @@ public final class Pipeline {
                 config.slot(),
                 config.publication(),
                 config.statusInterval(),
+                config.tables(),
                 processors(),
                 sourceStats);
     }
@@ -347,7 +348,8 @@ public final class Pipeline {
                                 config.groupMaxRows(),
                                 config.groupMaxDelay(),
                                 sourceIdentity)
-                        .withCopiedLater(copiedLater),
+                        .withCopiedLater(copiedLater)
+                        .withDdlSkipThrough(config.ddlSkipThrough()),
                 sinkStats);
     }
 

@@ -99,7 +99,7 @@ final class TargetPreparation {
         Optional<Lsn> started = ledger.started();
         if (started.isEmpty()) {
             requireEmptyTarget(selection, mode);
-            admin.publish(config.tables(), config.publication());
+            admin.publish(config.tables(), config.publication(), config.ddlCapture());
             List<TableId> tables = selection.tables();
             admin.dropSlot(config.slot());
             Lsn slotStart;
@@ -132,7 +132,7 @@ final class TargetPreparation {
                             + " brought up to date. Start over with --reset (drops what Sluice copied to the"
                             + " target).");
         }
-        admin.publish(config.tables(), config.publication());
+        admin.publish(config.tables(), config.publication(), config.ddlCapture());
         List<TableId> remaining = remaining(selection, ledger, mode);
         log.info(
                 "Resuming the interrupted snapshot into {}: {} table(s) already copied as of {}, {} to copy",

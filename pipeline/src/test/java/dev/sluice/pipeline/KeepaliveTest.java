@@ -42,7 +42,7 @@ class KeepaliveTest {
             }
             target.execute("CREATE TABLE t (id int PRIMARY KEY)");
             try (SourceAdmin admin = SourceAdmin.connect(source)) {
-                admin.init(TableFilter.all(), "sluice", "sluice");
+                admin.init(TableFilter.all(), "sluice", "sluice", true);
             }
             Pipeline pipeline = new Pipeline(
                     ConfigLoader.load(

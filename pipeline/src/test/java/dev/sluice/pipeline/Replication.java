@@ -47,7 +47,7 @@ final class Replication implements AutoCloseable {
         source.execute(all.toArray(String[]::new));
         target.execute(all.toArray(String[]::new));
         try (SourceAdmin admin = SourceAdmin.connect(source.url())) {
-            admin.init(config(Map.of()).tables(), "sluice", "sluice");
+            admin.init(config(Map.of()).tables(), "sluice", "sluice", true);
         }
         return this;
     }

@@ -1,6 +1,7 @@
 package dev.sluice.core.spi;
 
 import dev.sluice.core.event.ChangeEvent.RowChange;
+import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.Relation;
 
 /** Rewrites or drops row changes between source and sink (filters, anonymization). Must be a pure function. */
@@ -17,4 +18,10 @@ public interface Processor {
     default boolean changes(Relation relation) {
         return true;
     }
+
+    /**
+     * Told of each schema change replicated, in stream order: before the rows written under the
+     * new shape reach {@link #process}.
+     */
+    default void schemaChanged(DdlCommand command) {}
 }

@@ -24,10 +24,15 @@ final class InitCommand implements Callable<Integer> {
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             out.println("Creating replication slot '" + config.slot()
                     + "' (waits for transactions open on the source to finish)...");
-            SourceAdmin.InitResult result = admin.init(config.tables(), config.publication(), config.slot());
+            SourceAdmin.InitResult result =
+                    admin.init(config.tables(), config.publication(), config.slot(), config.ddlCapture());
             out.println((result.publicationCreated() ? "Created" : "Updated") + " publication '" + config.publication()
                     + "' over " + result.tables().size() + " table(s) matching " + config.tables() + ": "
                     + result.tables().stream().map(Object::toString).collect(Collectors.joining(", ")));
+            if (config.ddlCapture()) {
+                out.println("Installed DDL capture: event triggers on the source write schema changes into the"
+                        + " stream (schema sluice); new tables matching " + config.tables() + " join the publication.");
+            }
             out.println((result.slotCreated() ? "Created" : "Kept existing") + " replication slot '" + config.slot()
                     + "' (pgoutput).");
             out.println("Next: sluice run --source-url ... --target-url ...");

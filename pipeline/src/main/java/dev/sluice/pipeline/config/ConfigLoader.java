@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.sluice.core.Lsn;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
@@ -230,6 +231,19 @@ public final class ConfigLoader {
                 yield v;
             }
             case DURATION -> parseDuration(s, raw, text);
+            case BOOLEAN -> {
+                if (!text.equals("true") && !text.equals("false")) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield Boolean.parseBoolean(text);
+            }
+            case LSN -> {
+                try {
+                    yield Lsn.parse(text);
+                } catch (IllegalArgumentException e) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+            }
             case LIST -> throw new IllegalStateException("handled above");
         };
     }

@@ -43,6 +43,20 @@ public enum Setting {
             Kind.DURATION,
             "How often the target's sequences are moved up to the source's values (never back), and once after"
                     + " a snapshot; 0 turns this off."),
+    SOURCE_DDL_CAPTURE(
+            "source.ddl_capture",
+            "--ddl-capture",
+            "true",
+            Kind.BOOLEAN,
+            "Install event triggers on the source (schema sluice) so schema changes replicate; needs a superuser"
+                    + " (RDS: rds_superuser, Cloud SQL: cloudsqlsuperuser) at init."),
+    DDL_SKIP_THROUGH(
+            "ddl.skip_through",
+            "--ddl-skip-through",
+            null,
+            Kind.LSN,
+            "Schema changes at or before this source position are not replayed, because they were applied to"
+                    + " the target by hand (the error that stopped Sluice names the position)."),
     SNAPSHOT_MODE(
             "snapshot.mode",
             "--snapshot",
@@ -122,7 +136,9 @@ public enum Setting {
         SNAPSHOT_MODE("one of full, schema, data, none"),
         PROGRESS("one of auto, bar, log, none"),
         PORT("a port number from 0 to 65535"),
-        DURATION("a duration such as 500ms, 10s, 5m");
+        DURATION("a duration such as 500ms, 10s, 5m"),
+        BOOLEAN("true or false"),
+        LSN("a WAL position such as 0/16B3748");
 
         private final String expected;
 

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline.config;
 
+import dev.sluice.core.Lsn;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
@@ -128,6 +129,17 @@ public final class SluiceConfig {
     /** How often sequences follow the source; {@link Duration#ZERO} when they do not. */
     public Duration sequenceSyncInterval() {
         return (Duration) required(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL);
+    }
+
+    /** Whether DDL capture is installed on the source with the publication. */
+    public boolean ddlCapture() {
+        return (Boolean) required(Setting.SOURCE_DDL_CAPTURE);
+    }
+
+    /** Schema changes at or before this position are not replayed; {@link Lsn#INVALID} when unset. */
+    public Lsn ddlSkipThrough() {
+        Object v = values.get(Setting.DDL_SKIP_THROUGH);
+        return v == null ? Lsn.INVALID : (Lsn) v;
     }
 
     public int batchRows() {

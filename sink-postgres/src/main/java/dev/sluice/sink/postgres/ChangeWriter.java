@@ -252,6 +252,21 @@ final class ChangeWriter implements AutoCloseable {
         return plan;
     }
 
+    /**
+     * Forgets every table's plan after a schema change on the target, so the next row of each table
+     * reads its definition again. Call after {@link #flush()}.
+     */
+    void schemaChanged() throws SQLException {
+        try (Statement st = conn.createStatement()) {
+            for (TablePlan plan : plans.values()) {
+                st.execute(plan.dropStageSql());
+            }
+        }
+        plans.clear();
+        conflated.clear();
+        lastPlan = null;
+    }
+
     /** Writes what is buffered, then the truncate. */
     void truncate(Truncate truncate) throws SQLException {
         flush();

@@ -11,10 +11,12 @@ import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
 import dev.sluice.core.event.ChangeEvent.Message;
 import dev.sluice.core.event.ChangeEvent.RowChange;
+import dev.sluice.core.event.ChangeEvent.SchemaChange;
 import dev.sluice.core.event.ChangeEvent.Truncate;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
+import dev.sluice.ddl.DdlApplier;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -61,6 +63,8 @@ public final class PostgresSink implements Sink {
     private boolean skipping;
     /** Whether the current transaction committed before some re-copied table's copy. */
     private boolean beforeSomeCopy;
+    /** Whether the current transaction changed the target's schema. */
+    private boolean schemaChanged;
 
     private boolean failed;
     private Commit pendingCommit;
@@ -249,8 +253,13 @@ public final class PostgresSink implements Sink {
                         truncate(truncate);
                     }
                 }
+                case SchemaChange change -> {
+                    if (!skipping) {
+                        schemaChange(change);
+                    }
+                }
                 case Message message -> {
-                    // Logical messages carry DDL; applying them belongs to DDL capture.
+                    // Other logical messages are not Sluice's to apply.
                 }
                 case Commit commit -> commit(commit);
             }
@@ -316,6 +325,43 @@ public final class PostgresSink implements Sink {
         }
     }
 
+    /**
+     * Replays a schema change between the rows written before it and those after it, in the target
+     * transaction that holds its source transaction. The group then ends with that transaction: a
+     * change such as {@code ALTER TYPE ... ADD VALUE} is only usable once committed.
+     */
+    private void schemaChange(SchemaChange change) throws SQLException {
+        if (config.ddlSkipThrough().isValid() && change.lsn().compareTo(config.ddlSkipThrough()) <= 0) {
+            log.info(
+                    "Not replaying {} at source position {}: at or before ddl.skip_through {}",
+                    change.command().tag(),
+                    change.lsn(),
+                    config.ddlSkipThrough());
+            return;
+        }
+        writer.flush();
+        try {
+            DdlApplier.apply(conn, change);
+        } catch (SQLException e) {
+            String state = e.getSQLState() == null ? "" : e.getSQLState();
+            if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01")) {
+                throw e;
+            }
+            throw new SluiceException(
+                    Reason.APPLY,
+                    "Target " + config.target() + " rejected the schema change "
+                            + change.command().tag() + " on "
+                            + DdlApplier.describe(change.command().objects()) + " (source transaction "
+                            + currentBegin.xid() + ", position " + change.lsn() + "): "
+                            + PgErrors.firstLine(e.getMessage()) + " (SQLSTATE " + state + "). The transaction was"
+                            + " rolled back. Bring the target to the source's shape by hand, then set"
+                            + " ddl.skip_through: '" + change.lsn() + "' and restart.",
+                    e);
+        }
+        writer.schemaChanged();
+        schemaChanged = true;
+    }
+
     private void row(RowChange change) throws SQLException {
         writer.add(change);
         groupRows++;
@@ -330,7 +376,8 @@ public final class PostgresSink implements Sink {
         currentBegin = null;
         pendingCommit = commit;
         stats.transactionsApplied.incrementAndGet();
-        if (groupRows >= config.groupMaxRows() || groupDue()) {
+        if (schemaChanged || groupRows >= config.groupMaxRows() || groupDue()) {
+            schemaChanged = false;
             commitGroup();
         }
     }

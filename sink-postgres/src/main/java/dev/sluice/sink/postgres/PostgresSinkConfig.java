@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param copiedLater tables a resumed snapshot copied as of a later source position than where
  *     streaming starts: their changes from source transactions that committed before that position
  *     are already in the copy and are skipped (default: none)
+ * @param ddlSkipThrough schema changes at or before this source position are not replayed: they
+ *     were applied to the target by hand (default: none, {@link Lsn#INVALID})
  */
 public record PostgresSinkConfig(
         PgUrl target,
@@ -32,7 +34,8 @@ public record PostgresSinkConfig(
         int groupMaxRows,
         Duration groupMaxDelay,
         String source,
-        Map<TableId, Lsn> copiedLater) {
+        Map<TableId, Lsn> copiedLater,
+        Lsn ddlSkipThrough) {
 
     public static final int DEFAULT_BATCH_ROWS = 10_000;
     public static final int DEFAULT_GROUP_MAX_ROWS = 50_000;
@@ -42,6 +45,7 @@ public record PostgresSinkConfig(
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(source, "source");
         copiedLater = Map.copyOf(copiedLater);
+        Objects.requireNonNull(ddlSkipThrough, "ddlSkipThrough");
         requireConfig(pipeline != null && !pipeline.isBlank(), "sink pipeline name is empty");
         requireConfig(batchRows >= 1, "sink.batch_rows: %d is not allowed (expected 1 or more)", batchRows);
         requireConfig(groupMaxRows >= 1, "sink.group_max_rows: %d is not allowed (expected 1 or more)", groupMaxRows);
@@ -53,7 +57,7 @@ public record PostgresSinkConfig(
 
     public PostgresSinkConfig(
             PgUrl target, String pipeline, int batchRows, int groupMaxRows, Duration groupMaxDelay, String source) {
-        this(target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, Map.of());
+        this(target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, Map.of(), Lsn.INVALID);
     }
 
     public static PostgresSinkConfig defaults(PgUrl target, String pipeline, String source) {
@@ -62,6 +66,12 @@ public record PostgresSinkConfig(
     }
 
     public PostgresSinkConfig withCopiedLater(Map<TableId, Lsn> tables) {
-        return new PostgresSinkConfig(target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, tables);
+        return new PostgresSinkConfig(
+                target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, tables, ddlSkipThrough);
+    }
+
+    public PostgresSinkConfig withDdlSkipThrough(Lsn position) {
+        return new PostgresSinkConfig(
+                target, pipeline, batchRows, groupMaxRows, groupMaxDelay, source, copiedLater, position);
     }
 }

@@ -7,6 +7,7 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
 import dev.sluice.core.TableId;
+import dev.sluice.ddl.DdlCapture;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -183,8 +184,8 @@ public final class SourceAdmin implements AutoCloseable {
      * missing. Refuses tables without replica identity, since publishing them would make UPDATE and
      * DELETE fail on production.
      */
-    public InitResult init(TableFilter filter, String publication, String slot) {
-        PublishResult published = publish(filter, publication);
+    public InitResult init(TableFilter filter, String publication, String slot, boolean ddlCapture) {
+        PublishResult published = publish(filter, publication, ddlCapture);
         boolean slotCreated = ensureSlot(slot);
         return new InitResult(published.created(), slotCreated, published.tables());
     }
@@ -192,8 +193,13 @@ public final class SourceAdmin implements AutoCloseable {
     /** What {@link #publish} did. */
     public record PublishResult(boolean created, List<TableId> tables) {}
 
-    /** Creates or updates the publication over the selected tables; refuses tables without replica identity. */
-    public PublishResult publish(TableFilter filter, String publication) {
+    /**
+     * Creates or updates the publication over the selected tables, refusing tables without replica
+     * identity, and with {@code ddlCapture} installs the event triggers that capture schema changes
+     * and add new matching tables to it. Runs before the slot is created, so no change made after
+     * the slot's start escapes capture.
+     */
+    public PublishResult publish(TableFilter filter, String publication, boolean ddlCapture) {
         requireLogicalWal();
         List<SourceTable> tables = tables(filter);
         String missing = describeMissingIdentity(tables);
@@ -201,7 +207,11 @@ public final class SourceAdmin implements AutoCloseable {
             throw new SluiceException(Reason.SOURCE_NOT_READY, missing);
         }
         List<TableId> ids = tables.stream().map(SourceTable::id).toList();
-        return new PublishResult(ensurePublication(publication, ids), ids);
+        boolean created = ensurePublication(publication, ids);
+        if (ddlCapture) {
+            DdlCapture.install(conn, publication, filter);
+        }
+        return new PublishResult(created, ids);
     }
 
     /** Drops an inactive slot; a slot being read is refused with the reader's pid. */
@@ -366,6 +376,9 @@ public final class SourceAdmin implements AutoCloseable {
             } catch (SQLException e) {
                 throw SlotErrors.explain(url, slot, e);
             }
+        }
+        if (DdlCapture.uninstall(conn, publication)) {
+            dropped.add("DDL capture (event triggers and functions in schema sluice)");
         }
         if (publicationExists(publication)) {
             try (Statement st = conn.createStatement()) {

@@ -5,13 +5,17 @@ import dev.sluice.core.PgErrors;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableFilter;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.Message;
 import dev.sluice.core.event.ChangeEvent.RowChange;
+import dev.sluice.core.event.ChangeEvent.SchemaChange;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.core.spi.Source;
+import dev.sluice.ddl.DdlMessages;
 import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -61,6 +65,8 @@ public final class WalSource implements Source {
     private final List<Processor> processors;
     private final Stats stats;
     private final PgOutputDecoder decoder = new PgOutputDecoder();
+    private final DdlMessages ddl = new DdlMessages();
+    private final TableFilter tables;
 
     private volatile boolean stopped;
     private volatile boolean streaming;
@@ -81,9 +87,11 @@ public final class WalSource implements Source {
             String slot,
             String publication,
             Duration statusInterval,
+            TableFilter tables,
             List<Processor> processors,
             Stats stats) {
         this.stats = stats;
+        this.tables = tables;
         this.url = url;
         this.slot = slot;
         this.publication = publication;
@@ -219,9 +227,28 @@ public final class WalSource implements Source {
                 }
                 return processed;
             }
+            case Message message
+            when DdlMessages.isDdl(message) -> {
+                return schemaChange(ddl.decode(message));
+            }
             default -> {}
         }
         return event;
+    }
+
+    /** A schema change to apply, or null when it only touches tables this pipeline leaves out. */
+    private SchemaChange schemaChange(SchemaChange change) {
+        if (!DdlMessages.concerns(change.command(), tables)) {
+            log.debug(
+                    "Schema change {} at {} touches only tables not replicated; not applied",
+                    change.command().tag(),
+                    change.lsn());
+            return null;
+        }
+        for (Processor processor : processors) {
+            processor.schemaChanged(change.command());
+        }
+        return change;
     }
 
     private void durable(Lsn endLsn) {
