@@ -4,7 +4,9 @@ import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
+import dev.sluice.core.event.DdlCommand.ColumnRename;
 import dev.sluice.core.spi.Processor;
+import dev.sluice.ddl.ColumnRenames;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.pipeline.source.postgres.SourceIdentity;
@@ -17,6 +19,7 @@ import dev.sluice.snapshot.SnapshotLedger;
 import dev.sluice.snapshot.progress.SnapshotProgress;
 import dev.sluice.transform.Keyring;
 import dev.sluice.transform.rules.Anonymizer;
+import dev.sluice.transform.rules.Anonymizer.ColumnRef;
 import dev.sluice.transform.rules.CompiledRules;
 import dev.sluice.transform.rules.Rules;
 import dev.sluice.transform.rules.TransformerRegistry;
@@ -26,14 +29,17 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,6 +76,10 @@ public final class Pipeline {
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private final AtomicLong sequencesSynced = new AtomicLong();
     private final Anonymizer.Stats anonymizerStats = new Anonymizer.Stats();
+    /** Columns strict mode wrote without values before this start, as the target recorded them. */
+    private volatile Set<ColumnRef> uncoveredAtStart = Set.of();
+
+    private volatile Set<ColumnRef> uncoveredRecorded = Set.of();
     private final Map<String, String> env;
     private TransformerRegistry transformers = TransformerRegistry.builtins();
     /** Built once at start-up ({@link #prepareAnonymization}); the snapshot and the stream share them. */
@@ -157,6 +167,9 @@ public final class Pipeline {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollSlot, 0, 10, TimeUnit.SECONDS);
+        if (config.transformFile().isPresent()) {
+            poller.scheduleWithFixedDelay(this::recordUncoveredColumns, 1, 1, TimeUnit.SECONDS);
+        }
         Duration sequenceSync = config.sequenceSyncInterval();
         if (!sequenceSync.isZero()) {
             SequenceFollower sequences = SequenceFollower.scheduled(config, sequencesSynced);
@@ -316,8 +329,21 @@ public final class Pipeline {
         if (file.isPresent()) {
             Rules rules = Rules.load(file.get());
             Keyring keyring = Keyring.fromEnvironment(env);
+            // What this pipeline already streamed under: columns renamed since the rules were
+            // written keep their rules; columns added since, with no rule, stay without values.
+            List<ColumnRename> renames =
+                    resetTarget ? List.of() : ColumnRenames.read(config.targetUrl(), config.slot());
+            Map<TableId, Map<String, String>> ruleNames = ruleNames(renames);
+            Set<ColumnRef> uncovered = resetTarget
+                    ? Set.of()
+                    : UncoveredColumns.read(config.targetUrl(), config.slot()).stream()
+                            .filter(c -> !coveredBy(rules, ruleNames, c))
+                            .collect(Collectors.toUnmodifiableSet());
             CompiledRules compiled = CompiledRules.compile(
-                    rules, transformers, keyring, SourceSchemaReader.read(config.sourceUrl(), config.tables()));
+                    rules,
+                    transformers,
+                    keyring,
+                    SourceSchemaReader.read(config.sourceUrl(), config.tables()).asRulesKnowIt(ruleNames, uncovered));
             compiled.warnings().forEach(w -> log.warn("{}", w));
             compiled.notes().forEach(n -> log.info("{}", n));
             log.info(
@@ -325,7 +351,20 @@ public final class Pipeline {
                     file.get(),
                     keyring.id(),
                     compiled.summary().describe().replace('\n', ' '));
-            processors = List.of(compiled.anonymizer(anonymizerStats));
+            Anonymizer anonymizer = compiled.anonymizer(anonymizerStats);
+            renames.forEach(r -> anonymizer.renamed(r.table(), r.from(), r.to()));
+            UncoveredColumns.notNullColumns(config.sourceUrl(), UncoveredColumns.tablesOf(uncovered))
+                    .ifPresent(anonymizer::schemaChanged);
+            if (!resetTarget) {
+                UncoveredColumns.replace(config.targetUrl(), config.slot(), uncovered);
+            }
+            uncoveredAtStart = uncovered;
+            uncovered.forEach(c -> log.warn(
+                    "Column {} has no rule under validation_mode strict: it is written without its values"
+                            + " until {} covers it",
+                    c,
+                    file.get()));
+            processors = List.of(anonymizer);
             keyId = keyring.id();
         }
         AnonymizationRecord.check(
@@ -337,6 +376,41 @@ public final class Pipeline {
                                 .started()
                                 .isPresent(),
                 resetTarget);
+    }
+
+    /** Per table, each renamed column's current name to the name its rule uses, following chains of renames. */
+    private static Map<TableId, Map<String, String>> ruleNames(List<ColumnRename> renames) {
+        Map<TableId, Map<String, String>> names = new HashMap<>();
+        for (ColumnRename r : renames) {
+            Map<String, String> table = names.computeIfAbsent(r.table(), t -> new HashMap<>());
+            String rule = table.getOrDefault(r.from(), r.from());
+            table.remove(r.from());
+            table.put(r.to(), rule);
+        }
+        return names;
+    }
+
+    private static boolean coveredBy(Rules rules, Map<TableId, Map<String, String>> ruleNames, ColumnRef column) {
+        String ruleName =
+                ruleNames.getOrDefault(column.table(), Map.of()).getOrDefault(column.column(), column.column());
+        return rules.table(column.table())
+                .map(t -> t.columns().containsKey(ruleName))
+                .orElse(false);
+    }
+
+    /** Records the columns strict mode writes without values, when they changed; run periodically. */
+    private void recordUncoveredColumns() {
+        Set<ColumnRef> now = new HashSet<>(uncoveredAtStart);
+        now.addAll(anonymizerStats.uncoveredColumns());
+        if (now.equals(uncoveredRecorded)) {
+            return;
+        }
+        try {
+            UncoveredColumns.replace(config.targetUrl(), config.slot(), now);
+            uncoveredRecorded = Set.copyOf(now);
+        } catch (RuntimeException e) {
+            log.debug("Could not record the columns without a rule on the target: {}", e.getMessage());
+        }
     }
 
     PostgresSink sink() {
@@ -384,6 +458,14 @@ public final class Pipeline {
         FunctionCounter.builder("sluice_transform_errors", anonymizerStats, Anonymizer.Stats::errorsPassedThrough)
                 .description("Values a transformer failed on, written unchanged (on_error: pass-through)")
                 .tag("on_error", "pass-through")
+                .register(registry);
+        Gauge.builder("sluice_columns_without_rule", this, p -> {
+                    Set<ColumnRef> all = new HashSet<>(p.uncoveredAtStart);
+                    all.addAll(p.anonymizerStats.uncoveredColumns());
+                    return all.size();
+                })
+                .description("Columns of replicated tables that strict mode writes without their values, for want of"
+                        + " a rule (added on the source after streaming began)")
                 .register(registry);
         FunctionCounter.builder("sluice_values_without_rule", anonymizerStats, Anonymizer.Stats::uncoveredNulled)
                 .description("Values of columns without a rule written as NULL under strict mode")

@@ -99,9 +99,9 @@ class AnonymizationTest {
                     "INSERT INTO visits SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, '10.0.0.' || i"
                             + " FROM generate_series(1, 100) i");
             Pipeline pipeline = pipeline(source, target, rules, TestTransformers.KEY_HEX);
-            CompletableFuture<Void> run = background(pipeline);
+            CompletableFuture<Void> run = Replication.background(pipeline);
             try {
-                awaitStreaming(pipeline, run);
+                Replication.awaitStreaming(pipeline, run);
                 replication.awaitCaughtUp(Duration.ofMinutes(1));
 
                 // Copied by the snapshot.
@@ -245,21 +245,5 @@ class AnonymizationTest {
                         false,
                         keyHex == null ? Map.of() : TestTransformers.env(keyHex))
                 .transformers(TestTransformers.registry());
-    }
-
-    /** Waits until the snapshot is done: a marker row alone could have been copied by it before the rest. */
-    private static void awaitStreaming(Pipeline pipeline, CompletableFuture<Void> run) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
-        while (pipeline.state() != Pipeline.State.STREAMING) {
-            if (run.isDone()) {
-                run.get();
-            }
-            assertThat(System.nanoTime()).as("snapshot done within a minute").isLessThan(deadline);
-            Thread.sleep(50);
-        }
-    }
-
-    private static CompletableFuture<Void> background(Pipeline pipeline) {
-        return CompletableFuture.runAsync(pipeline::run, r -> new Thread(r, "pipeline-under-test").start());
     }
 }

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -151,6 +152,23 @@ final class Replication implements AutoCloseable {
                 ResultSet rs = st.executeQuery(sql)) {
             rs.next();
             return rs.getLong(1);
+        }
+    }
+
+    /** Runs a pipeline on a thread of its own. */
+    static CompletableFuture<Void> background(Pipeline pipeline) {
+        return CompletableFuture.runAsync(pipeline::run, r -> new Thread(r, "pipeline-under-test").start());
+    }
+
+    /** Waits until the pipeline streams: a marker row alone could have been copied by a snapshot before the rest. */
+    static void awaitStreaming(Pipeline pipeline, CompletableFuture<Void> run) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (pipeline.state() != Pipeline.State.STREAMING) {
+            if (run.isDone()) {
+                run.get();
+            }
+            assertThat(System.nanoTime()).as("streaming within a minute").isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.pipeline.ByteSizes;
+import dev.sluice.pipeline.UncoveredColumns;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.sink.postgres.PostgresSink;
@@ -56,6 +57,7 @@ final class StatusCommand implements Callable<Integer> {
             } else {
                 code = 1;
             }
+            status.put("ddl_capture", admin.ddlCaptureInstalled());
             status.put("publication", config.publication());
             status.put(
                     "published_tables",
@@ -80,6 +82,7 @@ final class StatusCommand implements Callable<Integer> {
                     "snapshot",
                     snapshot(SnapshotLedger.summary(config.targetUrl(), config.slot()), applied.isPresent(), (Integer)
                             status.get("published_tables")));
+            status.put("columns_without_rule", UncoveredColumns.describe(config.targetUrl(), config.slot()));
         }
         if (json) {
             out.println(new ObjectMapper()
@@ -173,6 +176,12 @@ final class StatusCommand implements Callable<Integer> {
             out.println("retained WAL: " + ByteSizes.format((Long) s.get("retained_wal_bytes")));
         }
         out.println("publication:  " + s.get("publication") + ", " + s.get("published_tables") + " table(s)");
+        if (s.containsKey("ddl_capture")) {
+            out.println("ddl capture:  "
+                    + ((Boolean) s.get("ddl_capture")
+                            ? "installed (schema changes replicate)"
+                            : "not installed (schema changes do not replicate; run sluice init)"));
+        }
         if (s.containsKey("target")) {
             out.println("target:       " + s.get("target"));
             Object applied = s.get("target_applied_lsn");
@@ -187,6 +196,13 @@ final class StatusCommand implements Callable<Integer> {
                                         + " ago)"));
             }
             out.println("snapshot:     " + snapshotText(s));
+            @SuppressWarnings("unchecked")
+            Map<String, String> uncovered = (Map<String, String>) s.get("columns_without_rule");
+            if (!uncovered.isEmpty()) {
+                out.println("without rule: " + uncovered.size() + " column(s) written without their values under"
+                        + " validation_mode strict, until a rule covers them:");
+                uncovered.forEach((column, since) -> out.println("              " + column + " (since " + since + ")"));
+            }
         }
     }
 

@@ -16,6 +16,7 @@ import dev.sluice.core.event.ChangeEvent.Truncate;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
+import dev.sluice.ddl.ColumnRenames;
 import dev.sluice.ddl.DdlApplier;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -185,6 +186,7 @@ public final class PostgresSink implements Sink {
         try {
             conn.setAutoCommit(false);
             boolean conflate = disableTargetTriggers();
+            ColumnRenames.prepare(conn);
             ProgressTable.Position position = progress.prepare(conn);
             appliedCommit = position.commitLsn();
             stats.lastAppliedEndLsn.set(position.endLsn().value());
@@ -357,6 +359,10 @@ public final class PostgresSink implements Sink {
                             + " rolled back. Bring the target to the source's shape by hand, then set"
                             + " ddl.skip_through: '" + change.lsn() + "' and restart.",
                     e);
+        }
+        if (change.command().columnRename().isPresent()) {
+            ColumnRenames.record(
+                    conn, config.pipeline(), change.command().columnRename().get(), change.lsn());
         }
         writer.schemaChanged();
         schemaChanged = true;

@@ -7,6 +7,10 @@ import dev.sluice.core.event.ChangeEvent.Delete;
 import dev.sluice.core.event.ChangeEvent.Insert;
 import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.ChangeEvent.Update;
+import dev.sluice.core.event.DdlCommand;
+import dev.sluice.core.event.DdlCommand.ColumnDefinition;
+import dev.sluice.core.event.DdlCommand.ColumnRename;
+import dev.sluice.core.event.DdlCommand.TableDefinition;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
@@ -17,8 +21,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -70,15 +76,34 @@ public final class Anonymizer implements Processor {
             return passedThrough.sum();
         }
 
-        /** Values of columns without a rule written as NULL under strict mode. */
+        /** Values of columns without a rule written as NULL (or a masked default) under strict mode. */
         public long uncoveredNulled() {
             return uncovered.sum();
+        }
+
+        private final Set<ColumnRef> uncoveredColumns = ConcurrentHashMap.newKeySet();
+
+        /** The columns met so far that strict mode writes without their values, for status and metrics. */
+        public Set<ColumnRef> uncoveredColumns() {
+            return Set.copyOf(uncoveredColumns);
+        }
+    }
+
+    /** A column of a source table. */
+    public record ColumnRef(TableId table, String column) {
+        @Override
+        public String toString() {
+            return table + "." + column;
         }
     }
 
     private final CompiledRules rules;
     private final Stats stats;
     private final Map<TableId, Plan> plans = new ConcurrentHashMap<>();
+    /** Per table, columns renamed on the source since the rules were written: current name to the rule's name. */
+    private final Map<TableId, Map<String, String>> renamed = new ConcurrentHashMap<>();
+    /** Per table, its NOT NULL columns as the last schema change reported them. */
+    private final Map<TableId, Set<String>> notNull = new ConcurrentHashMap<>();
 
     Anonymizer(CompiledRules rules, Stats stats) {
         this.rules = rules;
@@ -111,6 +136,46 @@ public final class Anonymizer implements Processor {
         };
     }
 
+    /**
+     * Follows the source's schema: a renamed column keeps its rule, and a column that strict mode
+     * writes without its value gets a masked default instead of NULL where it is NOT NULL.
+     */
+    @Override
+    public void schemaChanged(DdlCommand command) {
+        command.columnRename().ifPresent(r -> {
+            Map<String, String> names = renamed.computeIfAbsent(r.table(), t -> new ConcurrentHashMap<>());
+            String ruleName = names.getOrDefault(r.from(), r.from());
+            names.remove(r.from());
+            names.put(r.to(), ruleName);
+            log.info(
+                    "Column {}.{} was renamed to {} on the source; it keeps the rule of '{}'",
+                    r.table(),
+                    r.from(),
+                    r.to(),
+                    ruleName);
+        });
+        for (TableDefinition table : command.tables()) {
+            notNull.put(
+                    table.table(),
+                    table.columns().stream()
+                            .filter(ColumnDefinition::notNull)
+                            .map(ColumnDefinition::name)
+                            .collect(Collectors.toUnmodifiableSet()));
+            plans.remove(table.table());
+        }
+    }
+
+    /** Columns renamed on the source, as the target recorded them: current name to the rule's name. */
+    public void renamed(TableId table, String from, String to) {
+        schemaChanged(new DdlCommand(
+                "ALTER TABLE",
+                Optional.empty(),
+                "",
+                List.of(),
+                List.of(),
+                Optional.of(new ColumnRename(table, from, to))));
+    }
+
     /** False for a table whose every column passes unchanged (all {@code noop}, none nulled). */
     @Override
     public boolean changes(Relation relation) {
@@ -139,14 +204,20 @@ public final class Anonymizer implements Processor {
         List<int[][]> dynamic = new ArrayList<>();
         List<Integer> keys = new ArrayList<>();
         List<Integer> nulled = new ArrayList<>();
+        List<String> nulledAs = new ArrayList<>();
+        Set<String> requiredColumns = notNull.getOrDefault(relation.table(), Set.of());
         List<String> uncovered = new ArrayList<>();
         for (int i = 0; i < relation.columnCount(); i++) {
             Relation.Column column = relation.column(i);
-            ColumnChain chain = table.map(t -> t.columns().get(column.name())).orElse(null);
+            String ruleName =
+                    renamed.getOrDefault(relation.table(), Map.of()).getOrDefault(column.name(), column.name());
+            ColumnChain chain = table.map(t -> t.columns().get(ruleName)).orElse(null);
             if (chain == null) {
                 if (mode == ValidationMode.STRICT) {
                     nulled.add(i);
+                    nulledAs.add(requiredColumns.contains(column.name()) ? MaskedDefaults.of(column.typeOid()) : null);
                     uncovered.add(column.name());
+                    stats.uncoveredColumns.add(new ColumnRef(relation.table(), column.name()));
                 }
                 continue;
             }
@@ -169,7 +240,8 @@ public final class Anonymizer implements Processor {
         if (!uncovered.isEmpty()) {
             log.warn(
                     "Table {} has {} column(s) without a rule under validation_mode strict: {}. They are written as"
-                            + " NULL until a rule covers them ({}; restart after adding it).",
+                            + " NULL (a masked default where NOT NULL) until a rule covers them ({}; restart after"
+                            + " adding it).",
                     relation.table(),
                     uncovered.size(),
                     String.join(", ", uncovered),
@@ -181,7 +253,8 @@ public final class Anonymizer implements Processor {
                 chains.toArray(ColumnChain[]::new),
                 dynamic.toArray(int[][][]::new),
                 keyOnlyOld ? keys.stream().mapToInt(Integer::intValue).toArray() : null,
-                nulled.stream().mapToInt(Integer::intValue).toArray());
+                nulled.stream().mapToInt(Integer::intValue).toArray(),
+                nulledAs.toArray(String[]::new));
     }
 
     /**
@@ -232,18 +305,28 @@ public final class Anonymizer implements Processor {
         final int[][][] dynamic;
         /** Indexes into {@link #positions} of the key columns, for key-only old images; null when old images are full. */
         final int[] keys;
-        /** Positions written as NULL: no rule under strict mode. */
+        /** Positions written without their value: no rule under strict mode. */
         final int[] nulled;
+        /** Per nulled position, what is written instead: NULL, or a masked default for a NOT NULL column. */
+        final String[] nulledAs;
 
         final boolean passThrough;
 
-        Plan(Relation relation, int[] positions, ColumnChain[] chains, int[][][] dynamic, int[] keys, int[] nulled) {
+        Plan(
+                Relation relation,
+                int[] positions,
+                ColumnChain[] chains,
+                int[][][] dynamic,
+                int[] keys,
+                int[] nulled,
+                String[] nulledAs) {
             this.relation = relation;
             this.positions = positions;
             this.chains = chains;
             this.dynamic = dynamic;
             this.keys = keys;
             this.nulled = nulled;
+            this.nulledAs = nulledAs;
             this.passThrough = positions.length == 0 && nulled.length == 0;
         }
 
@@ -272,12 +355,13 @@ public final class Anonymizer implements Processor {
                 }
                 out[i] = result;
             }
-            for (int i : nulled) {
+            for (int m = 0; m < nulled.length; m++) {
+                int i = nulled[m];
                 if (!tuple.isNull(i)) {
                     if (out == null) {
                         out = copy(tuple);
                     }
-                    out[i] = null;
+                    out[i] = nulledAs[m];
                     stats.uncovered.increment();
                 }
             }

@@ -341,6 +341,11 @@ public final class SourceAdmin implements AutoCloseable {
         }
     }
 
+    /** Whether DDL capture's event triggers are installed and enabled on the source. */
+    public boolean ddlCaptureInstalled() {
+        return DdlCapture.installed(conn);
+    }
+
     /** Tables the publication currently covers. */
     public List<TableId> publishedTables(String publication) {
         List<TableId> tables = new ArrayList<>();
