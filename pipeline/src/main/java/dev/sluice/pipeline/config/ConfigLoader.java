@@ -238,6 +238,9 @@ public final class ConfigLoader {
                 yield Boolean.parseBoolean(text);
             }
             case LSN -> {
+                if (text.isEmpty()) {
+                    yield Lsn.INVALID;
+                }
                 try {
                     yield Lsn.parse(text);
                 } catch (IllegalArgumentException e) {

@@ -53,7 +53,7 @@ public enum Setting {
     DDL_SKIP_THROUGH(
             "ddl.skip_through",
             "--ddl-skip-through",
-            null,
+            "",
             Kind.LSN,
             "Schema changes at or before this source position are not replayed, because they were applied to"
                     + " the target by hand (the error that stopped Sluice names the position)."),

@@ -138,8 +138,7 @@ public final class SluiceConfig {
 
     /** Schema changes at or before this position are not replayed; {@link Lsn#INVALID} when unset. */
     public Lsn ddlSkipThrough() {
-        Object v = values.get(Setting.DDL_SKIP_THROUGH);
-        return v == null ? Lsn.INVALID : (Lsn) v;
+        return (Lsn) required(Setting.DDL_SKIP_THROUGH);
     }
 
     public int batchRows() {

@@ -113,6 +113,33 @@ class CliErrorsTest {
     }
 
     @Test
+    void ownerWhoMayNotCreateEventTriggersIsToldWhoMayOrHowToGoWithout() {
+        try (TestDatabase db = TestPostgres.server().createDatabase()) {
+            db.execute(
+                    "CREATE ROLE ddl_owner LOGIN REPLICATION PASSWORD '" + SECRET + "'",
+                    "GRANT CREATE ON DATABASE " + db.name() + " TO ddl_owner",
+                    "CREATE TABLE items (id int PRIMARY KEY)",
+                    "ALTER TABLE items OWNER TO ddl_owner");
+            try {
+                Result r = sluice(args("init", db.url().withCredentials("ddl_owner", SECRET)));
+                assertThat(r.code()).isEqualTo(4);
+                assertThat(r.err())
+                        .contains("user 'ddl_owner' may not create event triggers")
+                        .contains("rds_superuser")
+                        .contains("cloudsqlsuperuser")
+                        .contains("source.ddl_capture: false");
+                assertThat(r.all()).doesNotContain(SECRET);
+                assertThat(db.queryForString(
+                                "SELECT count(*) FROM pg_replication_slots WHERE database = current_database()"))
+                        .as("no slot left behind by the failed init")
+                        .isEqualTo("0");
+            } finally {
+                db.execute("DROP TABLE items", "DROP OWNED BY ddl_owner", "DROP ROLE ddl_owner");
+            }
+        }
+    }
+
+    @Test
     void userWithoutReplicationIsToldWhatToGrant() {
         try (TestDatabase db = TestPostgres.server().createDatabase()) {
             db.execute(
@@ -121,7 +148,8 @@ class CliErrorsTest {
                     "CREATE TABLE items (id int PRIMARY KEY)",
                     "ALTER TABLE items OWNER TO app_owner");
             try {
-                Result r = sluice(args("init", db.url().withCredentials("app_owner", SECRET)));
+                Result r =
+                        sluice(args("init", db.url().withCredentials("app_owner", SECRET), "--ddl-capture", "false"));
                 assertThat(r.code()).isEqualTo(4);
                 assertThat(r.err())
                         .contains("User 'app_owner' may not use replication slots")

@@ -35,7 +35,9 @@ class SettingsDocTest {
                             s.defaultValue() == null
                                     ? "(required)"
                                     : s.defaultValue().isEmpty()
-                                            ? (s.kind() == Setting.Kind.LIST || s.kind() == Setting.Kind.FILE
+                                            ? (s.kind() == Setting.Kind.LIST
+                                                            || s.kind() == Setting.Kind.FILE
+                                                            || s.kind() == Setting.Kind.LSN
                                                     ? "(none)"
                                                     : "(auto)")
                                             : "`" + s.defaultValue() + "`")
