@@ -1,17 +1,27 @@
 package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.PgUrl;
+import dev.sluice.pipeline.config.Setting;
 import dev.sluice.snapshot.SchemaCopier;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -241,6 +251,71 @@ class DdlReplicationTest {
                     + " FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema', 'sluice')"
                     + " ORDER BY 1");
             replication.assertSameData(tables.toArray(String[]::new));
+        }
+    }
+
+    @Test
+    void aMigrationSentAsOneQueryStringReplaysStatementByStatement() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase();
+                Replication replication = new Replication(source, target).schema(BASE)) {
+            replication.start();
+            source.execute(BEFORE);
+            // The simple query protocol sends the string whole, as psql -c and many drivers do, so
+            // every command in it reports the whole string as its query.
+            Properties simple = source.url().sessionProperties("migration");
+            simple.setProperty("preferQueryMode", "simple");
+            try (Connection conn = DriverManager.getConnection(source.url().jdbcUrl(), simple);
+                    Statement st = conn.createStatement()) {
+                st.execute("""
+                        -- a migration; with a semicolon in this comment;
+                        CREATE TABLE tags (id int PRIMARY KEY, label text DEFAULT 'a;b');
+                        INSERT INTO tags VALUES (1, 'one');
+                        CREATE TEMP TABLE scratch (id int);
+                        ALTER TABLE items ADD COLUMN tag int REFERENCES tags;
+                        UPDATE items SET tag = 1 WHERE id < 10;
+                        CREATE FUNCTION label_of(int) RETURNS text LANGUAGE sql AS $f$ SELECT label FROM tags
+                            WHERE id = $1; $f$;
+                        COMMENT ON TABLE tags IS 'it''s; tagged';
+                        """);
+            }
+            source.execute("INSERT INTO tags VALUES (2, 'two')");
+            replication.awaitCaughtUp(Duration.ofSeconds(60));
+
+            assertThat(SchemaDump.of(pgDump, target)).containsExactlyElementsOf(SchemaDump.of(pgDump, source));
+            replication.assertSameData("items", "tags");
+        }
+    }
+
+    @Test
+    void aChangeMadeByADoBlockStopsSluiceUntilAppliedByHandAndSkipped() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase();
+                Replication replication = new Replication(source, target).schema(BASE)) {
+            replication.start();
+            source.execute(BEFORE);
+            replication.awaitCaughtUp(Duration.ofSeconds(60));
+            source.execute(
+                    "DO $$ BEGIN EXECUTE 'ALTER TABLE items ADD COLUMN ' || 'extra int'; END $$",
+                    "UPDATE items SET extra = id WHERE id < 10");
+
+            assertThatThrownBy(() -> replication.awaitCaughtUp(Duration.ofSeconds(30)))
+                    .hasMessageContaining("Cannot replay the schema change ALTER TABLE on table public.items")
+                    .hasMessageContaining("inside a function or a DO block");
+            Matcher named = Pattern.compile("ddl.skip_through: '([0-9A-F]+/[0-9A-F]+)'")
+                    .matcher(replication.takeFailure().getMessage());
+            assertThat(named.find())
+                    .as("the error names the position to skip through")
+                    .isTrue();
+            assertThat(target.queryForString("SELECT count(*) FROM information_schema.columns"
+                            + " WHERE table_name = 'items' AND column_name = 'extra'"))
+                    .as("nothing of the transaction was applied")
+                    .isEqualTo("0");
+
+            target.execute("ALTER TABLE items ADD COLUMN extra int");
+            replication.start(Map.of(Setting.DDL_SKIP_THROUGH, named.group(1)));
+            replication.awaitCaughtUp(Duration.ofSeconds(60));
+            replication.assertSameData("items");
         }
     }
 

@@ -102,6 +102,14 @@ final class Replication implements AutoCloseable {
         rethrow();
     }
 
+    /** The pipeline's failure, which no longer fails the test: it was expected. */
+    Throwable takeFailure() {
+        Throwable t = failure.getAndSet(null);
+        assertThat(t).as("the pipeline failed").isNotNull();
+        pipeline = null;
+        return t;
+    }
+
     /** Fails with the pipeline's failure, if it failed (also while it was still preparing the target). */
     void rethrow() {
         Throwable t = failure.get();

@@ -34,6 +34,11 @@ class StatusSnapshotTest {
                 JsonNode none = status(source, target);
                 assertThat(none.at("/snapshot/state").asText()).isEqualTo("none");
                 assertThat(none.at("/snapshot/streaming").asBoolean()).isFalse();
+                assertThat(none.at("/ddl_capture").asBoolean())
+                        .as("init installed DDL capture")
+                        .isTrue();
+                assertThat(none.at("/columns_without_rule").isEmpty()).isTrue();
+                assertThat(text(source, target)).contains("ddl capture:  installed (schema changes replicate)");
 
                 SnapshotLedger ledger = SnapshotLedger.open(target.url(), "sluice");
                 ledger.start(START);
