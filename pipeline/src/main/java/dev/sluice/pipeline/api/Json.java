@@ -9,7 +9,7 @@ import java.util.Locale;
 import java.util.Map;
 
 /** How branches look on the wire. */
-final class Json {
+public final class Json {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
 
@@ -19,7 +19,7 @@ final class Json {
      * A branch as the v1 API shows it. {@code databaseURL} carries the password: it is what a CI
      * job needs to connect, and it goes only into the response, never into a log line.
      */
-    static Map<String, Object> branch(Branch b) {
+    public static Map<String, Object> branch(Branch b) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("name", b.name());
         m.put("parent", b.parent().orElse(null));
@@ -33,7 +33,7 @@ final class Json {
     }
 
     /** ISO-8601 in UTC, to the second: {@code 2026-11-21T05:05:14Z}. */
-    static String time(Instant t) {
+    public static String time(Instant t) {
         return t.truncatedTo(ChronoUnit.SECONDS).toString();
     }
 }

@@ -1,0 +1,73 @@
+package dev.sluice.pipeline.cli;
+
+import dev.sluice.branching.Branches;
+import dev.sluice.core.SluiceException;
+import dev.sluice.pipeline.api.ApiServer;
+import dev.sluice.pipeline.api.ListenAddress;
+import dev.sluice.pipeline.config.SluiceConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(
+        name = "serve",
+        description = "Open the branch store (--store PATH) and serve the branch REST API (--api-listen, token from"
+                + " SLUICE_API_TOKEN) until stopped (SIGTERM, Ctrl-C).")
+final class ServeCommand implements Callable<Integer> {
+
+    /** How {@code serve} opens a store. */
+    @FunctionalInterface
+    interface StoreOpener {
+        /** The store at {@code root}; when it is also {@link AutoCloseable}, serve closes it on the way out. */
+        Branches open(Path root);
+    }
+
+    /** The real store; tests put an in-memory one here. */
+    static StoreOpener opener = ServeCommand::openBranchStore;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
+        // Every setting is checked before the store is opened: a missing token must not cost a store start.
+        Path root = config.storePath();
+        ListenAddress listen = ListenAddress.parse("api.listen", config.apiListen());
+        String token = config.apiToken();
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stop = new CountDownLatch(1);
+        Shutdown shutdown = Shutdown.onSignal(stop::countDown);
+        Branches store = opener.open(root);
+        try (ApiServer api = ApiServer.start(listen, token, store)) {
+            out.println("Branch API on http://" + new ListenAddress(listen.host(), api.port()) + " (store " + root
+                    + "); stop with Ctrl-C or SIGTERM.");
+            out.flush();
+            stop.await();
+            return 0;
+        } catch (InterruptedException e) {
+            // Interrupting the serving thread is a request to stop, as a signal is.
+            Thread.currentThread().interrupt();
+            return 0;
+        } finally {
+            try {
+                if (store instanceof AutoCloseable closeable) {
+                    closeable.close();
+                }
+            } finally {
+                shutdown.exitingNormally();
+                shutdown.finished();
+            }
+        }
+    }
+
+    private static Branches openBranchStore(Path root) {
+        throw new SluiceException(
+                SluiceException.Reason.CONFIG,
+                "This build has no branch store yet (module branching): cannot open " + root + ".");
+    }
+}
