@@ -1,7 +1,8 @@
 package dev.sluice.pipeline.cli;
 
+import dev.sluice.branching.BranchStore;
 import dev.sluice.branching.Branches;
-import dev.sluice.core.SluiceException;
+import dev.sluice.branching.StoreOptions;
 import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.ListenAddress;
 import dev.sluice.pipeline.config.SluiceConfig;
@@ -43,16 +44,16 @@ final class ServeCommand implements Callable<Integer> {
         CountDownLatch stop = new CountDownLatch(1);
         Shutdown shutdown = Shutdown.onSignal(stop::countDown);
         Branches store = opener.open(root);
+        boolean interrupted = false;
         try (ApiServer api = ApiServer.start(listen, token, store)) {
             out.println("Branch API on http://" + new ListenAddress(listen.host(), api.port()) + " (store " + root
                     + "); stop with Ctrl-C or SIGTERM.");
             out.flush();
             stop.await();
-            return 0;
         } catch (InterruptedException e) {
-            // Interrupting the serving thread is a request to stop, as a signal is.
-            Thread.currentThread().interrupt();
-            return 0;
+            // Interrupting the serving thread asks it to stop, as a signal does; the flag is restored
+            // only after the store has closed, since closing waits for its servers.
+            interrupted = true;
         } finally {
             try {
                 if (store instanceof AutoCloseable closeable) {
@@ -63,11 +64,13 @@ final class ServeCommand implements Callable<Integer> {
                 shutdown.finished();
             }
         }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
     }
 
     private static Branches openBranchStore(Path root) {
-        throw new SluiceException(
-                SluiceException.Reason.CONFIG,
-                "This build has no branch store yet (module branching): cannot open " + root + ".");
+        return BranchStore.open(root, StoreOptions.defaults());
     }
 }

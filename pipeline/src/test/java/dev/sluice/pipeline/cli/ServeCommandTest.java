@@ -89,7 +89,7 @@ class ServeCommandTest {
         serving.interrupt();
         serving.join(TimeUnit.SECONDS.toMillis(30));
         assertThat(serving.isAlive()).isFalse();
-        assertThat(code[0]).isZero();
+        assertThat(code[0]).as(err.toString()).isZero();
         assertThat(BranchCommandTest.sluice(client, "branch", "list").code()).isEqualTo(3);
     }
 
