@@ -7,6 +7,8 @@ import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.ListenAddress;
 import dev.sluice.pipeline.config.SluiceConfig;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -48,6 +50,13 @@ final class ServeCommand implements Callable<Integer> {
         try (ApiServer api = ApiServer.start(listen, token, store)) {
             out.println("Branch API on http://" + new ListenAddress(listen.host(), api.port()) + " (store " + root
                     + "); stop with Ctrl-C or SIGTERM.");
+            if (!loopback(listen.host())) {
+                spec.commandLine()
+                        .getErr()
+                        .println("warning: the branch API on " + listen + " speaks plain HTTP beyond this machine;"
+                                + " put a TLS proxy in front of it so the token and connection strings are not sent"
+                                + " in clear.");
+            }
             out.flush();
             stop.await();
         } catch (InterruptedException e) {
@@ -68,6 +77,14 @@ final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private static boolean loopback(String host) {
+        try {
+            return InetAddress.getByName(host).isLoopbackAddress();
+        } catch (UnknownHostException e) {
+            return false;
+        }
     }
 
     private static Branches openBranchStore(Path root) {

@@ -5,8 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.InMemoryBranches;
 import dev.sluice.pipeline.api.ListenAddress;
-import java.io.PrintWriter;
-import java.io.StringWriter;
+import dev.sluice.pipeline.cli.CliErrorsTest.Result;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -24,8 +23,6 @@ class BranchCommandTest {
     private ApiServer server;
     private Map<String, String> env;
 
-    record Result(int code, String out, String err) {}
-
     @BeforeEach
     void start() {
         server = ApiServer.start(new ListenAddress("127.0.0.1", 0), TOKEN, branches);
@@ -37,15 +34,8 @@ class BranchCommandTest {
         server.close();
     }
 
-    static Result sluice(Map<String, String> env, String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int code = SluiceCli.run(args, env, new PrintWriter(out, true), new PrintWriter(err, true));
-        return new Result(code, out.toString(), err.toString());
-    }
-
     private Result sluice(String... args) {
-        return sluice(env, args);
+        return CliErrorsTest.sluice(env, args);
     }
 
     @Test
@@ -139,7 +129,8 @@ class BranchCommandTest {
 
     @Test
     void anUnreachableApiIsNamed() {
-        Result r = sluice(Map.of("SLUICE_API_TOKEN", TOKEN), "branch", "list", "--api-url", "http://127.0.0.1:1");
+        Result r = CliErrorsTest.sluice(
+                Map.of("SLUICE_API_TOKEN", TOKEN), "branch", "list", "--api-url", "http://127.0.0.1:1");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.err())
                 .startsWith("error: Cannot reach the branch API at http://127.0.0.1:1 (")
@@ -149,7 +140,7 @@ class BranchCommandTest {
 
     @Test
     void aWrongTokenSaysToSetSluiceApiTokenWithoutShowingIt() {
-        Result r = sluice(
+        Result r = CliErrorsTest.sluice(
                 Map.of("SLUICE_API_URL", env.get("SLUICE_API_URL"), "SLUICE_API_TOKEN", "wrong-token-xyz"),
                 "branch",
                 "create",
@@ -161,7 +152,7 @@ class BranchCommandTest {
 
     @Test
     void aMissingTokenNamesTheSetting() {
-        Result r = sluice(Map.of("SLUICE_API_URL", env.get("SLUICE_API_URL")), "branch", "list");
+        Result r = CliErrorsTest.sluice(Map.of("SLUICE_API_URL", env.get("SLUICE_API_URL")), "branch", "list");
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: api.token is not set: pass --api-token, set SLUICE_API_TOKEN");
     }

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.PgUrl;
 import dev.sluice.localpg.FileTrees;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,19 +33,9 @@ class ServeStoreTest {
     @Test
     void aBranchCreatedOverHttpIsAWritableDatabaseUntilDeleted() throws Exception {
         Path root = Files.createTempDirectory("sluice-serve-store-");
-        StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        int[] code = {-1};
-        Thread serving = new Thread(
-                () -> code[0] = SluiceCli.run(
-                        new String[] {"serve", "--store", root.toString(), "--api-listen", "127.0.0.1:0"},
-                        Map.of("SLUICE_API_TOKEN", TOKEN),
-                        new PrintWriter(out, true),
-                        new PrintWriter(err, true)),
-                "serve-store-under-test");
-        serving.start();
+        ServingThread serving = ServingThread.start(root, TOKEN);
         try {
-            String api = "http://127.0.0.1:" + awaitPort(out, err);
+            String api = serving.apiUrl();
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> created = http.send(
                     HttpRequest.newBuilder(URI.create(api + "/v1/branches"))
@@ -69,8 +57,7 @@ class ServeStoreTest {
                 }
             }
             Map<String, String> client = Map.of("SLUICE_API_URL", api, "SLUICE_API_TOKEN", TOKEN);
-            BranchCommandTest.Result again =
-                    BranchCommandTest.sluice(client, "branch", "create", "e2e", "--if-not-exists");
+            CliErrorsTest.Result again = CliErrorsTest.sluice(client, "branch", "create", "e2e", "--if-not-exists");
             assertThat(again.code()).isZero();
             assertThat(again.out().strip()).isEqualTo(url.group(1));
             HttpResponse<String> xata = http.send(
@@ -80,33 +67,15 @@ class ServeStoreTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(xata.statusCode()).isEqualTo(200);
             assertThat(xata.body()).contains("\"name\":\"main\"").contains("\"name\":\"e2e\"");
-            assertThat(BranchCommandTest.sluice(client, "branch", "delete", "e2e")
-                            .code())
+            assertThat(CliErrorsTest.sluice(client, "branch", "delete", "e2e").code())
                     .isZero();
-            assertThat(BranchCommandTest.sluice(client, "branch", "url", "e2e").err())
+            assertThat(CliErrorsTest.sluice(client, "branch", "url", "e2e").err())
                     .contains("no branch 'e2e'");
-            assertThat(out.toString() + err).doesNotContain(branch.toUrlWithPassword());
+            assertThat(serving.output()).doesNotContain(branch.toUrlWithPassword());
+            assertThat(serving.stop()).as(serving.output()).isZero();
         } finally {
-            serving.interrupt();
-            serving.join(TimeUnit.MINUTES.toMillis(2));
+            serving.stop();
             FileTrees.deleteQuietly(root);
         }
-        assertThat(serving.isAlive()).isFalse();
-        assertThat(code[0]).as(err.toString()).isZero();
-    }
-
-    private static int awaitPort(StringWriter out, StringWriter err) throws InterruptedException {
-        Pattern listening = Pattern.compile("Branch API on http://127\\.0\\.0\\.1:(\\d+) ");
-        for (int i = 0; i < 1200; i++) {
-            Matcher m = listening.matcher(out.toString());
-            if (m.find()) {
-                return Integer.parseInt(m.group(1));
-            }
-            if (err.toString().contains("error")) {
-                throw new AssertionError("serve failed: " + err);
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("serve never said where it listens; it printed: " + out + err);
     }
 }
