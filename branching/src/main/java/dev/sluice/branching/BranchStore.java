@@ -290,7 +290,9 @@ public final class BranchStore implements Branches, AutoCloseable {
         try {
             FileTrees.delete(directory); // a crashed create's leftovers, if any
             Files.createDirectories(directory);
+            long started = System.nanoTime();
             cloneParent(spec.from(), directory.resolve("data"));
+            long cloned = System.nanoTime();
             step("cloned");
             listener = ports.bindNew(takenPorts());
             Instant now = options.clock().instant();
@@ -305,17 +307,24 @@ public final class BranchStore implements Branches, AutoCloseable {
                     BRANCH_ROLE,
                     Passwords.generate());
             server = newServer(record);
-            prepare(server.start(), record);
+            LocalPostgres postgres = server.start();
+            long running = System.nanoTime();
+            prepare(postgres, record);
+            long prepared = System.nanoTime();
             step("prepared");
             record.save(directory);
             step("saved");
             Live live = new Live(record, server, WakingRelay.start(spec.name(), listener, server));
             branches.put(spec.name(), live);
             LOG.info(
-                    "branch {}: created from {} on port {} ({}{})",
+                    "branch {}: created from {} on port {} in {} ms (clone {} ms, start {} ms, prepare {} ms; {}{})",
                     spec.name(),
                     spec.from(),
                     record.port(),
+                    millis(started, System.nanoTime()),
+                    millis(started, cloned),
+                    millis(cloned, running),
+                    millis(running, prepared),
                     copyMethod.copyOnWrite() ? "copy-on-write clone" : "full copy: the filesystem cannot clone",
                     spec.schemaOnly() ? ", schema only" : "");
             return toBranch(live);
@@ -514,6 +523,10 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (closed) {
             throw new BranchException(BranchException.Kind.FAILED, "the branch store " + root + " is closed");
         }
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
     }
 
     private static BranchException notFound(String name) {
