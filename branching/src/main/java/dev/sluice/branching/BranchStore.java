@@ -229,10 +229,17 @@ public final class BranchStore implements Branches, AutoCloseable {
                     "branch '" + name + "' is the parent of " + children
                             + "; delete those first or force the delete (they keep their data)");
         }
-        branches.remove(name);
-        live.relay().close();
-        live.server().stop();
-        FileTrees.delete(branchesDirectory.resolve(name));
+        try {
+            live.relay().close();
+            live.server().stop();
+            FileTrees.delete(branchesDirectory.resolve(name));
+        } catch (RuntimeException e) {
+            throw new BranchException(
+                    BranchException.Kind.FAILED, "deleting branch '" + name + "' failed: " + e.getMessage(), e);
+        } finally {
+            // Gone from the list only once its files are (or, after a failure, its port and server are).
+            branches.remove(name);
+        }
         LOG.info("branch {}: deleted", name);
         return true;
     }
