@@ -12,6 +12,7 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Map;
 import org.postgresql.PGConnection;
 
 /**
@@ -20,6 +21,14 @@ import org.postgresql.PGConnection;
  * superuser (for the pipeline) it has only a read-only login, {@value #READER_ROLE}.
  */
 final class MainServer implements AutoCloseable {
+
+    /**
+     * main's WAL segment size in MB (PostgreSQL's default is 16). Every branch ends two of main's
+     * segments early ({@code pg_backup_start} and {@code pg_backup_stop} each switch segments), and
+     * PostgreSQL writes out the rest of a switched segment: with 16 MB segments a branch would cost
+     * up to 32 MB of main's WAL, with 1 MB segments at most 2 MB.
+     */
+    static final int WAL_SEGMENT_MB = 1;
 
     /** main's read-only login; branches drop it. */
     static final String READER_ROLE = "sluice_reader";
@@ -39,8 +48,12 @@ final class MainServer implements AutoCloseable {
         this.state = state;
     }
 
-    /** Starts main (creating it on first use) and makes sure its database and reader role exist. */
-    static MainServer start(Path directory, StoreOptions options, PostgresBinaries binaries) {
+    /**
+     * Starts main (creating it on first use) with {@code settings} on top of the defaults, and makes
+     * sure its database and reader role exist.
+     */
+    static MainServer start(
+            Path directory, StoreOptions options, Map<String, String> settings, PostgresBinaries binaries) {
         Path stateFile = directory.resolve("main.json");
         State state = JsonFiles.read(stateFile, State.class).orElse(null);
         if (state != null && !state.database().equals(options.database())) {
@@ -60,7 +73,8 @@ final class MainServer implements AutoCloseable {
         }
         LocalPostgres postgres = LocalPostgres.builder(directory.resolve("data"))
                 .binaries(binaries)
-                .settings(options.serverSettings())
+                .initdbOption("--wal-segsize=" + WAL_SEGMENT_MB)
+                .settings(settings)
                 .logFile(directory.resolve("server.log"))
                 .start();
         try {
