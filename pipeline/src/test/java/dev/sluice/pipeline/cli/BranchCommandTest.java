@@ -2,6 +2,7 @@ package dev.sluice.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.branching.BranchException;
 import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.InMemoryBranches;
 import dev.sluice.pipeline.api.ListenAddress;
@@ -125,6 +126,15 @@ class BranchCommandTest {
         assertThat(again.code()).isNotZero();
         assertThat(again.err()).contains("no branch 'pr-6'");
         assertThat(sluice("branch", "delete", "pr-6", "--if-exists").code()).isZero();
+    }
+
+    @Test
+    void aStoreFailureExits1WithTheStoresMessage() {
+        branches.failNextCreate(new BranchException(BranchException.Kind.FAILED, "clone of main failed: disk full"));
+        Result r = sluice("branch", "create", "pr-8");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: clone of main failed: disk full" + System.lineSeparator());
     }
 
     @Test
