@@ -71,11 +71,14 @@ public final class BranchBench {
     private static void grow(PgUrl main, long sizeMb) throws SQLException {
         long target = sizeMb * 1024 * 1024;
         long started = System.nanoTime();
-        while (queryLong(main, "SELECT pg_database_size(current_database())") < target) {
+        long size;
+        while ((size = queryLong(main, "SELECT pg_database_size(current_database())")) < target) {
+            // About 190 bytes per row with its index entries: aim just under the target, never far over.
+            long rows = Math.max(10_000, Math.min(500_000, (target - size) / 190));
             execute(main, "INSERT INTO bench_rows SELECT g, (g * 7919) % 100000, (g % 100000) / 100.0,"
                     + " timestamptz '2026-01-01' + g * interval '1 second', repeat(md5(g::text), 2)"
                     + " FROM generate_series(coalesce((SELECT max(id) FROM bench_rows), 0) + 1,"
-                    + " coalesce((SELECT max(id) FROM bench_rows), 0) + 500000) g");
+                    + " coalesce((SELECT max(id) FROM bench_rows), 0) + " + rows + ") g");
         }
         execute(main, "VACUUM ANALYZE bench_rows", "CHECKPOINT");
         log("grew main to %s in %.1f s", mb(queryLong(main, "SELECT pg_database_size(current_database())")), seconds(started));

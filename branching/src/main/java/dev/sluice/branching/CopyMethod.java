@@ -1,6 +1,7 @@
 package dev.sluice.branching;
 
 import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.Exec;
 import dev.sluice.localpg.FileTrees;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -29,7 +30,7 @@ record CopyMethod(boolean copyOnWrite, String filesystem) {
         Path clone = root.resolve(".sluice-reflink-probe.clone");
         try {
             Files.write(probe, new byte[64 * 1024]);
-            boolean reflinks = Commands.run(
+            boolean reflinks = Exec.run(
                             List.of("cp", "--reflink=always", probe.toString(), clone.toString()),
                             Duration.ofSeconds(30))
                     .succeeded();
@@ -57,14 +58,18 @@ record CopyMethod(boolean copyOnWrite, String filesystem) {
      * error fails the copy.
      */
     void copyTree(Path from, Path to) {
+        if (!Files.isDirectory(from)) {
+            throw new SluiceException(
+                    SluiceException.Reason.INTERNAL, "cannot copy " + from + " to " + to + ": it is not a directory");
+        }
         List<String> command = new ArrayList<>(List.of("cp", "-a", "--no-target-directory"));
         if (copyOnWrite) {
             command.add("--reflink=always");
         }
         command.add(from.toString());
         command.add(to.toString());
-        Commands.Result result = Commands.run(command, COPY_TIMEOUT);
-        if (!result.succeeded() && !onlyVanishedFiles(result.output())) {
+        Exec.Result result = Exec.run(command, COPY_TIMEOUT);
+        if (!result.succeeded() && !(onlyVanishedFiles(result.output()) && Files.isDirectory(to))) {
             throw new SluiceException(
                     SluiceException.Reason.INTERNAL,
                     "copying " + from + " to " + to + " failed (exit " + result.exitCode() + "): "
@@ -78,8 +83,7 @@ record CopyMethod(boolean copyOnWrite, String filesystem) {
     }
 
     private static String filesystemType(Path root) {
-        Commands.Result result =
-                Commands.run(List.of("stat", "-f", "-c", "%T", root.toString()), Duration.ofSeconds(10));
+        Exec.Result result = Exec.run(List.of("stat", "-f", "-c", "%T", root.toString()), Duration.ofSeconds(10));
         return result.succeeded() ? result.output().strip() : "an unknown filesystem";
     }
 }

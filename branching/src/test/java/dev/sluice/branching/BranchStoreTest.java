@@ -150,6 +150,52 @@ class BranchStoreTest {
     }
 
     @Test
+    void concurrentCreatesOfOneNameMakeOneBranchAndOthersGetExists() throws Exception {
+        List<java.util.concurrent.Future<Branch>> results = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(3)) {
+            for (String name : List.of("race", "race", "race-other")) {
+                results.add(pool.submit(() -> store.create(BranchSpec.of(name))));
+            }
+        }
+        int created = 0;
+        int exists = 0;
+        for (var result : results) {
+            try {
+                result.get();
+                created++;
+            } catch (java.util.concurrent.ExecutionException e) {
+                assertThat(e.getCause())
+                        .isInstanceOfSatisfying(
+                                BranchException.class,
+                                be -> assertThat(be.kind()).isEqualTo(BranchException.Kind.EXISTS));
+                exists++;
+            }
+        }
+        assertThat(created).isEqualTo(2);
+        assertThat(exists).isEqualTo(1);
+        assertThat(queryLong(store.find("race").orElseThrow().url(), "SELECT count(*) FROM items"))
+                .isPositive();
+        assertThat(queryLong(store.find("race-other").orElseThrow().url(), "SELECT count(*) FROM items"))
+                .isPositive();
+    }
+
+    @Test
+    void resetOfABranchWhoseParentIsGoneFailsWithNotFound() {
+        store.create(BranchSpec.of("gone-parent"));
+        store.create(new BranchSpec("left-child", "gone-parent", Optional.empty(), false));
+        store.delete("gone-parent", true);
+
+        assertThatThrownBy(() -> store.reset("left-child"))
+                .isInstanceOfSatisfying(
+                        BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.NOT_FOUND))
+                .hasMessageContaining("gone-parent");
+        assertThatThrownBy(() -> store.reset("never-created"))
+                .isInstanceOfSatisfying(
+                        BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.NOT_FOUND));
+        assertThat(store.find("left-child").orElseThrow().state()).isEqualTo(BranchState.RUNNING);
+    }
+
+    @Test
     void unknownParentFailsWithNotFoundAndLeavesNothing() {
         assertThatThrownBy(() -> store.create(new BranchSpec("orphan", "no-such-branch", Optional.empty(), false)))
                 .isInstanceOfSatisfying(
