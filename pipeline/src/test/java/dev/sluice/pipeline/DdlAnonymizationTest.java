@@ -2,8 +2,6 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.pipeline.config.ConfigLoader;
-import dev.sluice.pipeline.config.Setting;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import dev.sluice.transform.Keyring;
@@ -11,7 +9,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -68,7 +65,7 @@ class DdlAnonymizationTest {
                     "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i"
                             + " FROM generate_series(1, 50) i");
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            Pipeline pipeline = pipeline(source, target, rules, registry);
+            Pipeline pipeline = AnonymizationTest.pipeline(source, target, rules, TestTransformers.KEY_HEX, registry);
             CompletableFuture<Void> run = Replication.background(pipeline);
             Replication.awaitStreaming(pipeline, run);
 
@@ -106,7 +103,8 @@ class DdlAnonymizationTest {
             pipeline.stop();
             run.get(30, TimeUnit.SECONDS);
             Files.writeString(rules, RULES_WITH_PHONE);
-            pipeline = pipeline(source, target, rules, new SimpleMeterRegistry());
+            pipeline = AnonymizationTest.pipeline(
+                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
             run = Replication.background(pipeline);
             Replication.awaitStreaming(pipeline, run);
             source.execute("INSERT INTO customers VALUES (101, 'later@example.com', 'carol', 'PHONE-SECRET-101',"
@@ -133,22 +131,5 @@ class DdlAnonymizationTest {
                     .isLessThan(deadline);
             Thread.sleep(100);
         }
-    }
-
-    private static Pipeline pipeline(
-            TestDatabase source, TestDatabase target, Path rules, SimpleMeterRegistry registry) {
-        return new Pipeline(
-                        ConfigLoader.load(
-                                null,
-                                Map.of(),
-                                Map.of(
-                                        Setting.SOURCE_URL, source.url().toUrlWithPassword(),
-                                        Setting.TARGET_URL, target.url().toUrlWithPassword(),
-                                        Setting.METRICS_PORT, "0",
-                                        Setting.TRANSFORM_FILE, rules.toString())),
-                        registry,
-                        false,
-                        TestTransformers.env(TestTransformers.KEY_HEX))
-                .transformers(TestTransformers.registry());
     }
 }
