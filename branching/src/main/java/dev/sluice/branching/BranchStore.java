@@ -91,8 +91,21 @@ public final class BranchStore implements Branches, AutoCloseable {
     private volatile Consumer<String> stepHook = step -> {};
     private volatile boolean closed;
 
-    /** A branch the store serves: its record, its postmaster and its public port. */
-    private record Live(BranchRecord record, BranchServer server, WakingRelay relay) {}
+    /**
+     * A branch the store serves: its record, its postmaster and its public port's relay, which is
+     * empty when the port was taken by another program when the store opened (the branch is then
+     * FAILED until it is deleted or the store is opened again).
+     */
+    private record Live(BranchRecord record, BranchServer server, Optional<WakingRelay> relay) {
+        BranchState state() {
+            return relay.isEmpty() ? BranchState.FAILED : server.state();
+        }
+
+        void stop() {
+            relay.ifPresent(WakingRelay::close);
+            server.stop();
+        }
+    }
 
     private BranchStore(
             Path root, StoreOptions options, CopyMethod copyMethod, PostgresBinaries binaries, MainServer main) {
@@ -254,8 +267,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                             + "; delete those first or force the delete (they keep their data)");
         }
         try {
-            live.relay().close();
-            live.server().stop();
+            live.stop();
             FileTrees.delete(branchesDirectory.resolve(name));
         } catch (RuntimeException e) {
             throw new BranchException(
@@ -284,10 +296,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        branches.values().parallelStream().forEach(live -> {
-            live.relay().close();
-            live.server().stop();
-        });
+        branches.values().parallelStream().forEach(Live::stop);
         branches.clear();
         main.close();
     }
@@ -345,7 +354,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             step("prepared");
             record.save(directory);
             step("saved");
-            Live live = new Live(record, server, WakingRelay.start(spec.name(), listener, server));
+            Live live = new Live(record, server, Optional.of(WakingRelay.start(spec.name(), listener, server)));
             branches.put(spec.name(), live);
             LOG.info(
                     "branch {}: created from {} on port {} in {} ms (clone {} ms, start {} ms, prepare {} ms; {}{})",
@@ -482,8 +491,15 @@ public final class BranchStore implements Branches, AutoCloseable {
             BranchRecord record = loaded.get();
             recoverInterruptedReset(directory);
             BranchServer server = newServer(record);
-            ServerSocket listener = ports.bind(record.port());
-            branches.put(record.name(), new Live(record, server, WakingRelay.start(record.name(), listener, server)));
+            Optional<WakingRelay> relay;
+            try {
+                relay = Optional.of(WakingRelay.start(record.name(), ports.bind(record.port()), server));
+            } catch (SluiceException e) {
+                // One taken port must not keep the store and every other branch down.
+                LOG.error("branch {}: FAILED, its URL cannot be served: {}", record.name(), e.getMessage());
+                relay = Optional.empty();
+            }
+            branches.put(record.name(), new Live(record, server, relay));
         }
         if (!branches.isEmpty()) {
             LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
@@ -520,7 +536,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                 Optional.of(r.parent()),
                 r.created(),
                 r.expires(),
-                live.server().state(),
+                live.state(),
                 PgUrl.of(clientHost(), r.port(), options.database(), r.role(), r.password()),
                 r.schemaOnly(),
                 r.copyOnWrite());

@@ -4,6 +4,8 @@ import static dev.sluice.branching.BranchStoreTest.execute;
 import static dev.sluice.branching.BranchStoreTest.queryLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -38,6 +40,31 @@ class BranchLifecycleTest {
 
                 assertThat(queryLong(back.url(), "SELECT x FROM t")).isEqualTo(7);
                 assertThat(store.find("kept").orElseThrow().state()).isEqualTo(BranchState.RUNNING);
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void portTakenAtReopenFailsOnlyThatBranch() throws Exception {
+        Path root = TestStores.newRoot("taken-port");
+        try {
+            Branch blocked;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                blocked = store.create(BranchSpec.of("blocked"));
+                store.create(BranchSpec.of("fine"));
+            }
+            try (ServerSocket squatter = new ServerSocket(
+                            blocked.url().port(),
+                            1,
+                            InetAddress.getByName(blocked.url().host()));
+                    BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(squatter.isBound()).isTrue();
+                assertThat(store.find("blocked").orElseThrow().state()).isEqualTo(BranchState.FAILED);
+                assertThat(queryLong(store.find("fine").orElseThrow().url(), "SELECT 1"))
+                        .isEqualTo(1);
+                assertThat(store.delete("blocked", false)).isTrue();
             }
         } finally {
             TestStores.delete(root);
