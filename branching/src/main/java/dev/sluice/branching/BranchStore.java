@@ -86,6 +86,9 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final PublicPorts ports;
     private final MainServer main;
     private final Map<String, Live> branches = new ConcurrentHashMap<>();
+    /** Branches whose create is under way, shown as CREATING. */
+    private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
+
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
@@ -203,10 +206,11 @@ public final class BranchStore implements Branches, AutoCloseable {
     public List<Branch> list() {
         List<Branch> all = new ArrayList<>();
         all.add(mainBranch());
-        branches.values().stream()
-                .sorted(Comparator.comparing((Live l) -> l.record().created())
-                        .thenComparing(l -> l.record().name()))
-                .forEach(l -> all.add(toBranch(l)));
+        Stream.concat(
+                        branches.values().stream().map(this::toBranch),
+                        creating.values().stream().map(r -> toBranch(r, BranchState.CREATING)))
+                .sorted(Comparator.comparing(Branch::createdAt).thenComparing(Branch::name))
+                .forEach(all::add);
         return all;
     }
 
@@ -215,7 +219,11 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (Branch.MAIN.equals(name)) {
             return Optional.of(mainBranch());
         }
-        return Optional.ofNullable(branches.get(name)).map(this::toBranch);
+        Live live = branches.get(name);
+        if (live != null) {
+            return Optional.of(toBranch(live));
+        }
+        return Optional.ofNullable(creating.get(name)).map(r -> toBranch(r, BranchState.CREATING));
     }
 
     @Override
@@ -331,9 +339,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             FileTrees.delete(directory); // a crashed create's leftovers, if any
             Files.createDirectories(directory);
             long started = System.nanoTime();
-            cloneParent(spec.from(), directory.resolve("data"));
-            long cloned = System.nanoTime();
-            step("cloned");
+            // The port and credentials come first, so that the branch is listed as CREATING with its URL.
             listener = ports.bindNew(takenPorts());
             Instant now = options.clock().instant();
             BranchRecord record = new BranchRecord(
@@ -346,6 +352,10 @@ public final class BranchStore implements Branches, AutoCloseable {
                     listener.getLocalPort(),
                     BRANCH_ROLE,
                     Passwords.generate());
+            creating.put(spec.name(), record);
+            cloneParent(spec.from(), directory.resolve("data"));
+            long cloned = System.nanoTime();
+            step("cloned");
             server = newServer(record);
             LocalPostgres postgres = server.start();
             long running = System.nanoTime();
@@ -356,6 +366,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             step("saved");
             Live live = new Live(record, server, Optional.of(WakingRelay.start(spec.name(), listener, server)));
             branches.put(spec.name(), live);
+            creating.remove(spec.name());
             LOG.info(
                     "branch {}: created from {} on port {} in {} ms (clone {} ms, start {} ms, prepare {} ms; {}{})",
                     spec.name(),
@@ -374,6 +385,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             }
             closeQuietly(listener);
             FileTrees.deleteQuietly(directory);
+            creating.remove(spec.name());
             if (e instanceof BranchException be) {
                 throw be;
             }
@@ -530,13 +542,16 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private Branch toBranch(Live live) {
-        BranchRecord r = live.record();
+        return toBranch(live.record(), live.state());
+    }
+
+    private Branch toBranch(BranchRecord r, BranchState state) {
         return new Branch(
                 r.name(),
                 Optional.of(r.parent()),
                 r.created(),
                 r.expires(),
-                live.state(),
+                state,
                 PgUrl.of(clientHost(), r.port(), options.database(), r.role(), r.password()),
                 r.schemaOnly(),
                 r.copyOnWrite());
@@ -551,6 +566,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     private Set<Integer> takenPorts() {
         Set<Integer> taken = new TreeSet<>();
         branches.values().forEach(l -> taken.add(l.record().port()));
+        creating.values().forEach(r -> taken.add(r.port()));
         return taken;
     }
 

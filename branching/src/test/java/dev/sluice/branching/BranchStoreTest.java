@@ -196,6 +196,29 @@ class BranchStoreTest {
     }
 
     @Test
+    void branchIsListedAsCreatingWithItsFinalUrlWhileItIsCloned() {
+        List<Branch> seen = new ArrayList<>();
+        store.onCreateStep(step -> {
+            if (step.equals("cloned")) {
+                seen.add(store.find("in-progress").orElseThrow());
+                assertThat(store.list()).extracting(Branch::name).contains("in-progress");
+            }
+        });
+        Branch created;
+        try {
+            created = store.create(BranchSpec.of("in-progress"));
+        } finally {
+            store.onCreateStep(step -> {});
+        }
+
+        assertThat(seen).singleElement().satisfies(during -> {
+            assertThat(during.state()).isEqualTo(BranchState.CREATING);
+            assertThat(during.url().toUrlWithPassword()).isEqualTo(created.url().toUrlWithPassword());
+        });
+        assertThat(created.state()).isEqualTo(BranchState.RUNNING);
+    }
+
+    @Test
     void unknownParentFailsWithNotFoundAndLeavesNothing() {
         assertThatThrownBy(() -> store.create(new BranchSpec("orphan", "no-such-branch", Optional.empty(), false)))
                 .isInstanceOfSatisfying(
