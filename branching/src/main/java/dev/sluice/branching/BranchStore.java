@@ -135,7 +135,8 @@ public final class BranchStore implements Branches, AutoCloseable {
     public static BranchStore open(Path root, StoreOptions options) {
         Path absolute = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(absolute.resolve("branches"));
+            PrivateDirectories.create(absolute);
+            PrivateDirectories.create(absolute.resolve("branches"));
         } catch (IOException e) {
             throw new SluiceException(
                     SluiceException.Reason.CONFIG, "cannot create the branch store " + absolute + ": " + e, e);
@@ -337,7 +338,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         BranchServer server = null;
         try {
             FileTrees.delete(directory); // a crashed create's leftovers, if any
-            Files.createDirectories(directory);
+            PrivateDirectories.create(directory);
             long started = System.nanoTime();
             // The port and credentials come first, so that the branch is listed as CREATING with its URL.
             listener = ports.bindNew(takenPorts());

@@ -56,6 +56,18 @@ class BranchStoreTest {
     }
 
     @Test
+    void storeDirectoriesAreTheOwnersAlone() throws Exception {
+        store.create(BranchSpec.of("private"));
+
+        for (Path dir :
+                List.of(root, root.resolve("main"), root.resolve("branches"), root.resolve("branches/private"))) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                    .as("mode of %s, where the servers' Unix sockets are", dir)
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
     void branchTakenWhileMainIsWrittenHoldsAWholePrefixOfMainsTransactions() throws Exception {
         main(
                 "CREATE TABLE ledger (id bigint PRIMARY KEY, txn bigint NOT NULL, payload text NOT NULL)",
