@@ -47,6 +47,28 @@ class BranchLifecycleTest {
     }
 
     @Test
+    void storeInThePlainTempDirectoryFallsBackToFullCopiesAndSaysSo() throws Exception {
+        // In CI the other tests run on a reflink XFS; this one keeps the full-copy path tested there too.
+        Path root = TestStores.newPlainRoot("plain");
+        try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+            execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (3)");
+            Branch branch = store.create(BranchSpec.of("copy"));
+
+            assertThat(branch.copyOnWrite()).isEqualTo(store.copyOnWrite());
+            assertThat(store.filesystemDescription())
+                    .endsWith(
+                            store.copyOnWrite()
+                                    ? "reflink copy-on-write"
+                                    : "no copy-on-write: branches are full copies");
+            assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(3);
+            execute(branch.url(), "UPDATE t SET x = 4");
+            assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(3);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
     void portTakenAtReopenFailsOnlyThatBranch() throws Exception {
         Path root = TestStores.newRoot("taken-port");
         try {

@@ -44,6 +44,16 @@ final class TestStores {
         }
     }
 
+    /** A new, empty directory for a store in the temp directory, wherever {@value #COW_DIR_ENV} points. */
+    static Path newPlainRoot(String name) {
+        try {
+            return Files.createTempDirectory(
+                    Path.of(System.getProperty("java.io.tmpdir")), "sluice-store-" + name + "-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
     static StoreOptions options() {
         return StoreOptions.defaults().withServerSettings(SETTINGS);
     }
