@@ -81,6 +81,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final Path root;
     private final Path branchesDirectory;
     private final StoreOptions options;
+    private final StoreLock storeLock;
     private final CopyMethod copyMethod;
     private final PostgresBinaries binaries;
     private final PublicPorts ports;
@@ -111,8 +112,14 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private BranchStore(
-            Path root, StoreOptions options, CopyMethod copyMethod, PostgresBinaries binaries, MainServer main) {
+            Path root,
+            StoreOptions options,
+            StoreLock lock,
+            CopyMethod copyMethod,
+            PostgresBinaries binaries,
+            MainServer main) {
         this.root = root;
+        this.storeLock = lock;
         this.branchesDirectory = root.resolve("branches");
         this.options = options;
         this.copyMethod = copyMethod;
@@ -141,16 +148,25 @@ public final class BranchStore implements Branches, AutoCloseable {
             throw new SluiceException(
                     SluiceException.Reason.CONFIG, "cannot create the branch store " + absolute + ": " + e, e);
         }
-        CopyMethod copyMethod = CopyMethod.detect(absolute);
-        LOG.info(copyMethod.describe(absolute));
-        PostgresBinaries binaries = options.binaries().orElseGet(PostgresBinaries::find);
-        Map<String, String> mainSettings = new HashMap<>();
-        if (copyMethod.copyOnWrite()) {
-            mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
+        StoreLock lock = StoreLock.acquire(absolute);
+        CopyMethod copyMethod;
+        PostgresBinaries binaries;
+        MainServer main;
+        try {
+            copyMethod = CopyMethod.detect(absolute);
+            LOG.info(copyMethod.describe(absolute));
+            binaries = options.binaries().orElseGet(PostgresBinaries::find);
+            Map<String, String> mainSettings = new HashMap<>();
+            if (copyMethod.copyOnWrite()) {
+                mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
+            }
+            mainSettings.putAll(options.serverSettings());
+            main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
         }
-        mainSettings.putAll(options.serverSettings());
-        MainServer main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
-        BranchStore store = new BranchStore(absolute, options, copyMethod, binaries, main);
+        BranchStore store = new BranchStore(absolute, options, lock, copyMethod, binaries, main);
         try {
             store.loadBranches();
         } catch (RuntimeException e) {
@@ -299,15 +315,19 @@ public final class BranchStore implements Branches, AutoCloseable {
             return;
         }
         closed = true;
-        maintenance.shutdownNow();
         try {
-            maintenance.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            maintenance.shutdownNow();
+            try {
+                maintenance.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            branches.values().parallelStream().forEach(Live::stop);
+            branches.clear();
+            main.close();
+        } finally {
+            storeLock.close();
         }
-        branches.values().parallelStream().forEach(Live::stop);
-        branches.clear();
-        main.close();
     }
 
     /** Deletes expired branches and stops idle ones; what the reaper runs every interval. */

@@ -3,7 +3,9 @@ package dev.sluice.branching;
 import static dev.sluice.branching.BranchStoreTest.execute;
 import static dev.sluice.branching.BranchStoreTest.queryLong;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.SluiceException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -25,6 +27,10 @@ class BranchLifecycleTest {
         try {
             Branch created;
             try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThatThrownBy(() -> BranchStore.open(root, TestStores.options()))
+                        .as("one store, one process")
+                        .isInstanceOf(SluiceException.class)
+                        .hasMessageContaining("already open");
                 execute(store.mainWriterUrl(), "CREATE TABLE t (x int)");
                 created = store.create(new BranchSpec("kept", Branch.MAIN, Optional.of(Duration.ofDays(1)), false));
                 execute(created.url(), "INSERT INTO t VALUES (7)");
