@@ -161,6 +161,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                 mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
             }
             mainSettings.putAll(options.serverSettings());
+            OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
             main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
         } catch (RuntimeException e) {
             lock.close();
@@ -522,6 +523,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                 continue;
             }
             BranchRecord record = loaded.get();
+            OrphanPostmasters.stop(directory.resolve("data"));
             recoverInterruptedReset(directory);
             BranchServer server = newServer(record);
             Optional<WakingRelay> relay;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.LocalPostgres;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
@@ -69,6 +70,34 @@ class BranchLifecycleTest {
             assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(3);
             execute(branch.url(), "UPDATE t SET x = 4");
             assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(3);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void postmastersLeftByADeadProcessAreStoppedWhenTheStoreOpens() throws Exception {
+        Path root = TestStores.newRoot("orphans");
+        try {
+            Branch branch;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (5)");
+                branch = store.create(BranchSpec.of("orphaned"));
+            }
+            // What a SIGKILLed store leaves: its postmasters still running on the store's data.
+            LocalPostgres orphanMain =
+                    LocalPostgres.builder(root.resolve("main/data")).start();
+            LocalPostgres orphanBranch = LocalPostgres.builder(root.resolve("branches/orphaned/data"))
+                    .start();
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(orphanMain.isRunning()).isFalse();
+                assertThat(orphanBranch.isRunning()).isFalse();
+                assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(5);
+                assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(5);
+            } finally {
+                orphanMain.stop();
+                orphanBranch.stop();
+            }
         } finally {
             TestStores.delete(root);
         }
