@@ -280,7 +280,27 @@ class BranchStoreTest {
 
     @Test
     void branchRoleRunsMigrationsButIsNoSuperuser() throws SQLException {
+        main(
+                "CREATE SCHEMA IF NOT EXISTS billing",
+                "CREATE TYPE billing.mood AS ENUM ('ok', 'sad')",
+                "CREATE DOMAIN billing.cents AS bigint CHECK (VALUE >= 0)",
+                "CREATE TABLE billing.invoices (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount billing.cents,"
+                        + " m billing.mood) PARTITION BY RANGE (id)",
+                "CREATE TABLE billing.invoices_1 PARTITION OF billing.invoices FOR VALUES FROM (1) TO (1000)",
+                "CREATE VIEW billing.big AS SELECT * FROM billing.invoices WHERE amount > 100",
+                "CREATE MATERIALIZED VIEW billing.totals AS SELECT sum(amount) AS s FROM billing.invoices",
+                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'");
         Branch branch = store.create(BranchSpec.of("migrations"));
+        execute(
+                branch.url(),
+                "ALTER TYPE billing.mood ADD VALUE 'happy'",
+                "ALTER DOMAIN billing.cents DROP CONSTRAINT cents_check",
+                "ALTER TABLE billing.invoices ADD COLUMN note text",
+                "INSERT INTO billing.invoices (amount, m) VALUES (5, 'ok')",
+                "ALTER VIEW billing.big RENAME TO large_invoices",
+                "REFRESH MATERIALIZED VIEW billing.totals",
+                "DROP FUNCTION billing.twice(int)",
+                "ALTER SCHEMA billing RENAME TO invoicing");
 
         execute(
                 branch.url(),
