@@ -105,9 +105,10 @@ public final class BranchStore implements Branches, AutoCloseable {
             return relay.isEmpty() ? BranchState.FAILED : server.state();
         }
 
-        void stop() {
+        /** Closes the port and stops the postmaster for good (the store closes or the branch goes). */
+        void retire() {
             relay.ifPresent(WakingRelay::close);
-            server.stop();
+            server.retire();
         }
     }
 
@@ -293,7 +294,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                             + "; delete those first or force the delete (they keep their data)");
         }
         try {
-            live.stop();
+            live.retire();
             FileTrees.delete(branchesDirectory.resolve(name));
         } catch (RuntimeException e) {
             throw new BranchException(
@@ -323,7 +324,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            branches.values().parallelStream().forEach(Live::stop);
+            branches.values().parallelStream().forEach(Live::retire);
             branches.clear();
             main.close();
         } finally {
