@@ -55,6 +55,7 @@ public final class BranchBench {
                 long dbBytes = queryLong(main, "SELECT pg_database_size(current_database())");
                 log("--- main's database: %s (%d rows)", mb(dbBytes), queryLong(main, "SELECT count(*) FROM bench_rows"));
                 measureBranches(store, root, round, dbBytes, branches);
+                measureWriterStall(store, round, branches);
                 measureTemplate(main, root, dbBytes);
                 measureBaseBackup(main, root, pgBin, dbBytes);
                 measureWake(store, round, branches);
@@ -102,9 +103,45 @@ public final class BranchBench {
                     name, took, mb(used), 100.0 * used / dbBytes);
         }
         RESULTS.add(String.format(Locale.ROOT,
-                "%-10s %-28s time median %.3f s, max %.3f s; new space median %s, max %s (%.3f%% of parent)",
+                "%-10s %-34s time median %.3f s, max %.3f s; new space median %s, max %s (%.3f%% of parent)",
                 mb(dbBytes), "sluice branch (x" + count + ")", median(times), Collections.max(times),
                 mb(medianLong(spaces)), mb(Collections.max(spaces)), 100.0 * Collections.max(spaces) / dbBytes));
+    }
+
+    /**
+     * Branches made while a writer commits on main without pause: how long its slowest commit took
+     * during each create, against the slowest in a second before them.
+     */
+    private static void measureWriterStall(BranchStore store, int round, int count) throws Exception {
+        Writer writer = new Writer(store.mainWriterUrl());
+        Thread writing = Thread.ofPlatform().start(writer);
+        List<Double> during = new ArrayList<>();
+        List<Double> times = new ArrayList<>();
+        double baseline;
+        try {
+            Thread.sleep(1000);
+            baseline = writer.takeMaxMillis();
+            for (int i = 1; i <= count; i++) {
+                String name = "r" + round + "-w" + i;
+                long started = System.nanoTime();
+                Branch branch = store.create(BranchSpec.of(name));
+                queryLong(branch.url(), "SELECT 1");
+                times.add(seconds(started));
+                during.add(writer.takeMaxMillis());
+                store.delete(name, true);
+                Thread.sleep(200);
+                writer.takeMaxMillis(); // the delete is not measured
+            }
+        } finally {
+            writer.stop = true;
+            writing.join();
+        }
+        log("main's writer: %d commits; slowest %.1f ms in the second before, per create: %s ms",
+                writer.commits, baseline, during);
+        RESULTS.add(String.format(Locale.ROOT,
+                "%-10s %-34s branch time median %.3f s; main's slowest commit %.1f ms before, %.1f ms during (%d commits)",
+                "", "branch while main commits (x" + count + ")", median(times), baseline, Collections.max(during),
+                writer.commits));
     }
 
     private static void measureTemplate(PgUrl main, Path root, long dbBytes) throws SQLException, IOException {
@@ -116,7 +153,7 @@ public final class BranchBench {
         long used = free - freeBytes(root);
         execute(admin, "DROP DATABASE bench_template_copy", "CHECKPOINT");
         log("CREATE DATABASE ... TEMPLATE: %.3f s, new space %s", took, mb(used));
-        RESULTS.add(String.format(Locale.ROOT, "%-10s %-28s time %.3f s; new space %s (%.1f%% of parent)",
+        RESULTS.add(String.format(Locale.ROOT, "%-10s %-34s time %.3f s; new space %s (%.1f%% of parent)",
                 mb(dbBytes), "CREATE DATABASE TEMPLATE", took, mb(used), 100.0 * used / dbBytes));
     }
 
@@ -138,7 +175,7 @@ public final class BranchBench {
         long used = free - freeBytes(root);
         deleteTree(target);
         log("pg_basebackup: %.3f s, new space %s", took, mb(used));
-        RESULTS.add(String.format(Locale.ROOT, "%-10s %-28s time %.3f s; new space %s (%.1f%% of parent)",
+        RESULTS.add(String.format(Locale.ROOT, "%-10s %-34s time %.3f s; new space %s (%.1f%% of parent)",
                 mb(dbBytes), "pg_basebackup -X stream", took, mb(used), 100.0 * used / dbBytes));
     }
 
@@ -159,8 +196,47 @@ public final class BranchBench {
             times.add(took);
             log("wake %s on connect: %.3f s to the first answer", name, took);
         }
-        RESULTS.add(String.format(Locale.ROOT, "%-10s %-28s time median %.3f s, max %.3f s",
+        RESULTS.add(String.format(Locale.ROOT, "%-10s %-34s time median %.3f s, max %.3f s",
                 "", "wake on connect (x" + count + ")", median(times), Collections.max(times)));
+    }
+
+    /** Commits small transactions on main without pause, and keeps the slowest commit since it was last asked. */
+    private static final class Writer implements Runnable {
+        private final PgUrl url;
+        volatile boolean stop;
+        volatile long commits;
+        private long maxNanos;
+
+        Writer(PgUrl url) {
+            this.url = url;
+        }
+
+        synchronized double takeMaxMillis() {
+            double max = maxNanos / 1e6;
+            maxNanos = 0;
+            return max;
+        }
+
+        private synchronized void record(long nanos) {
+            maxNanos = Math.max(maxNanos, nanos);
+        }
+
+        @Override
+        public void run() {
+            try (Connection c = connect(url); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE IF NOT EXISTS bench_writes (id bigserial PRIMARY KEY, at timestamptz DEFAULT now())");
+                c.setAutoCommit(false);
+                while (!stop) {
+                    long started = System.nanoTime();
+                    s.execute("INSERT INTO bench_writes DEFAULT VALUES");
+                    c.commit();
+                    record(System.nanoTime() - started);
+                    commits++;
+                }
+            } catch (SQLException e) {
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     // ---------------------------------------------------------------------------------------------

@@ -48,9 +48,13 @@ final class BranchPreparation {
                 WHERE c.relowner = superuser AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'
                   AND c.relkind IN ('r', 'p', 'v', 'm', 'f', 'S')
                   AND NOT EXISTS (SELECT 1 FROM pg_depend d WHERE d.classid = 'pg_class'::regclass
-                                  AND d.objid = c.oid AND d.deptype IN ('e', 'a', 'i'))
+                                  AND d.objid = c.oid AND d.deptype = 'e')
+                  -- A sequence of a serial or identity column moves with its table (and cannot alone).
+                  AND (c.relkind <> 'S' OR NOT EXISTS (SELECT 1 FROM pg_depend d
+                                  WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid
+                                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')))
               LOOP
-                -- A table takes its owned sequences, indexes and TOAST table with it.
+                -- A table takes its indexes and TOAST table with it; partitions are tables of their own.
                 EXECUTE format('ALTER %%s %%s OWNER TO %%I',
                                CASE r.relkind WHEN 'S' THEN 'SEQUENCE' WHEN 'v' THEN 'VIEW'
                                               WHEN 'm' THEN 'MATERIALIZED VIEW' WHEN 'f' THEN 'FOREIGN TABLE'

@@ -34,6 +34,7 @@ final class BranchServer {
     private int connections;
     private Instant lastUsed;
     private boolean failed;
+    private boolean retired;
 
     BranchServer(
             String name,
@@ -53,6 +54,10 @@ final class BranchServer {
 
     /** Starts the postmaster unless it runs; returns it. */
     synchronized LocalPostgres start() {
+        if (retired) {
+            // A relayed connection that raced a delete must not start a server on vanishing files.
+            throw new IllegalStateException("branch " + name + " has been deleted");
+        }
         if (postgres != null && postgres.isRunning()) {
             return postgres;
         }
@@ -107,6 +112,12 @@ final class BranchServer {
      */
     synchronized void exclusively(Runnable work) {
         work.run();
+    }
+
+    /** Stops the postmaster for good: nothing starts it again. */
+    synchronized void retire() {
+        retired = true;
+        stop();
     }
 
     synchronized void stop() {

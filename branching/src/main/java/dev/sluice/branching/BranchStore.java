@@ -81,22 +81,46 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final Path root;
     private final Path branchesDirectory;
     private final StoreOptions options;
+    private final StoreLock storeLock;
     private final CopyMethod copyMethod;
     private final PostgresBinaries binaries;
     private final PublicPorts ports;
     private final MainServer main;
     private final Map<String, Live> branches = new ConcurrentHashMap<>();
+    /** Branches whose create is under way, shown as CREATING. */
+    private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
+
     private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
     private volatile boolean closed;
 
-    /** A branch the store serves: its record, its postmaster and its public port. */
-    private record Live(BranchRecord record, BranchServer server, WakingRelay relay) {}
+    /**
+     * A branch the store serves: its record, its postmaster and its public port's relay, which is
+     * empty when the port was taken by another program when the store opened (the branch is then
+     * FAILED until it is deleted or the store is opened again).
+     */
+    private record Live(BranchRecord record, BranchServer server, Optional<WakingRelay> relay) {
+        BranchState state() {
+            return relay.isEmpty() ? BranchState.FAILED : server.state();
+        }
+
+        /** Closes the port and stops the postmaster for good (the store closes or the branch goes). */
+        void retire() {
+            relay.ifPresent(WakingRelay::close);
+            server.retire();
+        }
+    }
 
     private BranchStore(
-            Path root, StoreOptions options, CopyMethod copyMethod, PostgresBinaries binaries, MainServer main) {
+            Path root,
+            StoreOptions options,
+            StoreLock lock,
+            CopyMethod copyMethod,
+            PostgresBinaries binaries,
+            MainServer main) {
         this.root = root;
+        this.storeLock = lock;
         this.branchesDirectory = root.resolve("branches");
         this.options = options;
         this.copyMethod = copyMethod;
@@ -119,21 +143,32 @@ public final class BranchStore implements Branches, AutoCloseable {
     public static BranchStore open(Path root, StoreOptions options) {
         Path absolute = root.toAbsolutePath().normalize();
         try {
-            Files.createDirectories(absolute.resolve("branches"));
+            PrivateDirectories.create(absolute);
+            PrivateDirectories.create(absolute.resolve("branches"));
         } catch (IOException e) {
             throw new SluiceException(
                     SluiceException.Reason.CONFIG, "cannot create the branch store " + absolute + ": " + e, e);
         }
-        CopyMethod copyMethod = CopyMethod.detect(absolute);
-        LOG.info(copyMethod.describe(absolute));
-        PostgresBinaries binaries = options.binaries().orElseGet(PostgresBinaries::find);
-        Map<String, String> mainSettings = new HashMap<>();
-        if (copyMethod.copyOnWrite()) {
-            mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
+        StoreLock lock = StoreLock.acquire(absolute);
+        CopyMethod copyMethod;
+        PostgresBinaries binaries;
+        MainServer main;
+        try {
+            copyMethod = CopyMethod.detect(absolute);
+            LOG.info(copyMethod.describe(absolute));
+            binaries = options.binaries().orElseGet(PostgresBinaries::find);
+            Map<String, String> mainSettings = new HashMap<>();
+            if (copyMethod.copyOnWrite()) {
+                mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
+            }
+            mainSettings.putAll(options.serverSettings());
+            OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
+            main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
         }
-        mainSettings.putAll(options.serverSettings());
-        MainServer main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
-        BranchStore store = new BranchStore(absolute, options, copyMethod, binaries, main);
+        BranchStore store = new BranchStore(absolute, options, lock, copyMethod, binaries, main);
         try {
             store.loadBranches();
         } catch (RuntimeException e) {
@@ -190,10 +225,11 @@ public final class BranchStore implements Branches, AutoCloseable {
     public List<Branch> list() {
         List<Branch> all = new ArrayList<>();
         all.add(mainBranch());
-        branches.values().stream()
-                .sorted(Comparator.comparing((Live l) -> l.record().created())
-                        .thenComparing(l -> l.record().name()))
-                .forEach(l -> all.add(toBranch(l)));
+        Stream.concat(
+                        branches.values().stream().map(this::toBranch),
+                        creating.values().stream().map(r -> toBranch(r, BranchState.CREATING)))
+                .sorted(Comparator.comparing(Branch::createdAt).thenComparing(Branch::name))
+                .forEach(all::add);
         return all;
     }
 
@@ -202,7 +238,11 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (Branch.MAIN.equals(name)) {
             return Optional.of(mainBranch());
         }
-        return Optional.ofNullable(branches.get(name)).map(this::toBranch);
+        Live live = branches.get(name);
+        if (live != null) {
+            return Optional.of(toBranch(live));
+        }
+        return Optional.ofNullable(creating.get(name)).map(r -> toBranch(r, BranchState.CREATING));
     }
 
     @Override
@@ -254,8 +294,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                             + "; delete those first or force the delete (they keep their data)");
         }
         try {
-            live.relay().close();
-            live.server().stop();
+            live.retire();
             FileTrees.delete(branchesDirectory.resolve(name));
         } catch (RuntimeException e) {
             throw new BranchException(
@@ -278,18 +317,19 @@ public final class BranchStore implements Branches, AutoCloseable {
             return;
         }
         closed = true;
-        maintenance.shutdownNow();
         try {
-            maintenance.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            maintenance.shutdownNow();
+            try {
+                maintenance.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            branches.values().parallelStream().forEach(Live::retire);
+            branches.clear();
+            main.close();
+        } finally {
+            storeLock.close();
         }
-        branches.values().parallelStream().forEach(live -> {
-            live.relay().close();
-            live.server().stop();
-        });
-        branches.clear();
-        main.close();
     }
 
     /** Deletes expired branches and stops idle ones; what the reaper runs every interval. */
@@ -320,11 +360,9 @@ public final class BranchStore implements Branches, AutoCloseable {
         BranchServer server = null;
         try {
             FileTrees.delete(directory); // a crashed create's leftovers, if any
-            Files.createDirectories(directory);
+            PrivateDirectories.create(directory);
             long started = System.nanoTime();
-            cloneParent(spec.from(), directory.resolve("data"));
-            long cloned = System.nanoTime();
-            step("cloned");
+            // The port and credentials come first, so that the branch is listed as CREATING with its URL.
             listener = ports.bindNew(takenPorts());
             Instant now = options.clock().instant();
             BranchRecord record = new BranchRecord(
@@ -337,6 +375,10 @@ public final class BranchStore implements Branches, AutoCloseable {
                     listener.getLocalPort(),
                     BRANCH_ROLE,
                     Passwords.generate());
+            creating.put(spec.name(), record);
+            cloneParent(spec.from(), directory.resolve("data"));
+            long cloned = System.nanoTime();
+            step("cloned");
             server = newServer(record);
             LocalPostgres postgres = server.start();
             long running = System.nanoTime();
@@ -345,8 +387,9 @@ public final class BranchStore implements Branches, AutoCloseable {
             step("prepared");
             record.save(directory);
             step("saved");
-            Live live = new Live(record, server, WakingRelay.start(spec.name(), listener, server));
+            Live live = new Live(record, server, Optional.of(WakingRelay.start(spec.name(), listener, server)));
             branches.put(spec.name(), live);
+            creating.remove(spec.name());
             LOG.info(
                     "branch {}: created from {} on port {} in {} ms (clone {} ms, start {} ms, prepare {} ms; {}{})",
                     spec.name(),
@@ -365,6 +408,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             }
             closeQuietly(listener);
             FileTrees.deleteQuietly(directory);
+            creating.remove(spec.name());
             if (e instanceof BranchException be) {
                 throw be;
             }
@@ -480,10 +524,18 @@ public final class BranchStore implements Branches, AutoCloseable {
                 continue;
             }
             BranchRecord record = loaded.get();
+            OrphanPostmasters.stop(directory.resolve("data"));
             recoverInterruptedReset(directory);
             BranchServer server = newServer(record);
-            ServerSocket listener = ports.bind(record.port());
-            branches.put(record.name(), new Live(record, server, WakingRelay.start(record.name(), listener, server)));
+            Optional<WakingRelay> relay;
+            try {
+                relay = Optional.of(WakingRelay.start(record.name(), ports.bind(record.port()), server));
+            } catch (SluiceException e) {
+                // One taken port must not keep the store and every other branch down.
+                LOG.error("branch {}: FAILED, its URL cannot be served: {}", record.name(), e.getMessage());
+                relay = Optional.empty();
+            }
+            branches.put(record.name(), new Live(record, server, relay));
         }
         if (!branches.isEmpty()) {
             LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
@@ -514,13 +566,16 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private Branch toBranch(Live live) {
-        BranchRecord r = live.record();
+        return toBranch(live.record(), live.state());
+    }
+
+    private Branch toBranch(BranchRecord r, BranchState state) {
         return new Branch(
                 r.name(),
                 Optional.of(r.parent()),
                 r.created(),
                 r.expires(),
-                live.server().state(),
+                state,
                 PgUrl.of(clientHost(), r.port(), options.database(), r.role(), r.password()),
                 r.schemaOnly(),
                 r.copyOnWrite());
@@ -535,6 +590,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     private Set<Integer> takenPorts() {
         Set<Integer> taken = new TreeSet<>();
         branches.values().forEach(l -> taken.add(l.record().port()));
+        creating.values().forEach(r -> taken.add(r.port()));
         return taken;
     }
 

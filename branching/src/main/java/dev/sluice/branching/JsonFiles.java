@@ -1,5 +1,6 @@
 package dev.sluice.branching;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.core.SluiceException;
@@ -13,7 +14,10 @@ import java.util.Optional;
 /** The store's small state files: JSON, owner-only (they hold passwords), replaced atomically. */
 final class JsonFiles {
 
-    private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    /** Fields a later version added are ignored, so that an older Sluice can still open the store. */
+    private static final ObjectMapper JSON = new ObjectMapper()
+            .enable(SerializationFeature.INDENT_OUTPUT)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
     private JsonFiles() {}
 

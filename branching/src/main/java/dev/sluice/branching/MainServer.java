@@ -5,7 +5,6 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.TableId;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -63,7 +62,7 @@ final class MainServer implements AutoCloseable {
                             + options.database() + "' was asked for: use the store's database or another store");
         }
         try {
-            Files.createDirectories(directory);
+            PrivateDirectories.create(directory);
         } catch (java.io.IOException e) {
             throw new SluiceException(SluiceException.Reason.INTERNAL, "could not create " + directory + ": " + e, e);
         }

@@ -68,14 +68,23 @@ final class OnlineClone {
             statement.execute("SELECT pg_create_physical_replication_slot('" + slot + "', true, true)");
             statement.execute("SELECT pg_backup_start('sluice branch', true)");
             method.copyTree(source, target);
-            try (ResultSet rs = statement.executeQuery("SELECT labelfile, spcmapfile FROM pg_backup_stop(false)")) {
+            String endSegment;
+            try (ResultSet rs = statement.executeQuery(
+                    "SELECT s.labelfile, s.spcmapfile, pg_walfile_name(s.lsn) FROM pg_backup_stop(false) s")) {
                 rs.next();
                 labelFile = rs.getString(1);
                 tablespaceMap = rs.getString(2);
+                endSegment = rs.getString(3);
             }
             Path wal = target.resolve("pg_wal");
             FileTrees.delete(wal);
             method.copyTree(source.resolve("pg_wal"), wal);
+            if (!Files.isRegularFile(wal.resolve(endSegment))) {
+                throw new SluiceException(
+                        SluiceException.Reason.INTERNAL,
+                        "the copy of " + source + " lacks WAL segment " + endSegment
+                                + ", which holds the end of its backup; the copy would not be consistent");
+            }
         } catch (SQLException e) {
             throw new SluiceException(
                     SluiceException.Reason.INTERNAL,

@@ -73,6 +73,7 @@ final class WakingRelay implements AutoCloseable {
             } catch (IOException e) {
                 if (!listener.isClosed()) {
                     LOG.warn("branch {}: accepting a connection failed: {}", name, e.toString());
+                    pause(); // e.g. out of file descriptors: do not spin
                 }
             }
         }
@@ -131,6 +132,14 @@ final class WakingRelay implements AutoCloseable {
             // One side went away: close both, which ends the other direction too.
             closeQuietly(from);
             closeQuietly(to);
+        }
+    }
+
+    private static void pause() {
+        try {
+            Thread.sleep(100);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

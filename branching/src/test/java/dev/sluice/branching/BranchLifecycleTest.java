@@ -3,7 +3,12 @@ package dev.sluice.branching;
 import static dev.sluice.branching.BranchStoreTest.execute;
 import static dev.sluice.branching.BranchStoreTest.queryLong;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.LocalPostgres;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
@@ -23,6 +28,10 @@ class BranchLifecycleTest {
         try {
             Branch created;
             try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThatThrownBy(() -> BranchStore.open(root, TestStores.options()))
+                        .as("one store, one process")
+                        .isInstanceOf(SluiceException.class)
+                        .hasMessageContaining("already open");
                 execute(store.mainWriterUrl(), "CREATE TABLE t (x int)");
                 created = store.create(new BranchSpec("kept", Branch.MAIN, Optional.of(Duration.ofDays(1)), false));
                 execute(created.url(), "INSERT INTO t VALUES (7)");
@@ -38,6 +47,81 @@ class BranchLifecycleTest {
 
                 assertThat(queryLong(back.url(), "SELECT x FROM t")).isEqualTo(7);
                 assertThat(store.find("kept").orElseThrow().state()).isEqualTo(BranchState.RUNNING);
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void storeInThePlainTempDirectoryFallsBackToFullCopiesAndSaysSo() throws Exception {
+        // In CI the other tests run on a reflink XFS; this one keeps the full-copy path tested there too.
+        Path root = TestStores.newPlainRoot("plain");
+        try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+            execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (3)");
+            Branch branch = store.create(BranchSpec.of("copy"));
+
+            assertThat(branch.copyOnWrite()).isEqualTo(store.copyOnWrite());
+            assertThat(store.filesystemDescription())
+                    .endsWith(
+                            store.copyOnWrite()
+                                    ? "reflink copy-on-write"
+                                    : "no copy-on-write: branches are full copies");
+            assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(3);
+            execute(branch.url(), "UPDATE t SET x = 4");
+            assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(3);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void postmastersLeftByADeadProcessAreStoppedWhenTheStoreOpens() throws Exception {
+        Path root = TestStores.newRoot("orphans");
+        try {
+            Branch branch;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (5)");
+                branch = store.create(BranchSpec.of("orphaned"));
+            }
+            // What a SIGKILLed store leaves: its postmasters still running on the store's data.
+            LocalPostgres orphanMain =
+                    LocalPostgres.builder(root.resolve("main/data")).start();
+            LocalPostgres orphanBranch = LocalPostgres.builder(root.resolve("branches/orphaned/data"))
+                    .start();
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(orphanMain.isRunning()).isFalse();
+                assertThat(orphanBranch.isRunning()).isFalse();
+                assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(5);
+                assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(5);
+            } finally {
+                orphanMain.stop();
+                orphanBranch.stop();
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void portTakenAtReopenFailsOnlyThatBranch() throws Exception {
+        Path root = TestStores.newRoot("taken-port");
+        try {
+            Branch blocked;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                blocked = store.create(BranchSpec.of("blocked"));
+                store.create(BranchSpec.of("fine"));
+            }
+            try (ServerSocket squatter = new ServerSocket(
+                            blocked.url().port(),
+                            1,
+                            InetAddress.getByName(blocked.url().host()));
+                    BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(squatter.isBound()).isTrue();
+                assertThat(store.find("blocked").orElseThrow().state()).isEqualTo(BranchState.FAILED);
+                assertThat(queryLong(store.find("fine").orElseThrow().url(), "SELECT 1"))
+                        .isEqualTo(1);
+                assertThat(store.delete("blocked", false)).isTrue();
             }
         } finally {
             TestStores.delete(root);

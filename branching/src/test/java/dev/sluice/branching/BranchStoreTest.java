@@ -56,6 +56,18 @@ class BranchStoreTest {
     }
 
     @Test
+    void storeDirectoriesAreTheOwnersAlone() throws Exception {
+        store.create(BranchSpec.of("private"));
+
+        for (Path dir :
+                List.of(root, root.resolve("main"), root.resolve("branches"), root.resolve("branches/private"))) {
+            assertThat(java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)))
+                    .as("mode of %s, where the servers' Unix sockets are", dir)
+                    .isEqualTo("rwx------");
+        }
+    }
+
+    @Test
     void branchTakenWhileMainIsWrittenHoldsAWholePrefixOfMainsTransactions() throws Exception {
         main(
                 "CREATE TABLE ledger (id bigint PRIMARY KEY, txn bigint NOT NULL, payload text NOT NULL)",
@@ -196,6 +208,29 @@ class BranchStoreTest {
     }
 
     @Test
+    void branchIsListedAsCreatingWithItsFinalUrlWhileItIsCloned() {
+        List<Branch> seen = new ArrayList<>();
+        store.onCreateStep(step -> {
+            if (step.equals("cloned")) {
+                seen.add(store.find("in-progress").orElseThrow());
+                assertThat(store.list()).extracting(Branch::name).contains("in-progress");
+            }
+        });
+        Branch created;
+        try {
+            created = store.create(BranchSpec.of("in-progress"));
+        } finally {
+            store.onCreateStep(step -> {});
+        }
+
+        assertThat(seen).singleElement().satisfies(during -> {
+            assertThat(during.state()).isEqualTo(BranchState.CREATING);
+            assertThat(during.url().toUrlWithPassword()).isEqualTo(created.url().toUrlWithPassword());
+        });
+        assertThat(created.state()).isEqualTo(BranchState.RUNNING);
+    }
+
+    @Test
     void unknownParentFailsWithNotFoundAndLeavesNothing() {
         assertThatThrownBy(() -> store.create(new BranchSpec("orphan", "no-such-branch", Optional.empty(), false)))
                 .isInstanceOfSatisfying(
@@ -245,7 +280,27 @@ class BranchStoreTest {
 
     @Test
     void branchRoleRunsMigrationsButIsNoSuperuser() throws SQLException {
+        main(
+                "CREATE SCHEMA IF NOT EXISTS billing",
+                "CREATE TYPE billing.mood AS ENUM ('ok', 'sad')",
+                "CREATE DOMAIN billing.cents AS bigint CHECK (VALUE >= 0)",
+                "CREATE TABLE billing.invoices (id int GENERATED ALWAYS AS IDENTITY PRIMARY KEY, amount billing.cents,"
+                        + " m billing.mood) PARTITION BY RANGE (id)",
+                "CREATE TABLE billing.invoices_1 PARTITION OF billing.invoices FOR VALUES FROM (1) TO (1000)",
+                "CREATE VIEW billing.big AS SELECT * FROM billing.invoices WHERE amount > 100",
+                "CREATE MATERIALIZED VIEW billing.totals AS SELECT sum(amount) AS s FROM billing.invoices",
+                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'");
         Branch branch = store.create(BranchSpec.of("migrations"));
+        execute(
+                branch.url(),
+                "ALTER TYPE billing.mood ADD VALUE 'happy'",
+                "ALTER DOMAIN billing.cents DROP CONSTRAINT cents_check",
+                "ALTER TABLE billing.invoices ADD COLUMN note text",
+                "INSERT INTO billing.invoices (amount, m) VALUES (5, 'ok')",
+                "ALTER VIEW billing.big RENAME TO large_invoices",
+                "REFRESH MATERIALIZED VIEW billing.totals",
+                "DROP FUNCTION billing.twice(int)",
+                "ALTER SCHEMA billing RENAME TO invoicing");
 
         execute(
                 branch.url(),
