@@ -28,10 +28,16 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
+        SluiceConfig loaded = ConfigOptions.load(spec, SluiceCli.env);
+        PrintWriter out = spec.commandLine().getOut();
+        try (StoreTarget store = StoreTarget.openIfConfigured(loaded, out)) {
+            return run(store == null ? loaded : store.target(loaded), out);
+        }
+    }
+
+    private int run(SluiceConfig config, PrintWriter out) {
         config.targetUrl();
         config.schemaOnlyTables();
-        PrintWriter out = spec.commandLine().getOut();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop);

@@ -129,7 +129,7 @@ public enum Setting {
             "",
             Kind.FILE,
             "Directory of the branch store (on XFS with reflink, btrfs or ZFS for copy-on-write branches);"
-                    + " sluice serve opens it."),
+                    + " sluice serve opens it, and sluice run replicates into its main instead of a target.url."),
     API_LISTEN(
             "api.listen",
             "--api-listen",

@@ -165,6 +165,18 @@ public final class SluiceConfig {
         return (String) required(Setting.METRICS_ADDRESS);
     }
 
+    /** Whether a branch store is configured: {@code run} then writes into its main instead of a target URL. */
+    public boolean hasStorePath() {
+        String path = (String) values.get(Setting.STORE_PATH);
+        return path != null && !path.isBlank();
+    }
+
+    /** Whether a token for the branch API is set, so that {@code run --store} serves the API too. */
+    public boolean hasApiToken() {
+        String token = (String) values.get(Setting.API_TOKEN);
+        return token != null && !token.isBlank();
+    }
+
     /** The branch store's directory, for the commands that open it. */
     public java.nio.file.Path storePath() {
         String path = (String) values.get(Setting.STORE_PATH);
