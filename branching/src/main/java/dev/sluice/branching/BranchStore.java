@@ -163,7 +163,12 @@ public final class BranchStore implements Branches, AutoCloseable {
             }
             mainSettings.putAll(options.serverSettings());
             OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
-            main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
+            main = MainServer.start(
+                    absolute.resolve("main"),
+                    options,
+                    mainSettings,
+                    binaries,
+                    recordedPorts(absolute.resolve("branches")));
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -539,6 +544,21 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
         if (!branches.isEmpty()) {
             LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
+        }
+    }
+
+    /** The public ports of the branches recorded under {@code branchesDirectory}. */
+    private static Set<Integer> recordedPorts(Path branchesDirectory) {
+        try (Stream<Path> entries = Files.list(branchesDirectory)) {
+            Set<Integer> ports = new TreeSet<>();
+            entries.filter(Files::isDirectory)
+                    .map(BranchRecord::load)
+                    .flatMap(Optional::stream)
+                    .forEach(r -> ports.add(r.port()));
+            return ports;
+        } catch (IOException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.INTERNAL, "cannot list " + branchesDirectory + ": " + e, e);
         }
     }
 

@@ -5,6 +5,9 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.TableId;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,6 +15,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import org.postgresql.PGConnection;
 
 /**
@@ -52,7 +56,11 @@ final class MainServer implements AutoCloseable {
      * sure its database and reader role exist.
      */
     static MainServer start(
-            Path directory, StoreOptions options, Map<String, String> settings, PostgresBinaries binaries) {
+            Path directory,
+            StoreOptions options,
+            Map<String, String> settings,
+            PostgresBinaries binaries,
+            Set<Integer> portsToAvoid) {
         Path stateFile = directory.resolve("main.json");
         State state = JsonFiles.read(stateFile, State.class).orElse(null);
         if (state != null && !state.database().equals(options.database())) {
@@ -63,7 +71,7 @@ final class MainServer implements AutoCloseable {
         }
         try {
             PrivateDirectories.create(directory);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SluiceException(SluiceException.Reason.INTERNAL, "could not create " + directory + ": " + e, e);
         }
         if (state == null) {
@@ -73,6 +81,7 @@ final class MainServer implements AutoCloseable {
         LocalPostgres postgres = LocalPostgres.builder(directory.resolve("data"))
                 .binaries(binaries)
                 .initdbOption("--wal-segsize=" + WAL_SEGMENT_MB)
+                .port(freePortOutside(portsToAvoid))
                 .settings(settings)
                 .logFile(directory.resolve("server.log"))
                 .start();
@@ -130,6 +139,23 @@ final class MainServer implements AutoCloseable {
                             + e.getSQLState() + "]: " + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * A free loopback port that is none of {@code avoid}: main starts before the branches' public
+     * ports are bound again, and must not take one of them.
+     */
+    private static int freePortOutside(Set<Integer> avoid) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalPostgres.HOST))) {
+                if (!avoid.contains(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new SluiceException(SluiceException.Reason.INTERNAL, "could not find a free TCP port: " + e, e);
+            }
+        }
+        throw new SluiceException(SluiceException.Reason.INTERNAL, "no free TCP port outside the branches' ports");
     }
 
     private static boolean exists(Statement s, String sql) throws SQLException {
