@@ -6,9 +6,7 @@ import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,9 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +86,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     /** Branches whose create is under way, shown as CREATING. */
     private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
 
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final NameLocks locks = new NameLocks();
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
     private volatile boolean closed;
@@ -168,7 +164,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                     options,
                     mainSettings,
                     binaries,
-                    recordedPorts(absolute.resolve("branches")));
+                    new BranchDirectories(absolute.resolve("branches")).recordedPorts());
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -214,7 +210,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     @Override
     public Branch create(BranchSpec spec) {
         requireOpen();
-        return locked(
+        return locks.locked(
                 () -> {
                     Optional<Branch> existing = find(spec.name());
                     if (existing.isPresent()) {
@@ -260,7 +256,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (before == null) {
             throw notFound(name);
         }
-        return locked(
+        return locks.locked(
                 () -> {
                     Live live = branches.get(name);
                     if (live == null) {
@@ -279,7 +275,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (Branch.MAIN.equals(name)) {
             throw new BranchException(BranchException.Kind.INVALID, "main cannot be deleted: it is the replica");
         }
-        return locked(() -> deleteLocked(name, force), name);
+        return locks.locked(() -> deleteLocked(name, force), name);
     }
 
     private boolean deleteLocked(String name, boolean force) {
@@ -436,15 +432,15 @@ public final class BranchStore implements Branches, AutoCloseable {
             cloneParent(record.parent(), next);
             live.server().exclusively(() -> {
                 live.server().stop();
-                move(data, old);
-                move(next, data);
+                BranchDirectories.move(data, old);
+                BranchDirectories.move(next, data);
                 try {
                     prepare(live.server().start(), record);
                 } catch (RuntimeException e) {
                     // Put the branch back as it was, so a failed reset changes nothing.
                     live.server().stop();
                     FileTrees.delete(data);
-                    move(old, data);
+                    BranchDirectories.move(old, data);
                     throw e;
                 }
             });
@@ -514,23 +510,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private void loadBranches() {
-        List<Path> directories;
-        try (Stream<Path> entries = Files.list(branchesDirectory)) {
-            directories = entries.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            throw new SluiceException(
-                    SluiceException.Reason.INTERNAL, "cannot list " + branchesDirectory + ": " + e, e);
-        }
-        for (Path directory : directories) {
-            Optional<BranchRecord> loaded = BranchRecord.load(directory);
-            if (loaded.isEmpty()) {
-                LOG.warn("removing {}: a branch creation that did not finish", directory);
-                FileTrees.deleteQuietly(directory);
-                continue;
-            }
-            BranchRecord record = loaded.get();
-            OrphanPostmasters.stop(directory.resolve("data"));
-            recoverInterruptedReset(directory);
+        for (BranchRecord record : new BranchDirectories(branchesDirectory).recover()) {
             BranchServer server = newServer(record);
             Optional<WakingRelay> relay;
             try {
@@ -544,32 +524,6 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
         if (!branches.isEmpty()) {
             LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
-        }
-    }
-
-    /** The public ports of the branches recorded under {@code branchesDirectory}. */
-    private static Set<Integer> recordedPorts(Path branchesDirectory) {
-        try (Stream<Path> entries = Files.list(branchesDirectory)) {
-            Set<Integer> ports = new TreeSet<>();
-            entries.filter(Files::isDirectory)
-                    .map(BranchRecord::load)
-                    .flatMap(Optional::stream)
-                    .forEach(r -> ports.add(r.port()));
-            return ports;
-        } catch (IOException e) {
-            throw new SluiceException(
-                    SluiceException.Reason.INTERNAL, "cannot list " + branchesDirectory + ": " + e, e);
-        }
-    }
-
-    /** A reset that crashed between moving the old data aside and finishing leaves {@code data.old}. */
-    private static void recoverInterruptedReset(Path directory) {
-        Path data = directory.resolve("data");
-        Path old = directory.resolve("data.old");
-        FileTrees.deleteQuietly(directory.resolve("data.next"));
-        if (Files.isDirectory(old)) {
-            FileTrees.deleteQuietly(data);
-            move(old, data);
         }
     }
 
@@ -640,14 +594,6 @@ public final class BranchStore implements Branches, AutoCloseable {
         return new BranchException(BranchException.Kind.NOT_FOUND, "branch '" + name + "' does not exist");
     }
 
-    private static void move(Path from, Path to) {
-        try {
-            Files.move(from, to);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
-        }
-    }
-
     private static void closeQuietly(ServerSocket socket) {
         if (socket != null) {
             try {
@@ -655,21 +601,6 @@ public final class BranchStore implements Branches, AutoCloseable {
             } catch (IOException e) {
                 // Closing frees the port; a failure means it is closed already.
             }
-        }
-    }
-
-    /** Runs {@code work} holding the locks of {@code names}, taken in name order so that no two operations deadlock. */
-    private <T> T locked(Supplier<T> work, String... names) {
-        List<ReentrantLock> taken = new ArrayList<>();
-        try {
-            for (String name : new TreeSet<>(List.of(names))) {
-                ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
-                lock.lock();
-                taken.add(lock);
-            }
-            return work.get();
-        } finally {
-            taken.reversed().forEach(ReentrantLock::unlock);
         }
     }
 }
