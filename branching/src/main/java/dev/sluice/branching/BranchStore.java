@@ -350,8 +350,8 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
     }
 
-    /** For tests: called with the name of each step of a create as it completes; may throw to fail it. */
-    void onCreateStep(Consumer<String> hook) {
+    /** For tests: called with the name of each step of a create or reset as it completes; may throw to fail it. */
+    void onStep(Consumer<String> hook) {
         this.stepHook = hook;
     }
 
@@ -436,6 +436,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                 BranchDirectories.move(next, data);
                 try {
                     prepare(live.server().start(), record);
+                    step("reset-prepared");
                 } catch (RuntimeException e) {
                     // Put the branch back as it was, so a failed reset changes nothing.
                     live.server().stop();

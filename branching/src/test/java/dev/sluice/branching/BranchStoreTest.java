@@ -144,6 +144,29 @@ class BranchStoreTest {
     }
 
     @Test
+    void resetThatFailsLeavesTheBranchAsItWas() throws SQLException {
+        Branch branch = store.create(BranchSpec.of("reset-fails"));
+        execute(branch.url(), "CREATE TABLE only_here (x int)", "INSERT INTO only_here VALUES (9)");
+        store.onStep(step -> {
+            if (step.equals("reset-prepared")) {
+                throw new IllegalStateException("injected failure of the reset");
+            }
+        });
+        try {
+            assertThatThrownBy(() -> store.reset("reset-fails"))
+                    .isInstanceOfSatisfying(
+                            BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.FAILED))
+                    .hasMessageContaining("injected failure of the reset");
+        } finally {
+            store.onStep(step -> {});
+        }
+
+        assertThat(queryLong(branch.url(), "SELECT x FROM only_here")).isEqualTo(9);
+        assertThat(root.resolve("branches/reset-fails/data.old")).doesNotExist();
+        assertThat(root.resolve("branches/reset-fails/data.next")).doesNotExist();
+    }
+
+    @Test
     void takenNameFailsWithExistsCarryingTheExistingBranch() {
         Branch first = store.create(BranchSpec.of("taken"));
 
@@ -210,7 +233,7 @@ class BranchStoreTest {
     @Test
     void branchIsListedAsCreatingWithItsFinalUrlWhileItIsCloned() {
         List<Branch> seen = new ArrayList<>();
-        store.onCreateStep(step -> {
+        store.onStep(step -> {
             if (step.equals("cloned")) {
                 seen.add(store.find("in-progress").orElseThrow());
                 assertThat(store.list()).extracting(Branch::name).contains("in-progress");
@@ -220,7 +243,7 @@ class BranchStoreTest {
         try {
             created = store.create(BranchSpec.of("in-progress"));
         } finally {
-            store.onCreateStep(step -> {});
+            store.onStep(step -> {});
         }
 
         assertThat(seen).singleElement().satisfies(during -> {
@@ -243,7 +266,7 @@ class BranchStoreTest {
     void createThatFailsAtAnyStepLeavesNothingBehind() {
         for (String step : List.of("cloned", "prepared", "saved")) {
             List<String> before = branchDirectories();
-            store.onCreateStep(reached -> {
+            store.onStep(reached -> {
                 if (reached.equals(step)) {
                     throw new IllegalStateException("injected failure after " + step);
                 }
@@ -254,7 +277,7 @@ class BranchStoreTest {
                                 BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.FAILED))
                         .hasMessageContaining("injected failure after " + step);
             } finally {
-                store.onCreateStep(reached -> {});
+                store.onStep(reached -> {});
             }
             assertThat(store.find("doomed")).as("after %s", step).isEmpty();
             assertThat(branchDirectories()).as("after %s", step).isEqualTo(before);
