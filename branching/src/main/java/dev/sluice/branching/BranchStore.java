@@ -487,6 +487,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                     record.role(),
                     record.password(),
                     MainServer.READER_ROLE,
+                    MainServer.WRITER_ROLE,
                     record.schemaOnly());
         } catch (SQLException e) {
             throw new SluiceException(

@@ -21,7 +21,13 @@ import org.postgresql.PGConnection;
 /**
  * The store's {@code main}: the PostgreSQL instance the pipeline writes the anonymized replica into,
  * in {@code main/data}, with one application database. Users get no write access to it: besides the
- * superuser (for the pipeline) it has only a read-only login, {@value #READER_ROLE}.
+ * superusers (the bootstrap one for the store, {@value #WRITER_ROLE} for the pipeline) it has only a
+ * read-only login, {@value #READER_ROLE}.
+ *
+ * <p>The pipeline writes as a superuser of its own, {@value #WRITER_ROLE}, so that everything it
+ * creates is owned by that role: a branch demotes the role to a plain, login-less one and makes the
+ * branch's login a member of it, which hands the branch every object the pipeline made in constant
+ * time, whatever the size of the schema.
  */
 final class MainServer implements AutoCloseable {
 
@@ -33,6 +39,9 @@ final class MainServer implements AutoCloseable {
      */
     static final int WAL_SEGMENT_MB = 1;
 
+    /** The superuser the pipeline writes as; see the class documentation. */
+    static final String WRITER_ROLE = "sluice_writer";
+
     /** main's read-only login; branches drop it. */
     static final String READER_ROLE = "sluice_reader";
 
@@ -40,8 +49,13 @@ final class MainServer implements AutoCloseable {
      * What main keeps across restarts, in {@code main/main.json} (owner-only).
      *
      * @param createdAt ISO-8601
+     * @param writerPassword null in a store made before {@value #WRITER_ROLE} existed, then set
      */
-    record State(String database, String createdAt, String readerPassword) {}
+    record State(String database, String createdAt, String readerPassword, String writerPassword) {
+        State withWriterPassword(String password) {
+            return new State(database, createdAt, readerPassword, password);
+        }
+    }
 
     private final LocalPostgres postgres;
     private final State state;
@@ -75,7 +89,14 @@ final class MainServer implements AutoCloseable {
             throw new SluiceException(SluiceException.Reason.INTERNAL, "could not create " + directory + ": " + e, e);
         }
         if (state == null) {
-            state = new State(options.database(), options.clock().instant().toString(), Passwords.generate());
+            state = new State(
+                    options.database(),
+                    options.clock().instant().toString(),
+                    Passwords.generate(),
+                    Passwords.generate());
+            JsonFiles.write(stateFile, state);
+        } else if (state.writerPassword() == null) {
+            state = state.withWriterPassword(Passwords.generate());
             JsonFiles.write(stateFile, state);
         }
         LocalPostgres postgres = LocalPostgres.builder(directory.resolve("data"))
@@ -102,9 +123,9 @@ final class MainServer implements AutoCloseable {
         return Instant.parse(state.createdAt());
     }
 
-    /** The superuser's URL of the application database: what the pipeline writes through. */
+    /** The pipeline's superuser's URL of the application database: what the pipeline writes through. */
     PgUrl writerUrl() {
-        return postgres.url(state.database());
+        return postgres.url(state.database()).withCredentials(WRITER_ROLE, state.writerPassword());
     }
 
     /** The read-only login's URL of the application database. */
@@ -125,6 +146,11 @@ final class MainServer implements AutoCloseable {
             if (!exists(s, "SELECT 1 FROM pg_database WHERE datname = '" + state.database() + "'")) {
                 s.execute("CREATE DATABASE " + db);
             }
+            if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + WRITER_ROLE + "'")) {
+                s.execute("CREATE ROLE " + TableId.quoteIdent(WRITER_ROLE) + " LOGIN SUPERUSER");
+            }
+            c.unwrap(PGConnection.class)
+                    .alterUserPassword(WRITER_ROLE, state.writerPassword().toCharArray(), "scram-sha-256");
             if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + READER_ROLE + "'")) {
                 s.execute("CREATE ROLE " + reader + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
             }

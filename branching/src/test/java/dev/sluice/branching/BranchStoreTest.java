@@ -312,7 +312,11 @@ class BranchStoreTest {
                 "CREATE TABLE billing.invoices_1 PARTITION OF billing.invoices FOR VALUES FROM (1) TO (1000)",
                 "CREATE VIEW billing.big AS SELECT * FROM billing.invoices WHERE amount > 100",
                 "CREATE MATERIALIZED VIEW billing.totals AS SELECT sum(amount) AS s FROM billing.invoices",
-                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'");
+                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'",
+                // Made outside the pipeline, by the store's bootstrap superuser.
+                "SET ROLE postgres",
+                "CREATE TABLE billing.legacy (id int)",
+                "RESET ROLE");
         Branch branch = store.create(BranchSpec.of("migrations"));
         execute(
                 branch.url(),
@@ -323,6 +327,7 @@ class BranchStoreTest {
                 "ALTER VIEW billing.big RENAME TO large_invoices",
                 "REFRESH MATERIALIZED VIEW billing.totals",
                 "DROP FUNCTION billing.twice(int)",
+                "ALTER TABLE billing.legacy ADD COLUMN y int",
                 "ALTER SCHEMA billing RENAME TO invoicing");
 
         execute(
@@ -334,6 +339,16 @@ class BranchStoreTest {
                 "CREATE SCHEMA extra");
         assertThat(queryString(branch.url(), "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"))
                 .isEqualTo("false");
+        assertThat(queryString(
+                        branch.url(),
+                        "SELECT bool_or(rolsuper OR rolcanlogin)::text FROM pg_roles"
+                                + " WHERE pg_has_role(current_user, oid, 'MEMBER') AND rolname <> current_user"))
+                .as("no role the branch role belongs to is a superuser or can log in")
+                .isEqualTo("false");
+        assertThatThrownBy(() -> connectAs(
+                        branch.url().withCredentials(store.mainWriterUrl().user(), password(store.mainWriterUrl()))))
+                .as("main's writer password does not open a branch")
+                .isInstanceOf(SQLException.class);
         assertThatThrownBy(() -> execute(branch.url(), "CREATE ROLE intruder SUPERUSER"))
                 .isInstanceOf(SQLException.class);
     }
