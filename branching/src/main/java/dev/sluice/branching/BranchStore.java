@@ -356,6 +356,9 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private Branch createLocked(BranchSpec spec) {
+        if (!Branch.MAIN.equals(spec.from()) && !branches.containsKey(spec.from())) {
+            throw notFound(spec.from());
+        }
         Path directory = branchesDirectory.resolve(spec.name());
         ServerSocket listener = null;
         BranchServer server = null;
