@@ -15,12 +15,14 @@ import org.postgresql.PGConnection;
  * the replication bookkeeping, hands the application's objects to the branch's login role and sets
  * that role's password.
  *
- * <p>The branch role <em>owns</em> the database, its schemas and every object in them that the
- * superuser owned (the pipeline writes main as the superuser, so that is all of them), rather than
- * being granted privileges: migrations ({@code ALTER TABLE}, {@code DROP}, {@code CREATE INDEX})
- * need ownership, and ownership cannot be granted through membership of a superuser. It is no
- * superuser itself, so it cannot read files, start programs or touch other databases' catalogs.
- * Objects of extensions stay with their owner.
+ * <p>The branch role must be able to run migrations ({@code ALTER TABLE}, {@code DROP}, {@code
+ * CREATE INDEX}), which needs ownership, not grants. The pipeline writes main as its own superuser,
+ * {@value MainServer#WRITER_ROLE}, so that role owns what the pipeline made: in the branch it is
+ * demoted to a plain role without login or password and the branch role becomes a member of it,
+ * which gives the branch role the owner's rights over all of it in constant time. Objects the
+ * bootstrap superuser owns (made outside the pipeline) are handed over one by one. The branch role
+ * also owns the database. It is no superuser: it cannot read files, start programs, create roles or
+ * databases. Objects of extensions stay with their owner.
  */
 final class BranchPreparation {
 
@@ -92,6 +94,7 @@ final class BranchPreparation {
      * Prepares the branch through {@code superuser}, a connection to its application database.
      *
      * @param readerRole main's read-only login, which a branch must not accept
+     * @param writerRole the pipeline's superuser on main, whose objects the branch role takes over
      */
     static void prepare(
             Connection superuser,
@@ -99,6 +102,7 @@ final class BranchPreparation {
             String role,
             String password,
             String readerRole,
+            String writerRole,
             boolean schemaOnly) {
         try (Statement s = superuser.createStatement()) {
             stripReplication(s);
@@ -108,6 +112,12 @@ final class BranchPreparation {
             }
             // Hashed on this side (SCRAM), so the password never travels or lands in a server log.
             superuser.unwrap(PGConnection.class).alterUserPassword(role, password.toCharArray(), "scram-sha-256");
+            if (exists(s, "SELECT 1 FROM pg_roles WHERE rolname = " + literal(writerRole))) {
+                String writer = TableId.quoteIdent(writerRole);
+                s.execute("ALTER ROLE " + writer
+                        + " NOSUPERUSER NOLOGIN NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS PASSWORD NULL");
+                s.execute("GRANT " + writer + " TO " + TableId.quoteIdent(role));
+            }
             s.execute(String.format(TRANSFER_OWNERSHIP, literal(role)));
             s.execute("ALTER DATABASE " + TableId.quoteIdent(database) + " OWNER TO " + TableId.quoteIdent(role));
             if (schemaOnly) {

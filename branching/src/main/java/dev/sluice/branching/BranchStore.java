@@ -6,9 +6,7 @@ import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.ServerSocket;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -25,9 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -90,7 +86,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     /** Branches whose create is under way, shown as CREATING. */
     private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
 
-    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final NameLocks locks = new NameLocks();
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
     private volatile boolean closed;
@@ -163,7 +159,12 @@ public final class BranchStore implements Branches, AutoCloseable {
             }
             mainSettings.putAll(options.serverSettings());
             OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
-            main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
+            main = MainServer.start(
+                    absolute.resolve("main"),
+                    options,
+                    mainSettings,
+                    binaries,
+                    new BranchDirectories(absolute.resolve("branches")).recordedPorts());
         } catch (RuntimeException e) {
             lock.close();
             throw e;
@@ -209,7 +210,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     @Override
     public Branch create(BranchSpec spec) {
         requireOpen();
-        return locked(
+        return locks.locked(
                 () -> {
                     Optional<Branch> existing = find(spec.name());
                     if (existing.isPresent()) {
@@ -255,7 +256,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (before == null) {
             throw notFound(name);
         }
-        return locked(
+        return locks.locked(
                 () -> {
                     Live live = branches.get(name);
                     if (live == null) {
@@ -274,7 +275,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         if (Branch.MAIN.equals(name)) {
             throw new BranchException(BranchException.Kind.INVALID, "main cannot be deleted: it is the replica");
         }
-        return locked(() -> deleteLocked(name, force), name);
+        return locks.locked(() -> deleteLocked(name, force), name);
     }
 
     private boolean deleteLocked(String name, boolean force) {
@@ -349,12 +350,15 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
     }
 
-    /** For tests: called with the name of each step of a create as it completes; may throw to fail it. */
-    void onCreateStep(Consumer<String> hook) {
+    /** For tests: called with the name of each step of a create or reset as it completes; may throw to fail it. */
+    void onStep(Consumer<String> hook) {
         this.stepHook = hook;
     }
 
     private Branch createLocked(BranchSpec spec) {
+        if (!Branch.MAIN.equals(spec.from()) && !branches.containsKey(spec.from())) {
+            throw notFound(spec.from());
+        }
         Path directory = branchesDirectory.resolve(spec.name());
         ServerSocket listener = null;
         BranchServer server = null;
@@ -431,15 +435,16 @@ public final class BranchStore implements Branches, AutoCloseable {
             cloneParent(record.parent(), next);
             live.server().exclusively(() -> {
                 live.server().stop();
-                move(data, old);
-                move(next, data);
+                BranchDirectories.move(data, old);
+                BranchDirectories.move(next, data);
                 try {
                     prepare(live.server().start(), record);
+                    step("reset-prepared");
                 } catch (RuntimeException e) {
                     // Put the branch back as it was, so a failed reset changes nothing.
                     live.server().stop();
                     FileTrees.delete(data);
-                    move(old, data);
+                    BranchDirectories.move(old, data);
                     throw e;
                 }
             });
@@ -485,6 +490,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                     record.role(),
                     record.password(),
                     MainServer.READER_ROLE,
+                    MainServer.WRITER_ROLE,
                     record.schemaOnly());
         } catch (SQLException e) {
             throw new SluiceException(
@@ -509,23 +515,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private void loadBranches() {
-        List<Path> directories;
-        try (Stream<Path> entries = Files.list(branchesDirectory)) {
-            directories = entries.filter(Files::isDirectory).sorted().toList();
-        } catch (IOException e) {
-            throw new SluiceException(
-                    SluiceException.Reason.INTERNAL, "cannot list " + branchesDirectory + ": " + e, e);
-        }
-        for (Path directory : directories) {
-            Optional<BranchRecord> loaded = BranchRecord.load(directory);
-            if (loaded.isEmpty()) {
-                LOG.warn("removing {}: a branch creation that did not finish", directory);
-                FileTrees.deleteQuietly(directory);
-                continue;
-            }
-            BranchRecord record = loaded.get();
-            OrphanPostmasters.stop(directory.resolve("data"));
-            recoverInterruptedReset(directory);
+        for (BranchRecord record : new BranchDirectories(branchesDirectory).recover()) {
             BranchServer server = newServer(record);
             Optional<WakingRelay> relay;
             try {
@@ -539,17 +529,6 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
         if (!branches.isEmpty()) {
             LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
-        }
-    }
-
-    /** A reset that crashed between moving the old data aside and finishing leaves {@code data.old}. */
-    private static void recoverInterruptedReset(Path directory) {
-        Path data = directory.resolve("data");
-        Path old = directory.resolve("data.old");
-        FileTrees.deleteQuietly(directory.resolve("data.next"));
-        if (Files.isDirectory(old)) {
-            FileTrees.deleteQuietly(data);
-            move(old, data);
         }
     }
 
@@ -620,14 +599,6 @@ public final class BranchStore implements Branches, AutoCloseable {
         return new BranchException(BranchException.Kind.NOT_FOUND, "branch '" + name + "' does not exist");
     }
 
-    private static void move(Path from, Path to) {
-        try {
-            Files.move(from, to);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
-        }
-    }
-
     private static void closeQuietly(ServerSocket socket) {
         if (socket != null) {
             try {
@@ -635,21 +606,6 @@ public final class BranchStore implements Branches, AutoCloseable {
             } catch (IOException e) {
                 // Closing frees the port; a failure means it is closed already.
             }
-        }
-    }
-
-    /** Runs {@code work} holding the locks of {@code names}, taken in name order so that no two operations deadlock. */
-    private <T> T locked(Supplier<T> work, String... names) {
-        List<ReentrantLock> taken = new ArrayList<>();
-        try {
-            for (String name : new TreeSet<>(List.of(names))) {
-                ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
-                lock.lock();
-                taken.add(lock);
-            }
-            return work.get();
-        } finally {
-            taken.reversed().forEach(ReentrantLock::unlock);
         }
     }
 }

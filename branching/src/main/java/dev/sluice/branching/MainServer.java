@@ -5,6 +5,9 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.TableId;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -12,12 +15,19 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Set;
 import org.postgresql.PGConnection;
 
 /**
  * The store's {@code main}: the PostgreSQL instance the pipeline writes the anonymized replica into,
  * in {@code main/data}, with one application database. Users get no write access to it: besides the
- * superuser (for the pipeline) it has only a read-only login, {@value #READER_ROLE}.
+ * superusers (the bootstrap one for the store, {@value #WRITER_ROLE} for the pipeline) it has only a
+ * read-only login, {@value #READER_ROLE}.
+ *
+ * <p>The pipeline writes as a superuser of its own, {@value #WRITER_ROLE}, so that everything it
+ * creates is owned by that role: a branch demotes the role to a plain, login-less one and makes the
+ * branch's login a member of it, which hands the branch every object the pipeline made in constant
+ * time, whatever the size of the schema.
  */
 final class MainServer implements AutoCloseable {
 
@@ -29,6 +39,9 @@ final class MainServer implements AutoCloseable {
      */
     static final int WAL_SEGMENT_MB = 1;
 
+    /** The superuser the pipeline writes as; see the class documentation. */
+    static final String WRITER_ROLE = "sluice_writer";
+
     /** main's read-only login; branches drop it. */
     static final String READER_ROLE = "sluice_reader";
 
@@ -36,8 +49,13 @@ final class MainServer implements AutoCloseable {
      * What main keeps across restarts, in {@code main/main.json} (owner-only).
      *
      * @param createdAt ISO-8601
+     * @param writerPassword null in a store made before {@value #WRITER_ROLE} existed, then set
      */
-    record State(String database, String createdAt, String readerPassword) {}
+    record State(String database, String createdAt, String readerPassword, String writerPassword) {
+        State withWriterPassword(String password) {
+            return new State(database, createdAt, readerPassword, password);
+        }
+    }
 
     private final LocalPostgres postgres;
     private final State state;
@@ -52,7 +70,11 @@ final class MainServer implements AutoCloseable {
      * sure its database and reader role exist.
      */
     static MainServer start(
-            Path directory, StoreOptions options, Map<String, String> settings, PostgresBinaries binaries) {
+            Path directory,
+            StoreOptions options,
+            Map<String, String> settings,
+            PostgresBinaries binaries,
+            Set<Integer> portsToAvoid) {
         Path stateFile = directory.resolve("main.json");
         State state = JsonFiles.read(stateFile, State.class).orElse(null);
         if (state != null && !state.database().equals(options.database())) {
@@ -63,16 +85,24 @@ final class MainServer implements AutoCloseable {
         }
         try {
             PrivateDirectories.create(directory);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
             throw new SluiceException(SluiceException.Reason.INTERNAL, "could not create " + directory + ": " + e, e);
         }
         if (state == null) {
-            state = new State(options.database(), options.clock().instant().toString(), Passwords.generate());
+            state = new State(
+                    options.database(),
+                    options.clock().instant().toString(),
+                    Passwords.generate(),
+                    Passwords.generate());
+            JsonFiles.write(stateFile, state);
+        } else if (state.writerPassword() == null) {
+            state = state.withWriterPassword(Passwords.generate());
             JsonFiles.write(stateFile, state);
         }
         LocalPostgres postgres = LocalPostgres.builder(directory.resolve("data"))
                 .binaries(binaries)
                 .initdbOption("--wal-segsize=" + WAL_SEGMENT_MB)
+                .port(freePortOutside(portsToAvoid))
                 .settings(settings)
                 .logFile(directory.resolve("server.log"))
                 .start();
@@ -93,9 +123,9 @@ final class MainServer implements AutoCloseable {
         return Instant.parse(state.createdAt());
     }
 
-    /** The superuser's URL of the application database: what the pipeline writes through. */
+    /** The pipeline's superuser's URL of the application database: what the pipeline writes through. */
     PgUrl writerUrl() {
-        return postgres.url(state.database());
+        return postgres.url(state.database()).withCredentials(WRITER_ROLE, state.writerPassword());
     }
 
     /** The read-only login's URL of the application database. */
@@ -116,6 +146,11 @@ final class MainServer implements AutoCloseable {
             if (!exists(s, "SELECT 1 FROM pg_database WHERE datname = '" + state.database() + "'")) {
                 s.execute("CREATE DATABASE " + db);
             }
+            if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + WRITER_ROLE + "'")) {
+                s.execute("CREATE ROLE " + TableId.quoteIdent(WRITER_ROLE) + " LOGIN SUPERUSER");
+            }
+            c.unwrap(PGConnection.class)
+                    .alterUserPassword(WRITER_ROLE, state.writerPassword().toCharArray(), "scram-sha-256");
             if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = '" + READER_ROLE + "'")) {
                 s.execute("CREATE ROLE " + reader + " LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE");
             }
@@ -130,6 +165,23 @@ final class MainServer implements AutoCloseable {
                             + e.getSQLState() + "]: " + e.getMessage(),
                     e);
         }
+    }
+
+    /**
+     * A free loopback port that is none of {@code avoid}: main starts before the branches' public
+     * ports are bound again, and must not take one of them.
+     */
+    private static int freePortOutside(Set<Integer> avoid) {
+        for (int attempt = 0; attempt < 100; attempt++) {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(LocalPostgres.HOST))) {
+                if (!avoid.contains(socket.getLocalPort())) {
+                    return socket.getLocalPort();
+                }
+            } catch (IOException e) {
+                throw new SluiceException(SluiceException.Reason.INTERNAL, "could not find a free TCP port: " + e, e);
+            }
+        }
+        throw new SluiceException(SluiceException.Reason.INTERNAL, "no free TCP port outside the branches' ports");
     }
 
     private static boolean exists(Statement s, String sql) throws SQLException {

@@ -144,6 +144,29 @@ class BranchStoreTest {
     }
 
     @Test
+    void resetThatFailsLeavesTheBranchAsItWas() throws SQLException {
+        Branch branch = store.create(BranchSpec.of("reset-fails"));
+        execute(branch.url(), "CREATE TABLE only_here (x int)", "INSERT INTO only_here VALUES (9)");
+        store.onStep(step -> {
+            if (step.equals("reset-prepared")) {
+                throw new IllegalStateException("injected failure of the reset");
+            }
+        });
+        try {
+            assertThatThrownBy(() -> store.reset("reset-fails"))
+                    .isInstanceOfSatisfying(
+                            BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.FAILED))
+                    .hasMessageContaining("injected failure of the reset");
+        } finally {
+            store.onStep(step -> {});
+        }
+
+        assertThat(queryLong(branch.url(), "SELECT x FROM only_here")).isEqualTo(9);
+        assertThat(root.resolve("branches/reset-fails/data.old")).doesNotExist();
+        assertThat(root.resolve("branches/reset-fails/data.next")).doesNotExist();
+    }
+
+    @Test
     void takenNameFailsWithExistsCarryingTheExistingBranch() {
         Branch first = store.create(BranchSpec.of("taken"));
 
@@ -210,7 +233,7 @@ class BranchStoreTest {
     @Test
     void branchIsListedAsCreatingWithItsFinalUrlWhileItIsCloned() {
         List<Branch> seen = new ArrayList<>();
-        store.onCreateStep(step -> {
+        store.onStep(step -> {
             if (step.equals("cloned")) {
                 seen.add(store.find("in-progress").orElseThrow());
                 assertThat(store.list()).extracting(Branch::name).contains("in-progress");
@@ -220,7 +243,7 @@ class BranchStoreTest {
         try {
             created = store.create(BranchSpec.of("in-progress"));
         } finally {
-            store.onCreateStep(step -> {});
+            store.onStep(step -> {});
         }
 
         assertThat(seen).singleElement().satisfies(during -> {
@@ -243,7 +266,7 @@ class BranchStoreTest {
     void createThatFailsAtAnyStepLeavesNothingBehind() {
         for (String step : List.of("cloned", "prepared", "saved")) {
             List<String> before = branchDirectories();
-            store.onCreateStep(reached -> {
+            store.onStep(reached -> {
                 if (reached.equals(step)) {
                     throw new IllegalStateException("injected failure after " + step);
                 }
@@ -254,7 +277,7 @@ class BranchStoreTest {
                                 BranchException.class, e -> assertThat(e.kind()).isEqualTo(BranchException.Kind.FAILED))
                         .hasMessageContaining("injected failure after " + step);
             } finally {
-                store.onCreateStep(reached -> {});
+                store.onStep(reached -> {});
             }
             assertThat(store.find("doomed")).as("after %s", step).isEmpty();
             assertThat(branchDirectories()).as("after %s", step).isEqualTo(before);
@@ -289,7 +312,11 @@ class BranchStoreTest {
                 "CREATE TABLE billing.invoices_1 PARTITION OF billing.invoices FOR VALUES FROM (1) TO (1000)",
                 "CREATE VIEW billing.big AS SELECT * FROM billing.invoices WHERE amount > 100",
                 "CREATE MATERIALIZED VIEW billing.totals AS SELECT sum(amount) AS s FROM billing.invoices",
-                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'");
+                "CREATE FUNCTION billing.twice(x int) RETURNS int LANGUAGE sql AS 'SELECT x * 2'",
+                // Made outside the pipeline, by the store's bootstrap superuser.
+                "SET ROLE postgres",
+                "CREATE TABLE billing.legacy (id int)",
+                "RESET ROLE");
         Branch branch = store.create(BranchSpec.of("migrations"));
         execute(
                 branch.url(),
@@ -300,6 +327,7 @@ class BranchStoreTest {
                 "ALTER VIEW billing.big RENAME TO large_invoices",
                 "REFRESH MATERIALIZED VIEW billing.totals",
                 "DROP FUNCTION billing.twice(int)",
+                "ALTER TABLE billing.legacy ADD COLUMN y int",
                 "ALTER SCHEMA billing RENAME TO invoicing");
 
         execute(
@@ -311,6 +339,16 @@ class BranchStoreTest {
                 "CREATE SCHEMA extra");
         assertThat(queryString(branch.url(), "SELECT rolsuper::text FROM pg_roles WHERE rolname = current_user"))
                 .isEqualTo("false");
+        assertThat(queryString(
+                        branch.url(),
+                        "SELECT bool_or(rolsuper OR rolcanlogin)::text FROM pg_roles"
+                                + " WHERE pg_has_role(current_user, oid, 'MEMBER') AND rolname <> current_user"))
+                .as("no role the branch role belongs to is a superuser or can log in")
+                .isEqualTo("false");
+        assertThatThrownBy(() -> connectAs(
+                        branch.url().withCredentials(store.mainWriterUrl().user(), password(store.mainWriterUrl()))))
+                .as("main's writer password does not open a branch")
+                .isInstanceOf(SQLException.class);
         assertThatThrownBy(() -> execute(branch.url(), "CREATE ROLE intruder SUPERUSER"))
                 .isInstanceOf(SQLException.class);
     }
