@@ -302,6 +302,14 @@ public final class SchemaCopier {
         }
     }
 
+    /**
+     * The SQL of the pre-data ({@code preData}) or post-data section for the selected tables under
+     * the snapshot, to be run elsewhere: the Kafka sink publishes it as part of the initial copy.
+     */
+    public String script(boolean preData, String snapshotName) {
+        return dump(preData ? Section.PRE_DATA : Section.POST_DATA, snapshotName);
+    }
+
     /** The SQL of one section, for the selected tables, without psql meta-commands. */
     String dump(Section section, String snapshotName) {
         return dump(section, snapshotName, selection(snapshotName, false));

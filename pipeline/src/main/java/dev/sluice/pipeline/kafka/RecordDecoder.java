@@ -49,8 +49,31 @@ public final class RecordDecoder {
         this.partition = partition;
     }
 
+    /**
+     * Whether the record at {@code offset} starts a transaction slice or is a barrier: where a
+     * consumer that starts at an arbitrary offset (the earliest one retained) can begin applying.
+     * Checks the format version like {@link #decode}.
+     */
+    public boolean isBoundary(byte[] value, long offset) {
+        JsonNode node = parse(value, offset);
+        String kind = node.path("kind").asText();
+        return kind.equals("begin") || kind.equals("barrier");
+    }
+
     /** The record at {@code offset}. */
     public StreamRecord decode(byte[] value, long offset) {
+        JsonNode node = parse(value, offset);
+        try {
+            return read(node, offset);
+        } catch (RuntimeException e) {
+            if (e instanceof SluiceException) {
+                throw e;
+            }
+            throw unreadable(offset, e.getMessage());
+        }
+    }
+
+    private JsonNode parse(byte[] value, long offset) {
         JsonNode node;
         try {
             node = JSON.readTree(value);
@@ -72,14 +95,7 @@ public final class RecordDecoder {
                             + v.asInt() + " is not one this Sluice reads (it reads version " + RecordEncoder.VERSION
                             + "). Run the same Sluice version (or newer) as the one that published the topic.");
         }
-        try {
-            return read(node, offset);
-        } catch (RuntimeException e) {
-            if (e instanceof SluiceException) {
-                throw e;
-            }
-            throw unreadable(offset, e.getMessage());
-        }
+        return node;
     }
 
     private StreamRecord read(JsonNode n, long offset) {
