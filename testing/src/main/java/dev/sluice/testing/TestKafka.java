@@ -108,9 +108,10 @@ public final class TestKafka {
     private static TestKafka start() {
         try {
             Path home = Files.createTempDirectory("sluice-test-kafka-");
-            int port = freePort();
-            int controllerPort = freePort();
-            int saslPort = freePort();
+            int[] ports = freePorts(3);
+            int port = ports[0];
+            int controllerPort = ports[1];
+            int saslPort = ports[2];
             Path config = home.resolve("server.properties");
             Properties props = serverProperties(home.resolve("data"), port, controllerPort, saslPort);
             try (var out = Files.newOutputStream(config)) {
@@ -221,10 +222,22 @@ public final class TestKafka {
         return text.length() <= 4000 ? text : text.substring(text.length() - 4000);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    /** Distinct free ports: all sockets stay open until each has its port, so none is handed out twice. */
+    private static int[] freePorts(int n) throws IOException {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    socket.close();
+                }
+            }
         }
     }
 

@@ -29,7 +29,13 @@ final class RunCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
-        config.targetUrl();
+        boolean publishing = config.kafka().isPresent() && config.hasSourceUrl();
+        if (!publishing) {
+            config.targetUrl();
+        }
+        if (config.kafka().isPresent() && !config.hasSourceUrl()) {
+            config.kafkaGroup();
+        }
         config.schemaOnlyTables();
         PrintWriter out = spec.commandLine().getOut();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -40,7 +46,10 @@ final class RunCommand implements Callable<Integer> {
                 out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
             }
             pipeline.run();
-            out.println("Stopped. The slot is confirmed up to " + pipeline.lastConfirmed() + ".");
+            out.println(
+                    config.hasSourceUrl()
+                            ? "Stopped. The slot is confirmed up to " + pipeline.lastConfirmed() + "."
+                            : "Stopped. The target holds what the group's committed offsets cover.");
             return 0;
         } finally {
             shutdown.exitingNormally();

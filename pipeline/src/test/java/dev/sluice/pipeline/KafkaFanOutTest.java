@@ -1,0 +1,287 @@
+package dev.sluice.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.pipeline.config.ConfigLoader;
+import dev.sluice.pipeline.config.Setting;
+import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.testing.TestDatabase;
+import dev.sluice.testing.TestKafka;
+import dev.sluice.testing.TestPostgres;
+import dev.sluice.transform.Keyring;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * One source published once to Kafka, applied by three consumer groups to three targets while the
+ * source writes and changes its schema: every target ends equal to what direct replication with
+ * the same rules makes of the source, anonymized; a group that joins later catches up to the same.
+ */
+@Timeout(value = 4, unit = TimeUnit.MINUTES)
+class KafkaFanOutTest {
+
+    private static final String RULES = """
+            transformations:
+              validation_mode: strict
+              table_transformers:
+                - table: users
+                  column_transformers:
+                    email:
+                      name: test_hash
+                      domain: email
+                    name: test_upper
+                    bio: test_mask
+                    age: noop
+                - table: orders
+                  column_transformers:
+                    id: noop
+                    user_email:
+                      name: test_hash
+                      domain: email
+                    note: test_hash
+                - table: sluice_test_marker
+                  column_transformers:
+                    id: noop
+            """;
+
+    private static final String[] SCHEMA = {
+        "CREATE TABLE users (email text PRIMARY KEY, name text, bio text, age int)",
+        "CREATE TABLE orders (id bigint PRIMARY KEY, user_email text NOT NULL REFERENCES users, note text)",
+        Replication.MARKER_DDL
+    };
+
+    private static final Keyring KEY = TestTransformers.keyring(TestTransformers.KEY_HEX);
+
+    @TempDir
+    Path dir;
+
+    private final List<CompletableFuture<Void>> running = new ArrayList<>();
+    private final List<Pipeline> pipelines = new ArrayList<>();
+    private int markers;
+
+    @Test
+    void threeGroupsAndALateJoinerEqualDirectReplicationThroughDdlAndTruncate() throws Exception {
+        TestKafka kafka = TestKafka.broker();
+        // By table over three partitions: users and orders land apart, so schema changes that span
+        // them travel as barriers.
+        String topic = kafka.createTopic("fanout", 3);
+        Path rules = dir.resolve("transform.yaml");
+        Files.writeString(rules, RULES);
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase direct = TestPostgres.server().createDatabase();
+                TestDatabase t1 = TestPostgres.server().createDatabase();
+                TestDatabase t2 = TestPostgres.server().createDatabase();
+                TestDatabase t3 = TestPostgres.server().createDatabase();
+                TestDatabase late = TestPostgres.server().createDatabase()) {
+            try {
+                run(kafka, topic, rules, source, direct, t1, t2, t3, late);
+            } finally {
+                stopAll();
+            }
+        }
+    }
+
+    private void run(
+            TestKafka kafka,
+            String topic,
+            Path rules,
+            TestDatabase source,
+            TestDatabase direct,
+            TestDatabase t1,
+            TestDatabase t2,
+            TestDatabase t3,
+            TestDatabase late)
+            throws Exception {
+        {
+            source.execute(SCHEMA);
+            source.execute(
+                    "INSERT INTO users SELECT 'u' || i || '@example.com', 'name ' || i, 'bio ' || i, i % 90"
+                            + " FROM generate_series(1, 300) i",
+                    "INSERT INTO orders SELECT i, 'u' || (i % 300 + 1) || '@example.com', 'note ' || i"
+                            + " FROM generate_series(1, 500) i");
+            Map<Setting, String> common = new HashMap<>(Map.of(
+                    Setting.KAFKA_BROKERS,
+                    kafka.bootstrap(),
+                    Setting.KAFKA_TOPIC,
+                    topic,
+                    Setting.METRICS_PORT,
+                    "0",
+                    Setting.SINK_GROUP_MAX_DELAY,
+                    "50ms"));
+
+            Map<Setting, String> producer = new HashMap<>(common);
+            producer.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
+            producer.put(Setting.KAFKA_PARTITIONING, "table");
+            producer.put(Setting.TRANSFORM_FILE, rules.toString());
+            startAndAwaitStreaming(producer);
+
+            Map<Setting, String> reference = Map.of(
+                    Setting.SOURCE_URL, source.url().toUrlWithPassword(),
+                    Setting.TARGET_URL, direct.url().toUrlWithPassword(),
+                    Setting.SOURCE_SLOT, "direct",
+                    Setting.TRANSFORM_FILE, rules.toString(),
+                    Setting.METRICS_PORT, "0");
+            startAndAwaitStreaming(reference);
+            for (TestDatabase target : List.of(t1, t2, t3)) {
+                start(consumer(common, target, "group-" + target.name()));
+            }
+
+            try (Workload workload = new ShopWorkload(source)) {
+                workload.start();
+                awaitCaughtUp(source, List.of(direct, t1, t2, t3));
+                // Schema changes while rows flow: one per table, one spanning both, and a truncate.
+                source.execute("ALTER TABLE users ADD COLUMN vip boolean NOT NULL DEFAULT false");
+                Thread.sleep(300);
+                source.execute("CREATE INDEX orders_note ON orders (note)");
+                source.execute("BEGIN; ALTER TABLE orders RENAME COLUMN note TO remark;"
+                        + " ALTER TABLE users RENAME COLUMN bio TO about; COMMIT");
+                Thread.sleep(300);
+                workload.stopAndCheck();
+            }
+            source.execute("UPDATE users SET age = age + 1 WHERE age < 10");
+            awaitCaughtUp(source, List.of(direct, t1, t2, t3));
+
+            start(consumer(common, late, "late-joiner"));
+            awaitCaughtUp(source, List.of(direct, t1, t2, t3, late));
+
+            for (TestDatabase target : List.of(t1, t2, t3, late)) {
+                for (String table : List.of("users", "orders")) {
+                    if (!target.tableChecksum(table).equals(direct.tableChecksum(table))) {
+                        var a = new java.util.HashSet<>(direct.queryForList("SELECT t::text FROM " + table + " t"));
+                        var b = new java.util.HashSet<>(target.queryForList("SELECT t::text FROM " + table + " t"));
+                        var onlyA = new java.util.HashSet<>(a);
+                        onlyA.removeAll(b);
+                        b.removeAll(a);
+                        System.err.println("DIFF " + target.name() + " " + table + " direct-only " + onlyA.size() + ": "
+                                + onlyA.stream().limit(5).toList() + " target-only " + b.size() + ": "
+                                + b.stream().limit(5).toList());
+                    }
+                    assertThat(target.tableChecksum(table))
+                            .as("%s on %s equals direct replication", table, target.name())
+                            .isEqualTo(direct.tableChecksum(table));
+                }
+            }
+            List<String> emails = source.queryForList("SELECT email FROM users");
+            assertThat(t1.queryForList("SELECT email FROM users")).doesNotContainAnyElementsOf(emails);
+            assertThat(t1.queryForString("SELECT count(*) FROM users"))
+                    .isEqualTo(source.queryForString("SELECT count(*) FROM users"));
+            assertThat(t2.queryForList("SELECT email FROM users"))
+                    .contains(TestTransformers.hash(KEY, "email", "u1@example.com"));
+            assertThat(t3.queryForString("SELECT count(*) FROM information_schema.columns"
+                            + " WHERE table_name = 'orders' AND column_name = 'remark'"))
+                    .isEqualTo("1");
+        }
+    }
+
+    private static Map<Setting, String> consumer(Map<Setting, String> common, TestDatabase target, String group) {
+        Map<Setting, String> flags = new HashMap<>(common);
+        flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
+        flags.put(Setting.KAFKA_GROUP, group);
+        return flags;
+    }
+
+    private Pipeline start(Map<Setting, String> flags) {
+        SluiceConfig config = ConfigLoader.load(null, Map.of(), flags);
+        Pipeline pipeline = new Pipeline(
+                        config, new SimpleMeterRegistry(), false, TestTransformers.env(TestTransformers.KEY_HEX))
+                .transformers(TestTransformers.registry());
+        pipelines.add(pipeline);
+        running.add(Replication.background(pipeline));
+        return pipeline;
+    }
+
+    private void startAndAwaitStreaming(Map<Setting, String> flags) throws Exception {
+        Pipeline pipeline = start(flags);
+        Replication.awaitStreaming(pipeline, running.getLast());
+    }
+
+    /** A marker committed on the source reaches every target: all before it is applied there. */
+    private void awaitCaughtUp(TestDatabase source, List<TestDatabase> targets) throws Exception {
+        int id = ++markers;
+        source.execute("INSERT INTO sluice_test_marker VALUES (" + id + ")");
+        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
+        for (TestDatabase target : targets) {
+            while (true) {
+                for (CompletableFuture<Void> run : running) {
+                    if (run.isDone()) {
+                        run.get();
+                    }
+                }
+                boolean exists = target.queryForString(
+                                "SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_test_marker'")
+                        .equals("1");
+                if (exists
+                        && target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
+                                .equals("1")) {
+                    break;
+                }
+                assertThat(System.nanoTime())
+                        .as("%s caught up within 90 s", target.name())
+                        .isLessThan(deadline);
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    /** Stops every pipeline before the databases go; a failure of theirs was already reported. */
+    private void stopAll() {
+        pipelines.forEach(Pipeline::stop);
+        for (CompletableFuture<Void> run : running) {
+            try {
+                run.get(60, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                // awaitCaughtUp rethrows a pipeline's failure while the test runs.
+            }
+        }
+    }
+
+    /** Users and their orders inserted, updated and deleted in small transactions, until stopped. */
+    private static final class ShopWorkload extends Workload {
+        ShopWorkload(TestDatabase source) {
+            super(source);
+        }
+
+        @Override
+        Transaction prepare(Connection c) throws Exception {
+            ThreadLocalRandom random = ThreadLocalRandom.current();
+            int[] next = {1000};
+            return () -> {
+                int n = next[0]++;
+                try (PreparedStatement user =
+                                c.prepareStatement("INSERT INTO users (email, name, age) VALUES (?, ?, ?)");
+                        PreparedStatement order =
+                                c.prepareStatement("INSERT INTO orders (id, user_email) VALUES (?, ?)");
+                        PreparedStatement touch = c.prepareStatement("UPDATE users SET age = age + 1 WHERE email = ?");
+                        PreparedStatement drop = c.prepareStatement("DELETE FROM orders WHERE id = ?")) {
+                    String email = "w" + n + "@example.com";
+                    user.setString(1, email);
+                    user.setString(2, "worker " + n);
+                    user.setInt(3, random.nextInt(18, 90));
+                    user.executeUpdate();
+                    order.setLong(1, 10_000 + n);
+                    order.setString(2, email);
+                    order.executeUpdate();
+                    touch.setString(1, "u" + random.nextInt(1, 301) + "@example.com");
+                    touch.executeUpdate();
+                    drop.setLong(1, random.nextInt(1, 501));
+                    drop.executeUpdate();
+                }
+                Thread.sleep(2);
+            };
+        }
+    }
+}
