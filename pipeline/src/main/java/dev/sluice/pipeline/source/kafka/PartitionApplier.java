@@ -165,7 +165,13 @@ final class PartitionApplier implements Runnable {
                     }
                 }
             }
-            case StreamRecord.Barrier barrier -> barrier(barrier);
+            case StreamRecord.Barrier barrier -> {
+                barrier(barrier);
+                if (partition != 0 && undurable.isEmpty() && !stopped) {
+                    // Everything before the marker is committed: the group may move past it.
+                    committable.set(record.offset() + 1);
+                }
+            }
         }
     }
 
