@@ -1,6 +1,5 @@
 package dev.sluice.pipeline.source.kafka;
 
-import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
@@ -12,6 +11,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
@@ -46,6 +46,7 @@ public final class KafkaSource implements AutoCloseable {
 
     private static final int LOW_WATER = 5_000;
     private static final Duration COMMIT_EVERY = Duration.ofMillis(500);
+    private static final Duration PRODUCER_WAIT = Duration.ofSeconds(1);
 
     /** Counters for metrics and tests, safe to read from any thread. */
     public static final class Stats {
@@ -81,14 +82,22 @@ public final class KafkaSource implements AutoCloseable {
         Map<TopicPartition, OffsetAndMetadata> committed;
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.SOURCE_UNREACHABLE)) {
             partitions = topic.partitions(false);
-            state = topic.committed(KafkaTopic.producerGroup(settings.topic())).values().stream()
-                    .findFirst()
-                    .flatMap(om -> ProducerState.fromMetadata(settings.topic(), om.metadata()))
-                    .orElseThrow(() -> new SluiceException(
-                            Reason.SOURCE_NOT_READY,
-                            "Nothing was published to Kafka topic " + settings.topic() + " yet: start the producer"
-                                    + " (sluice run --source-url ... --kafka-brokers ... --topic " + settings.topic()
-                                    + ") first."));
+            Optional<ProducerState> published = producerState(topic);
+            if (published.isEmpty()) {
+                log.info(
+                        "Nothing was published to Kafka topic {} yet; waiting for its producer (sluice run --source-url"
+                                + " ... --kafka-brokers ... --topic {})",
+                        settings.topic(),
+                        settings.topic());
+            }
+            while (published.isEmpty()) {
+                if (stopped) {
+                    return;
+                }
+                sleep(PRODUCER_WAIT);
+                published = producerState(topic);
+            }
+            state = published.get();
             committed = topic.committed(group);
         }
         Barriers barriers = new Barriers(partitions);
@@ -139,6 +148,20 @@ public final class KafkaSource implements AutoCloseable {
             throw KafkaTopic.failure(settings, Reason.SOURCE_UNREACHABLE, "consuming " + settings.topic(), e);
         } finally {
             stopAll(appliers, threads);
+        }
+    }
+
+    private Optional<ProducerState> producerState(KafkaTopic topic) {
+        return topic.committed(KafkaTopic.producerGroup(settings.topic())).values().stream()
+                .findFirst()
+                .flatMap(om -> ProducerState.fromMetadata(settings.topic(), om.metadata()));
+    }
+
+    private static void sleep(Duration d) {
+        try {
+            Thread.sleep(d.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
