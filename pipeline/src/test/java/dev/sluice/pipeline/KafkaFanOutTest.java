@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.pipeline.cli.SluiceCli;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
@@ -10,6 +11,8 @@ import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
 import dev.sluice.transform.Keyring;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.PrintWriter;
+import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -165,6 +168,7 @@ class KafkaFanOutTest {
                     awaitSame(direct, target, table);
                 }
             }
+            assertStatusShowsNoLag(kafka, topic, t1, "group-" + t1.name());
             List<String> emails = source.queryForList("SELECT email FROM users");
             assertThat(t1.queryForList("SELECT email FROM users")).doesNotContainAnyElementsOf(emails);
             assertThat(t1.queryForString("SELECT count(*) FROM users"))
@@ -175,6 +179,39 @@ class KafkaFanOutTest {
                             + " WHERE table_name = 'orders' AND column_name = 'remark'"))
                     .isEqualTo("1");
         }
+    }
+
+    /** `sluice status` with the Kafka settings shows the group's lag, which drops to zero. */
+    private static void assertStatusShowsNoLag(TestKafka kafka, String topic, TestDatabase target, String group)
+            throws Exception {
+        String expected = "group:        " + group + ", lag 0 record(s)";
+        String shown = "";
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!shown.contains(expected) && System.nanoTime() < deadline) {
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            int code = SluiceCli.run(
+                    new String[] {
+                        "status",
+                        "--kafka-brokers",
+                        kafka.bootstrap(),
+                        "--topic",
+                        topic,
+                        "--group",
+                        group,
+                        "--target-url",
+                        target.url().toUrlWithPassword()
+                    },
+                    Map.of(),
+                    new PrintWriter(out, true),
+                    new PrintWriter(err, true));
+            assertThat(code).as("status exit code; %s", err).isZero();
+            shown = out.toString();
+            Thread.sleep(200);
+        }
+        assertThat(shown)
+                .contains("kafka:        topic " + topic + ", 3 partition(s), published up to")
+                .contains(expected);
     }
 
     private static void awaitSame(TestDatabase expected, TestDatabase target, String table) throws Exception {

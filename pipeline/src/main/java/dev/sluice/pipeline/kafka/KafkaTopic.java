@@ -113,11 +113,33 @@ public final class KafkaTopic implements AutoCloseable {
         return mine;
     }
 
-    /** The end offset (next offset to be written, committed records only) of each partition. */
+    /** Groups with offsets committed on the topic, the producer's own state group left out. */
+    public List<String> consumerGroups() {
+        List<String> groups = new java.util.ArrayList<>();
+        for (var listing : await(admin.listGroups().all(), "listing consumer groups")) {
+            String id = listing.groupId();
+            if (!id.equals(producerGroup(settings.topic())) && !committed(id).isEmpty()) {
+                groups.add(id);
+            }
+        }
+        java.util.Collections.sort(groups);
+        return groups;
+    }
+
+    /** The end offset (next offset to be written) of each partition. */
     public Map<Integer, Long> endOffsets(int partitions) {
+        return offsets(partitions, OffsetSpec.latest());
+    }
+
+    /** The earliest offset still retained in each partition. */
+    public Map<Integer, Long> earliestOffsets(int partitions) {
+        return offsets(partitions, OffsetSpec.earliest());
+    }
+
+    private Map<Integer, Long> offsets(int partitions, OffsetSpec spec) {
         Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
         for (int p = 0; p < partitions; p++) {
-            specs.put(new TopicPartition(settings.topic(), p), OffsetSpec.latest());
+            specs.put(new TopicPartition(settings.topic(), p), spec);
         }
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
                 await(admin.listOffsets(specs).all(), "reading the end offsets of " + settings.topic());

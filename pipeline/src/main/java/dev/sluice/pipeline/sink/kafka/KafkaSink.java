@@ -119,6 +119,8 @@ public final class KafkaSink implements Sink {
     /** What the topic holds, as the producer recorded it; empty for a topic nothing was published to. */
     public static Optional<ProducerState> state(KafkaSettings settings) {
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
+            // A missing topic fails here, before anything changes on the source.
+            topic.partitions(settings.createTopic());
             return state(topic, settings.topic());
         }
     }

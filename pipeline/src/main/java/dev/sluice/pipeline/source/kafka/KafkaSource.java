@@ -141,7 +141,7 @@ public final class KafkaSource implements AutoCloseable {
                     group);
             consume(consumer, appliers);
             stopAll(appliers, threads);
-            commit(consumer, appliers, new HashMap<>());
+            commit(consumer, appliers, new HashMap<>(), Map.of());
             rethrow(appliers);
         } catch (KafkaException e) {
             stopAll(appliers, threads);
@@ -168,6 +168,7 @@ public final class KafkaSource implements AutoCloseable {
     private void consume(KafkaConsumer<byte[], byte[]> consumer, List<PartitionApplier> appliers) {
         Set<TopicPartition> paused = new HashSet<>();
         Map<Integer, Long> lastCommitted = new HashMap<>();
+        Map<Integer, Long> handedOver = new HashMap<>();
         long nextCommit = System.nanoTime();
         while (!stopped) {
             if (failed(appliers)) {
@@ -175,6 +176,7 @@ public final class KafkaSource implements AutoCloseable {
             }
             for (ConsumerRecord<byte[], byte[]> record : consumer.poll(Duration.ofMillis(50))) {
                 appliers.get(record.partition()).offer(record);
+                handedOver.put(record.partition(), record.offset());
             }
             for (PartitionApplier a : appliers) {
                 TopicPartition tp = new TopicPartition(settings.topic(), appliers.indexOf(a));
@@ -185,18 +187,35 @@ public final class KafkaSource implements AutoCloseable {
                 }
             }
             if (System.nanoTime() >= nextCommit) {
-                commit(consumer, appliers, lastCommitted);
+                commit(consumer, appliers, lastCommitted, settledPositions(consumer, appliers, handedOver));
                 nextCommit = System.nanoTime() + COMMIT_EVERY.toNanos();
             }
         }
     }
 
+    /** Consumer positions of partitions whose every handed-over record is on the target. */
+    private Map<Integer, Long> settledPositions(
+            KafkaConsumer<byte[], byte[]> consumer, List<PartitionApplier> appliers, Map<Integer, Long> handedOver) {
+        Map<Integer, Long> positions = new HashMap<>();
+        for (int p = 0; p < appliers.size(); p++) {
+            PartitionApplier a = appliers.get(p);
+            Long last = handedOver.get(p);
+            if (last != null && a.queued() == 0 && a.settledAt() == last) {
+                positions.put(p, consumer.position(new TopicPartition(settings.topic(), p)));
+            }
+        }
+        return positions;
+    }
+
     private void commit(
-            KafkaConsumer<byte[], byte[]> consumer, List<PartitionApplier> appliers, Map<Integer, Long> last) {
+            KafkaConsumer<byte[], byte[]> consumer,
+            List<PartitionApplier> appliers,
+            Map<Integer, Long> last,
+            Map<Integer, Long> settled) {
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         for (int p = 0; p < appliers.size(); p++) {
-            long offset = appliers.get(p).committable();
-            if (offset >= 0 && !Long.valueOf(offset).equals(last.get(p))) {
+            long offset = Math.max(appliers.get(p).committable(), settled.getOrDefault(p, -1L));
+            if (offset >= 0 && offset > last.getOrDefault(p, -1L)) {
                 offsets.put(new TopicPartition(settings.topic(), p), new OffsetAndMetadata(offset));
                 last.put(p, offset);
             }

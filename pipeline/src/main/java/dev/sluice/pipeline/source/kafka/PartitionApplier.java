@@ -42,6 +42,11 @@ final class PartitionApplier implements Runnable {
     private final AtomicLong committable = new AtomicLong(-1);
     private final AtomicLong recordsApplied;
 
+    /** The offset of the last record handled when nothing of it waits for the target; else -1. */
+    private volatile long settledAt = -1;
+
+    private long lastHandled = -1;
+    private boolean inSlice;
     private volatile boolean stopped;
     private volatile Throwable failure;
     private boolean synced;
@@ -92,6 +97,20 @@ final class PartitionApplier implements Runnable {
         if (next >= 0) {
             committable.set(next);
         }
+        settle();
+    }
+
+    private void settle() {
+        settledAt = !inSlice && undurable.isEmpty() ? lastHandled : -1;
+    }
+
+    /**
+     * The offset of the last record handed over, once it and everything before it are on the
+     * target with no transaction open; else -1. The group may then move to the consumer's position,
+     * past Kafka's transaction markers, which are never handed over.
+     */
+    long settledAt() {
+        return settledAt;
     }
 
     void offer(ConsumerRecord<byte[], byte[]> record) {
@@ -125,6 +144,8 @@ final class PartitionApplier implements Runnable {
                     continue;
                 }
                 handle(record);
+                lastHandled = record.offset();
+                settle();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -153,11 +174,15 @@ final class PartitionApplier implements Runnable {
         }
         StreamRecord decoded = decoder.decode(record.value(), record.offset());
         switch (decoded) {
-            case StreamRecord.Start start -> sink.accept(start.begin());
+            case StreamRecord.Start start -> {
+                inSlice = true;
+                sink.accept(start.begin());
+            }
             case StreamRecord.Change change -> {
                 sink.accept(change.event());
                 recordsApplied.incrementAndGet();
                 if (change.event() instanceof Commit commit) {
+                    inSlice = false;
                     undurable.addLast(new long[] {commit.endLsn().value(), record.offset() + 1});
                     if (flushAfterCommit) {
                         flushAfterCommit = false;
