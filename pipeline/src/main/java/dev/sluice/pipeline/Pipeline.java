@@ -632,6 +632,9 @@ public final class Pipeline {
                 "sluice_kafka_records_applied",
                 "Records of the Kafka topic applied to the target",
                 kafkaSourceStats.recordsApplied);
+        Gauge.builder("sluice_kafka_published_lsn", kafkaSinkStats.lastPublishedEndLsn, AtomicLong::get)
+                .description("End LSN of the last source transaction committed to the Kafka topic")
+                .register(registry);
         Gauge.builder("sluice_slot_retained_wal", slotRetainedWalBytes, AtomicLong::get)
                 .description("WAL the source keeps for the slot (-1 until first read)")
                 .baseUnit("bytes")
