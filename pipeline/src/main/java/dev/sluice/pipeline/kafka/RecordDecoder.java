@@ -40,6 +40,13 @@ public final class RecordDecoder {
     private final String topic;
     private final int partition;
     private final Map<Integer, Relation> relations = new HashMap<>();
+    /**
+     * Every shape seen, by OID, across slices: a relation announced again unchanged is handed out
+     * as the same instance, which the sink's per-table plans are keyed on (a new instance means a
+     * new shape to plan for).
+     */
+    private final Map<Integer, Relation> shapes = new HashMap<>();
+
     private long xid;
     private Lsn commitLsn = Lsn.INVALID;
     private Instant commitTime;
@@ -138,7 +145,7 @@ public final class RecordDecoder {
             case "truncate" -> {
                 inSlice(recordXid, recordCommit, offset);
                 List<Relation> truncated = new ArrayList<>();
-                n.path("relations").forEach(r -> truncated.add(relationOf(r)));
+                n.path("relations").forEach(r -> truncated.add(intern(relationOf(r))));
                 yield change(new Truncate(
                         truncated,
                         n.path("cascade").asBoolean(),
@@ -168,7 +175,7 @@ public final class RecordDecoder {
     private Relation relation(JsonNode n, long offset) {
         JsonNode announced = n.get("relation");
         if (announced != null) {
-            Relation r = relationOf(announced);
+            Relation r = intern(relationOf(announced));
             relations.put(r.oid(), r);
             return r;
         }
@@ -177,6 +184,15 @@ public final class RecordDecoder {
         if (r == null) {
             throw unreadable(offset, "relation " + oid + " was not announced in its transaction");
         }
+        return r;
+    }
+
+    private Relation intern(Relation r) {
+        Relation known = shapes.get(r.oid());
+        if (r.equals(known)) {
+            return known;
+        }
+        shapes.put(r.oid(), r);
         return r;
     }
 

@@ -76,6 +76,17 @@ class KafkaRecordFormatTest {
     }
 
     @Test
+    void relationAnnouncedAgainUnchangedIsTheSameInstanceSoTheSinkKeepsItsPlan() {
+        Insert row = new Insert(USERS, Tuple.wrap(new String[] {"1", "a", "b"}));
+        decoder.decode(encoder.start(BEGIN, "s", false), 0);
+        Insert first = (Insert) ((StreamRecord.Change) decoder.decode(encoder.change(BEGIN, row, true), 1)).event();
+        Begin next = new Begin(732, Lsn.parse("0/16B4000"), BEGIN.commitTime());
+        decoder.decode(encoder.start(next, "s", false), 2);
+        Insert second = (Insert) ((StreamRecord.Change) decoder.decode(encoder.change(next, row, true), 3)).event();
+        assertThat(second.relation()).isSameAs(first.relation());
+    }
+
+    @Test
     void barrierRoundTrips() {
         assertThat(decoder.decode(encoder.barrier(5, Lsn.parse("1/0")), 3))
                 .isEqualTo(new StreamRecord.Barrier(5, Lsn.parse("1/0")));

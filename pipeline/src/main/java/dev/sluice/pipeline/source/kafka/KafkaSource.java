@@ -81,7 +81,24 @@ public final class KafkaSource implements AutoCloseable {
         ProducerState state;
         Map<TopicPartition, OffsetAndMetadata> committed;
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.SOURCE_UNREACHABLE)) {
-            partitions = topic.partitions(false);
+            Optional<Integer> found = topic.describe();
+            if (found.isEmpty()) {
+                log.info(
+                        "Kafka topic {} does not exist on {} yet; waiting for its producer to create it (or create it:"
+                                + " kafka-topics.sh --bootstrap-server {} --create --topic {})",
+                        settings.topic(),
+                        settings.bootstrap(),
+                        settings.bootstrap(),
+                        settings.topic());
+            }
+            while (found.isEmpty()) {
+                if (stopped) {
+                    return;
+                }
+                sleep(PRODUCER_WAIT);
+                found = topic.describe();
+            }
+            partitions = found.get();
             Optional<ProducerState> published = producerState(topic);
             if (published.isEmpty()) {
                 log.info(
