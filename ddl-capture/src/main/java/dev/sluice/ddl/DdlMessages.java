@@ -12,7 +12,9 @@ import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.DdlCommand.ColumnDefinition;
 import dev.sluice.core.event.DdlCommand.ColumnRename;
 import dev.sluice.core.event.DdlCommand.DdlObject;
+import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.event.DdlCommand.TableDefinition;
+import dev.sluice.core.event.DdlCommand.TableRename;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -62,6 +64,9 @@ public final class DdlMessages {
     private static final Pattern RENAME_COLUMN = Pattern.compile("(?is)ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?"
             + "(?:ONLY\\s+)?" + NAME + "(?:\\s*\\.\\s*" + NAME + ")?\\s*\\*?\\s+RENAME\\s+(?:COLUMN\\s+)?"
             + NAME + "\\s+TO\\s+" + NAME + "\\s*");
+
+    private static final Pattern RENAME_TABLE = Pattern.compile("(?is)ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?"
+            + "(?:ONLY\\s+)?" + NAME + "(?:\\s*\\.\\s*" + NAME + ")?\\s*\\*?\\s+RENAME\\s+TO\\s+" + NAME + "\\s*");
 
     private String queryKey;
     private List<String> statements = List.of();
@@ -206,16 +211,21 @@ public final class DdlMessages {
         return definitions;
     }
 
-    private static Optional<ColumnRename> rename(String statement, List<DdlObject> objects) {
-        Matcher m = RENAME_COLUMN.matcher(statement.strip());
-        if (!m.matches()) {
-            return Optional.empty();
-        }
-        return objects.stream()
+    private static Optional<Rename> rename(String statement, List<DdlObject> objects) {
+        Optional<TableId> table = objects.stream()
                 .filter(o -> !o.dropped())
                 .flatMap(o -> o.table().stream())
-                .findFirst()
-                .map(table -> new ColumnRename(table, unquote(m.group(3)), unquote(m.group(4))));
+                .findFirst();
+        Matcher column = RENAME_COLUMN.matcher(statement.strip());
+        if (column.matches()) {
+            return table.map(t -> new ColumnRename(t, unquote(column.group(3)), unquote(column.group(4))));
+        }
+        Matcher renamed = RENAME_TABLE.matcher(statement.strip());
+        if (renamed.matches()) {
+            String from = unquote(renamed.group(2) != null ? renamed.group(2) : renamed.group(1));
+            return table.map(t -> new TableRename(new TableId(t.schema(), from), t));
+        }
+        return Optional.empty();
     }
 
     /** An identifier as PostgreSQL stores it: quoted ones as written, others folded to lower case. */

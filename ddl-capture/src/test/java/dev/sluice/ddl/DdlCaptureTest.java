@@ -10,6 +10,7 @@ import dev.sluice.core.event.ChangeEvent.Message;
 import dev.sluice.core.event.ChangeEvent.SchemaChange;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.DdlCommand.ColumnRename;
+import dev.sluice.core.event.DdlCommand.TableRename;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import java.nio.ByteBuffer;
@@ -34,9 +35,9 @@ class DdlCaptureTest {
         try (TestDatabase db = TestPostgres.server().createDatabase();
                 Connection conn = db.connect()) {
             start(db, conn, TableFilter.all());
-            db.execute(
-                    "CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);"
-                            + " ALTER TABLE a ADD COLUMN note text NOT NULL DEFAULT 'x'; ALTER TABLE a RENAME COLUMN note TO remark");
+            db.execute("CREATE TABLE a (id int PRIMARY KEY); INSERT INTO a VALUES (1);"
+                    + " ALTER TABLE a ADD COLUMN note text NOT NULL DEFAULT 'x'; ALTER TABLE a RENAME COLUMN note TO remark;"
+                    + " ALTER TABLE a RENAME TO \"A b\"");
 
             List<SchemaChange> changes = changes(conn);
 
@@ -45,7 +46,8 @@ class DdlCaptureTest {
                     .containsExactly(
                             "CREATE TABLE a (id int PRIMARY KEY)",
                             "ALTER TABLE a ADD COLUMN note text NOT NULL DEFAULT 'x'",
-                            "ALTER TABLE a RENAME COLUMN note TO remark");
+                            "ALTER TABLE a RENAME COLUMN note TO remark",
+                            "ALTER TABLE a RENAME TO \"A b\"");
             DdlCommand added = changes.get(1).command();
             assertThat(added.tables()).singleElement().satisfies(t -> {
                 assertThat(t.table()).isEqualTo(new TableId("public", "a"));
@@ -56,8 +58,10 @@ class DdlCaptureTest {
                     assertThat(c.defaultExpression()).contains("'x'::text");
                 });
             });
-            assertThat(changes.get(2).command().columnRename())
+            assertThat(changes.get(2).command().rename())
                     .contains(new ColumnRename(new TableId("public", "a"), "note", "remark"));
+            assertThat(changes.get(3).command().rename())
+                    .contains(new TableRename(new TableId("public", "a"), new TableId("public", "A b")));
         }
     }
 

@@ -36,9 +36,11 @@ final class DataDirectory {
 
     /**
      * Runs {@code initdb}: UTF-8, locale C, trusted local sockets and {@code scram-sha-256} over TCP,
-     * then stores the password next to the data. {@code sync=false} skips initdb's final fsync.
+     * then stores the password next to the data. {@code sync=false} skips initdb's final fsync;
+     * {@code extraArgs} go to initdb after those (e.g. {@code --wal-segsize=1}).
      */
-    void initialize(PostgresBinaries binaries, String superuser, String password, boolean sync) {
+    void initialize(
+            PostgresBinaries binaries, String superuser, String password, boolean sync, List<String> extraArgs) {
         Path passwordFile = null;
         try {
             Files.createDirectories(path.getParent());
@@ -58,6 +60,7 @@ final class DataDirectory {
             if (!sync) {
                 args.add("--no-sync");
             }
+            args.addAll(extraArgs);
             Exec.Result result = Exec.run(ServerUser.command(binaries.bin("initdb"), args), Duration.ofSeconds(120));
             if (!result.succeeded()) {
                 throw new SluiceException(

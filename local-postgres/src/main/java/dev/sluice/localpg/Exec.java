@@ -9,14 +9,17 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** Runs short-lived programs ({@code postgres --version}, {@code initdb}, {@code kill}) to completion. */
-final class Exec {
+/**
+ * Runs short-lived programs ({@code postgres --version}, {@code initdb}, {@code kill}, {@code cp}) to
+ * completion. Public for the branch store, which copies data directories with {@code cp}.
+ */
+public final class Exec {
 
     private Exec() {}
 
     /** The result of a finished program: its exit code and its stdout and stderr, interleaved. */
-    record Result(int exitCode, String output) {
-        boolean succeeded() {
+    public record Result(int exitCode, String output) {
+        public boolean succeeded() {
             return exitCode == 0;
         }
     }
@@ -27,7 +30,7 @@ final class Exec {
      * <p>Output goes to a temporary file rather than a pipe, so a chatty program can never block on a
      * full pipe while we wait for it to exit.
      */
-    static Result run(List<String> command, Duration timeout) {
+    public static Result run(List<String> command, Duration timeout) {
         Path output = null;
         try {
             output = Files.createTempFile("sluice-exec-", ".log");

@@ -65,6 +65,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final Map<String, String> settings;
     private final Path logFile;
     private final Duration startTimeout;
+    private final List<String> initdbOptions;
 
     private volatile int port;
     private Process postmaster;
@@ -79,6 +80,7 @@ public final class LocalPostgres implements AutoCloseable {
         this.settings = Map.copyOf(b.settings);
         this.logFile = b.logFile != null ? b.logFile : dataPath.resolve("log").resolve("server.log");
         this.startTimeout = b.startTimeout;
+        this.initdbOptions = List.copyOf(b.initdbOptions);
         this.port = b.port;
     }
 
@@ -154,7 +156,7 @@ public final class LocalPostgres implements AutoCloseable {
         if (!dataDirectory.isInitialized()) {
             // A server that never fsyncs gains nothing from initdb syncing its files.
             boolean sync = !"off".equalsIgnoreCase(settings.get("fsync"));
-            dataDirectory.initialize(binaries, superuser, password, sync);
+            dataDirectory.initialize(binaries, superuser, password, sync, initdbOptions);
         }
         dataDirectory.checkVersion(binaries);
         // A port picked here can be taken by someone else before the server binds it; pick again then.
@@ -394,6 +396,7 @@ public final class LocalPostgres implements AutoCloseable {
         private final Map<String, String> settings = new LinkedHashMap<>(DEFAULT_SETTINGS);
         private Path logFile;
         private Duration startTimeout = Duration.ofSeconds(60);
+        private final List<String> initdbOptions = new ArrayList<>();
 
         private Builder(Path dataDirectory) {
             this.dataDirectory = dataDirectory.toAbsolutePath().normalize();
@@ -445,6 +448,16 @@ public final class LocalPostgres implements AutoCloseable {
         /** Where the server's output goes; default {@code log/server.log} in the data directory. */
         public Builder logFile(Path logFile) {
             this.logFile = logFile.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /**
+         * An extra {@code initdb} option, e.g. {@code --wal-segsize=1}; default none. Only takes
+         * effect when the data directory is new.
+         */
+        public Builder initdbOption(String option) {
+            requireArgument(option != null && option.startsWith("--"), "initdb option '%s' must start with --", option);
+            initdbOptions.add(option);
             return this;
         }
 

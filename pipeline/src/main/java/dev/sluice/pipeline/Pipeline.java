@@ -4,10 +4,10 @@ import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
-import dev.sluice.core.event.DdlCommand.ColumnRename;
+import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.core.spi.Sink;
-import dev.sluice.ddl.ColumnRenames;
+import dev.sluice.ddl.Renames;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.sink.kafka.KafkaSink;
@@ -28,6 +28,7 @@ import dev.sluice.transform.Keyring;
 import dev.sluice.transform.rules.Anonymizer;
 import dev.sluice.transform.rules.Anonymizer.ColumnRef;
 import dev.sluice.transform.rules.CompiledRules;
+import dev.sluice.transform.rules.RuleNames;
 import dev.sluice.transform.rules.Rules;
 import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -461,8 +462,9 @@ public final class Pipeline {
             // What this pipeline already streamed under: columns renamed since the rules were
             // written keep their rules; columns added since, with no rule, stay without values.
             boolean noTarget = resetTarget || publishesKafka();
-            List<ColumnRename> renames = noTarget ? List.of() : ColumnRenames.read(config.targetUrl(), config.slot());
-            Map<TableId, Map<String, String>> ruleNames = ruleNames(renames);
+            List<Rename> renames = noTarget ? List.of() : Renames.read(config.targetUrl(), config.slot());
+            RuleNames ruleNames = new RuleNames();
+            renames.forEach(ruleNames::follow);
             Set<ColumnRef> uncovered = noTarget
                     ? Set.of()
                     : UncoveredColumns.read(config.targetUrl(), config.slot()).stream()
@@ -481,7 +483,7 @@ public final class Pipeline {
                     keyring.id(),
                     compiled.summary().describe().replace('\n', ' '));
             Anonymizer anonymizer = compiled.anonymizer(anonymizerStats);
-            renames.forEach(r -> anonymizer.renamed(r.table(), r.from(), r.to()));
+            renames.forEach(anonymizer::follow);
             UncoveredColumns.notNullColumns(config.sourceUrl(), UncoveredColumns.tablesOf(uncovered))
                     .ifPresent(anonymizer::schemaChanged);
             if (!noTarget) {
@@ -511,22 +513,9 @@ public final class Pipeline {
                 resetTarget);
     }
 
-    /** Per table, each renamed column's current name to the name its rule uses, following chains of renames. */
-    private static Map<TableId, Map<String, String>> ruleNames(List<ColumnRename> renames) {
-        Map<TableId, Map<String, String>> names = new HashMap<>();
-        for (ColumnRename r : renames) {
-            Map<String, String> table = names.computeIfAbsent(r.table(), t -> new HashMap<>());
-            String rule = table.getOrDefault(r.from(), r.from());
-            table.remove(r.from());
-            table.put(r.to(), rule);
-        }
-        return names;
-    }
-
-    private static boolean coveredBy(Rules rules, Map<TableId, Map<String, String>> ruleNames, ColumnRef column) {
-        String ruleName =
-                ruleNames.getOrDefault(column.table(), Map.of()).getOrDefault(column.column(), column.column());
-        return rules.table(column.table())
+    private static boolean coveredBy(Rules rules, RuleNames names, ColumnRef column) {
+        String ruleName = names.column(column.table(), column.column());
+        return rules.table(names.table(column.table()))
                 .map(t -> t.columns().containsKey(ruleName))
                 .orElse(false);
     }

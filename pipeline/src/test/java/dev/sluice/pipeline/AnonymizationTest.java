@@ -231,6 +231,12 @@ class AnonymizationTest {
     }
 
     private static Pipeline pipeline(TestDatabase source, TestDatabase target, Path rules, String keyHex) {
+        return pipeline(source, target, rules, keyHex, new SimpleMeterRegistry());
+    }
+
+    /** A pipeline from source to target anonymizing by the rules (none: raw) under the key, with the test transformers. */
+    static Pipeline pipeline(
+            TestDatabase source, TestDatabase target, Path rules, String keyHex, SimpleMeterRegistry registry) {
         Map<Setting, String> flags = new HashMap<>(Map.of(
                 Setting.SOURCE_URL, source.url().toUrlWithPassword(),
                 Setting.TARGET_URL, target.url().toUrlWithPassword(),
@@ -239,11 +245,7 @@ class AnonymizationTest {
             flags.put(Setting.TRANSFORM_FILE, rules.toString());
         }
         SluiceConfig config = ConfigLoader.load(null, Map.of(), flags);
-        return new Pipeline(
-                        config,
-                        new SimpleMeterRegistry(),
-                        false,
-                        keyHex == null ? Map.of() : TestTransformers.env(keyHex))
+        return new Pipeline(config, registry, false, keyHex == null ? Map.of() : TestTransformers.env(keyHex))
                 .transformers(TestTransformers.registry());
     }
 }

@@ -2,15 +2,13 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.pipeline.config.ConfigLoader;
-import dev.sluice.pipeline.config.Setting;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
+import dev.sluice.transform.Keyring;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -20,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Anonymization stays closed while the source's schema changes: a column added under strict rules
  * reaches the target without its values, and is reported until a rule covers it; a renamed column
- * keeps its rule, across restarts too.
+ * or table keeps its rules, across restarts too.
  */
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DdlAnonymizationTest {
@@ -49,11 +47,13 @@ class DdlAnonymizationTest {
                     phone: test_mask
             """);
 
+    private static final Keyring KEY = TestTransformers.keyring(TestTransformers.KEY_HEX);
+
     @TempDir
     Path dir;
 
     @Test
-    void addedColumnsNeverCarryRawValuesAndRenamedColumnsKeepTheirRule() throws Exception {
+    void addedColumnsNeverCarryRawValuesAndRenamedColumnsAndTablesKeepTheirRules() throws Exception {
         Path rules = dir.resolve("transform.yaml");
         Files.writeString(rules, RULES);
         try (TestDatabase source = TestPostgres.server().createDatabase();
@@ -65,7 +65,7 @@ class DdlAnonymizationTest {
                     "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i"
                             + " FROM generate_series(1, 50) i");
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            Pipeline pipeline = pipeline(source, target, rules, registry);
+            Pipeline pipeline = AnonymizationTest.pipeline(source, target, rules, TestTransformers.KEY_HEX, registry);
             CompletableFuture<Void> run = Replication.background(pipeline);
             Replication.awaitStreaming(pipeline, run);
 
@@ -74,44 +74,50 @@ class DdlAnonymizationTest {
                     "ALTER TABLE users ADD COLUMN ssn text NOT NULL DEFAULT 'unknown'",
                     "ALTER TABLE users RENAME COLUMN name TO full_name",
                     "INSERT INTO users VALUES (100, 'new@example.com', 'alice', 'PHONE-SECRET-100', 'SSN-SECRET-100')",
-                    "UPDATE users SET phone = 'PHONE-SECRET-' || id, ssn = 'SSN-SECRET-' || id WHERE id <= 10",
-                    "UPDATE users SET full_name = 'bob' WHERE id = 11");
+                    "ALTER TABLE users RENAME TO customers",
+                    "UPDATE customers SET phone = 'PHONE-SECRET-' || id, ssn = 'SSN-SECRET-' || id WHERE id <= 10",
+                    "UPDATE customers SET full_name = 'bob', email = 'bob@example.com' WHERE id = 11");
             replication.awaitCaughtUp(Duration.ofMinutes(1));
 
-            assertThat(target.queryForString("SELECT count(*) FROM users WHERE users::text LIKE '%SECRET%'"))
+            assertThat(target.queryForString("SELECT count(*) FROM customers WHERE customers::text LIKE '%SECRET%'"))
                     .as("rows on the target carrying a raw value of a column without a rule")
                     .isEqualTo("0");
-            assertThat(target.queryForString("SELECT count(*) FROM users WHERE phone IS NOT NULL"))
+            assertThat(target.queryForString("SELECT count(*) FROM customers WHERE phone IS NOT NULL"))
                     .isEqualTo("0");
-            assertThat(target.queryForString("SELECT ssn FROM users WHERE id = 100"))
+            assertThat(target.queryForString("SELECT ssn FROM customers WHERE id = 100"))
                     .as("a NOT NULL column without a rule gets its type's masked default")
                     .isEmpty();
-            assertThat(target.queryForString("SELECT full_name FROM users WHERE id = 11"))
+            assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = 11"))
                     .as("the renamed column keeps the rule of its old name")
                     .isEqualTo("BOB");
+            assertThat(target.queryForString("SELECT email FROM customers WHERE id = 11"))
+                    .as("the renamed table keeps its rules")
+                    .isEqualTo(TestTransformers.hash(KEY, "email", "bob@example.com"));
             assertThat(registry.get("sluice_columns_without_rule").gauge().value())
                     .isEqualTo(2.0);
-            awaitRecorded(target, "public.users.phone", true);
-            assertThat(UncoveredColumns.describe(target.url(), "sluice")).containsKeys("public.users.ssn");
+            awaitRecorded(target, "public.customers.phone", true);
+            assertThat(UncoveredColumns.describe(target.url(), "sluice")).containsKeys("public.customers.ssn");
 
             // A restart tolerates the recorded columns (strict mode would otherwise refuse to start)
             // and remembers the rename; a rule added for phone covers it from then on.
             pipeline.stop();
             run.get(30, TimeUnit.SECONDS);
             Files.writeString(rules, RULES_WITH_PHONE);
-            pipeline = pipeline(source, target, rules, new SimpleMeterRegistry());
+            pipeline = AnonymizationTest.pipeline(
+                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
             run = Replication.background(pipeline);
             Replication.awaitStreaming(pipeline, run);
-            source.execute("INSERT INTO users VALUES (101, 'later@example.com', 'carol', 'PHONE-SECRET-101',"
+            source.execute("INSERT INTO customers VALUES (101, 'later@example.com', 'carol', 'PHONE-SECRET-101',"
                     + " 'SSN-SECRET-101')");
             replication.awaitCaughtUp(Duration.ofMinutes(1));
 
-            assertThat(target.queryForList("SELECT full_name || ' ' || phone || ' ' || ssn FROM users WHERE id = 101"))
+            assertThat(target.queryForList(
+                            "SELECT full_name || ' ' || phone || ' ' || ssn FROM customers WHERE id = 101"))
                     .containsExactly("CAROL *** ");
-            assertThat(target.queryForString("SELECT count(*) FROM users WHERE users::text LIKE '%SECRET%'"))
+            assertThat(target.queryForString("SELECT count(*) FROM customers WHERE customers::text LIKE '%SECRET%'"))
                     .isEqualTo("0");
-            awaitRecorded(target, "public.users.phone", false);
-            assertThat(UncoveredColumns.describe(target.url(), "sluice")).containsOnlyKeys("public.users.ssn");
+            awaitRecorded(target, "public.customers.phone", false);
+            assertThat(UncoveredColumns.describe(target.url(), "sluice")).containsOnlyKeys("public.customers.ssn");
             pipeline.stop();
             run.get(30, TimeUnit.SECONDS);
         }
@@ -125,22 +131,5 @@ class DdlAnonymizationTest {
                     .isLessThan(deadline);
             Thread.sleep(100);
         }
-    }
-
-    private static Pipeline pipeline(
-            TestDatabase source, TestDatabase target, Path rules, SimpleMeterRegistry registry) {
-        return new Pipeline(
-                        ConfigLoader.load(
-                                null,
-                                Map.of(),
-                                Map.of(
-                                        Setting.SOURCE_URL, source.url().toUrlWithPassword(),
-                                        Setting.TARGET_URL, target.url().toUrlWithPassword(),
-                                        Setting.METRICS_PORT, "0",
-                                        Setting.TRANSFORM_FILE, rules.toString())),
-                        registry,
-                        false,
-                        TestTransformers.env(TestTransformers.KEY_HEX))
-                .transformers(TestTransformers.registry());
     }
 }

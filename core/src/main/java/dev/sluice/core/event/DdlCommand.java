@@ -14,7 +14,7 @@ import java.util.Optional;
  *     names
  * @param objects what the command created, changed or dropped
  * @param tables the resulting definition of every table the command touched and that still exists
- * @param columnRename the column the command renamed, if it is {@code ALTER TABLE ... RENAME COLUMN}
+ * @param rename the column or table the command renamed, if it is {@code ALTER TABLE ... RENAME}
  */
 public record DdlCommand(
         String tag,
@@ -22,15 +22,21 @@ public record DdlCommand(
         String searchPath,
         List<DdlObject> objects,
         List<TableDefinition> tables,
-        Optional<ColumnRename> columnRename) {
+        Optional<Rename> rename) {
 
     public DdlCommand {
         objects = List.copyOf(objects);
         tables = List.copyOf(tables);
     }
 
+    /** A rename, which anonymization rules written for the old name follow. */
+    public sealed interface Rename {}
+
     /** {@code table}'s column {@code from} is now called {@code to}. */
-    public record ColumnRename(TableId table, String from, String to) {}
+    public record ColumnRename(TableId table, String from, String to) implements Rename {}
+
+    /** Table {@code from} is now called {@code to} (a rename never changes the schema). */
+    public record TableRename(TableId from, TableId to) implements Rename {}
 
     /**
      * An object the command touched.

@@ -28,7 +28,14 @@ final class RunCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
+        SluiceConfig loaded = ConfigOptions.load(spec, SluiceCli.env);
+        PrintWriter out = spec.commandLine().getOut();
+        try (StoreTarget store = StoreTarget.openIfConfigured(loaded, out)) {
+            return run(store == null ? loaded : store.target(loaded), out);
+        }
+    }
+
+    private int run(SluiceConfig config, PrintWriter out) {
         boolean publishing = config.kafka().isPresent() && config.hasSourceUrl();
         if (!publishing) {
             config.targetUrl();
@@ -37,7 +44,6 @@ final class RunCommand implements Callable<Integer> {
             config.kafkaGroup();
         }
         config.schemaOnlyTables();
-        PrintWriter out = spec.commandLine().getOut();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop);

@@ -22,7 +22,9 @@ import picocli.CommandLine.Command;
             ValidateCommand.class,
             ScanCommand.class,
             VerifyCommand.class,
-            DemoCommand.class
+            DemoCommand.class,
+            BranchCommand.class,
+            ServeCommand.class
         })
 public final class SluiceCli {
 
@@ -39,8 +41,14 @@ public final class SluiceCli {
         env = environment;
         CommandLine cli = new CommandLine(new SluiceCli());
         cli.getSubcommands().values().forEach(sub -> {
-            if (!sub.getCommandName().equals("demo")) {
+            if (sub.getCommandName().equals("demo")) {
+                return;
+            }
+            // A command group (branch) takes its settings on each of its commands.
+            if (sub.getSubcommands().isEmpty()) {
                 ConfigOptions.addTo(sub.getCommandSpec());
+            } else {
+                sub.getSubcommands().values().forEach(leaf -> ConfigOptions.addTo(leaf.getCommandSpec()));
             }
         });
         cli.setOut(out);

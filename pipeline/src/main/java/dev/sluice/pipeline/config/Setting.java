@@ -184,7 +184,28 @@ public enum Setting {
             Kind.PORT,
             "Port of /metrics (Prometheus) and /healthz; 0 turns them off."),
     METRICS_ADDRESS(
-            "metrics.address", "--metrics-address", "0.0.0.0", Kind.STRING, "Address the metrics server listens on.");
+            "metrics.address", "--metrics-address", "0.0.0.0", Kind.STRING, "Address the metrics server listens on."),
+    STORE_PATH(
+            "store.path",
+            "--store",
+            "",
+            Kind.FILE,
+            "Directory of the branch store (on XFS with reflink, btrfs or ZFS for copy-on-write branches);"
+                    + " sluice serve opens it, and sluice run replicates into its main instead of a target.url."),
+    API_LISTEN(
+            "api.listen",
+            "--api-listen",
+            "127.0.0.1:7654",
+            Kind.STRING,
+            "HOST:PORT sluice serve answers the branch API on; port 0 picks a free one."),
+    API_URL("api.url", "--api-url", "http://127.0.0.1:7654", Kind.STRING, "Where sluice branch finds the branch API."),
+    API_TOKEN(
+            "api.token",
+            "--api-token",
+            null,
+            Kind.STRING,
+            "Bearer token the branch API requires (serve) and sends (branch); prefer the environment to the flag."
+                    + " Never logged.");
 
     /** What values a setting accepts; also the text used in error messages. */
     public enum Kind {

@@ -31,12 +31,16 @@ public final class SluiceConfig {
     private Object required(Setting setting) {
         Object value = values.get(setting);
         if (value == null) {
-            throw new SluiceException(
-                    Reason.CONFIG,
-                    setting.key() + " is not set: pass " + setting.flag() + ", set " + setting.env() + ", or add "
-                            + setting.key() + " to sluice.yaml (" + setting.description() + ")");
+            throw missing(setting);
         }
         return value;
+    }
+
+    private static SluiceException missing(Setting setting) {
+        return new SluiceException(
+                Reason.CONFIG,
+                setting.key() + " is not set: pass " + setting.flag() + ", set " + setting.env() + ", or add "
+                        + setting.key() + " to sluice.yaml (" + setting.description() + ")");
     }
 
     public PgUrl sourceUrl() {
@@ -216,6 +220,46 @@ public final class SluiceConfig {
 
     public String metricsAddress() {
         return (String) required(Setting.METRICS_ADDRESS);
+    }
+
+    /** Whether a branch store is configured: {@code run} then writes into its main instead of a target URL. */
+    public boolean hasStorePath() {
+        String path = (String) values.get(Setting.STORE_PATH);
+        return path != null && !path.isBlank();
+    }
+
+    /** Whether a token for the branch API is set, so that {@code run --store} serves the API too. */
+    public boolean hasApiToken() {
+        String token = (String) values.get(Setting.API_TOKEN);
+        return token != null && !token.isBlank();
+    }
+
+    /** The branch store's directory, for the commands that open it. */
+    public java.nio.file.Path storePath() {
+        String path = (String) values.get(Setting.STORE_PATH);
+        if (path == null || path.isBlank()) {
+            throw missing(Setting.STORE_PATH);
+        }
+        return java.nio.file.Path.of(path);
+    }
+
+    /** {@code HOST:PORT} of the branch API, as given; {@code ListenAddress} checks it. */
+    public String apiListen() {
+        return (String) required(Setting.API_LISTEN);
+    }
+
+    /** The base URL of the branch API, as given; the client checks it. */
+    public String apiUrl() {
+        return (String) required(Setting.API_URL);
+    }
+
+    /** The branch API's bearer token: a secret, never to be logged or put in a message. */
+    public String apiToken() {
+        String token = (String) values.get(Setting.API_TOKEN);
+        if (token == null || token.isBlank()) {
+            throw missing(Setting.API_TOKEN);
+        }
+        return token;
     }
 
     /** A copy with one value replaced; used by the demo to wire its embedded servers. */

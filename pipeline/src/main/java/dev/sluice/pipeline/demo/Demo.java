@@ -1,10 +1,16 @@
 package dev.sluice.pipeline.demo;
 
+import dev.sluice.branching.Branch;
+import dev.sluice.branching.BranchSpec;
+import dev.sluice.branching.BranchStore;
+import dev.sluice.branching.StoreOptions;
 import dev.sluice.core.PgUrl;
 import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.api.ApiServer;
+import dev.sluice.pipeline.api.ListenAddress;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
@@ -22,6 +28,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -34,9 +41,10 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * Sluice end to end on one machine: two embedded PostgreSQL servers under a local directory, a
- * small shop schema, a write load on the source, and the pipeline streaming it to the target while
- * the console shows what is happening. Customers' personal data is anonymized in flight by the
+ * Sluice end to end on one machine: an embedded source PostgreSQL and a branch store under a local
+ * directory, a small shop schema, a write load on the source, and the pipeline streaming it into
+ * the store's main while the console shows what is happening; then a branch of main, with its own
+ * connection string, and the branch API to make more. Customers' personal data is anonymized in flight by the
  * demo's rules ({@code transform.yaml}, copied into the demo directory) under a key generated for
  * this demo alone and stored beside them ({@code demo.key}): a demo key, not a secret.
  */
@@ -51,7 +59,8 @@ public final class Demo implements AutoCloseable {
     private final Path directory;
     private final PrintWriter out;
     private LocalPostgres source;
-    private LocalPostgres target;
+    private BranchStore store;
+    private ApiServer api;
     private Pipeline pipeline;
     private Thread pipelineThread;
     private ShopLoad load;
@@ -76,14 +85,15 @@ public final class Demo implements AutoCloseable {
         FileTrees.delete(directory);
         // On Ctrl-C, stop the load and the pipeline before the servers (see close()).
         LocalPostgres.ownerStopsServersOnShutdown(Duration.ofSeconds(30));
-        out.println("Starting embedded PostgreSQL servers under " + directory.toAbsolutePath() + " ...");
-        out.println("The target starts empty: Sluice copies the shop's schema and rows, then streams changes.");
+        out.println("Starting an embedded PostgreSQL source and a branch store under " + directory.toAbsolutePath()
+                + " ...");
+        out.println("The store's main starts empty: Sluice copies the shop's schema and rows, then streams changes.");
         source = LocalPostgres.builder(directory.resolve("source")).start();
-        target = LocalPostgres.builder(directory.resolve("target")).start();
         createDatabase(source);
-        createDatabase(target);
+        store = BranchStore.open(
+                directory.resolve("store"), StoreOptions.defaults().withDatabase(DATABASE));
         PgUrl sourceUrl = source.url(DATABASE);
-        PgUrl targetUrl = target.url(DATABASE);
+        PgUrl targetUrl = store.mainWriterUrl();
         ShopSchema.create(sourceUrl);
         ShopSchema.seed(sourceUrl, 1_000, 3_000);
         Path rules = writeRules();
@@ -112,17 +122,39 @@ public final class Demo implements AutoCloseable {
         showCustomers();
         load = new ShopLoad(sourceUrl, transactionsPerSecond);
         load.start();
+        Branch branch = createBranch();
+        String token = HexFormat.of().formatHex(randomBytes(16));
+        api = ApiServer.start(new ListenAddress("127.0.0.1", 0), token, store);
 
         out.println();
         out.println("Sluice demo is streaming. Try:");
         out.println("  psql '" + sourceUrl.toUrlWithPassword() + "'   # source (production)");
-        out.println("  psql '" + targetUrl.toUrlWithPassword() + "'   # target (staging)");
+        out.println("  psql '" + targetUrl.toUrlWithPassword() + "'   # main, the anonymized replica");
+        out.println(
+                "  psql '" + branch.url().toUrlWithPassword() + "'   # branch '" + branch.name() + "': yours to write");
+        out.println("  export SLUICE_API_URL=http://127.0.0.1:" + api.port() + " SLUICE_API_TOKEN=" + token);
+        out.println("  bin/sluice branch create my-feature   # another branch of main, in about a second");
         if (metrics != null) {
             out.println("  curl http://127.0.0.1:" + metrics.port() + "/metrics");
         }
         out.println("A write load of about " + transactionsPerSecond + " transactions/s runs on the source."
                 + " Ctrl-C stops everything.");
         out.println();
+    }
+
+    /** A branch of main, timed: the point of the store. */
+    private Branch createBranch() {
+        long start = System.nanoTime();
+        Branch branch = store.create(BranchSpec.of("demo"));
+        out.printf(
+                "%nCreated branch '%s' of main in %.2f s (%s).%n",
+                branch.name(),
+                (System.nanoTime() - start) / 1e9,
+                branch.copyOnWrite()
+                        ? "copy-on-write: it costs only the blocks it changes"
+                        : "a full copy: this filesystem cannot clone files; on XFS with reflink, btrfs or ZFS a"
+                                + " branch costs only the blocks it changes");
+        return branch;
     }
 
     private SluiceConfig config(PgUrl sourceUrl, PgUrl targetUrl, int metricsPort, Path rules) {
@@ -152,8 +184,7 @@ public final class Demo implements AutoCloseable {
 
     /** A fresh key for this demo directory: a demo key, never a real one. */
     private Path writeDemoKey() {
-        byte[] key = new byte[32];
-        new SecureRandom().nextBytes(key);
+        byte[] key = randomBytes(32);
         Path file = directory.resolve(KEY);
         try {
             Files.writeString(file, HexFormat.of().formatHex(key) + "\n", StandardCharsets.US_ASCII);
@@ -161,6 +192,12 @@ public final class Demo implements AutoCloseable {
             throw new UncheckedIOException("cannot write " + file, e);
         }
         return file;
+    }
+
+    private static byte[] randomBytes(int n) {
+        byte[] bytes = new byte[n];
+        new SecureRandom().nextBytes(bytes);
+        return bytes;
     }
 
     /** Waits for the copy to finish and streaming to begin. */
@@ -188,12 +225,12 @@ public final class Demo implements AutoCloseable {
         String sql = "SELECT id, first_name, last_name, email, phone, city FROM customers ORDER BY id LIMIT " + SHOWN;
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"", "id", "first_name", "last_name", "email", "phone", "city"});
-        List<String[]> src = rows(source, sql);
-        List<String[]> dst = rows(target, sql);
+        List<String[]> src = rows(sourceUrl(), sql);
+        List<String[]> dst = rows(targetUrl(), sql);
         for (int i = 0; i < src.size(); i++) {
             rows.add(prepend("source", src.get(i)));
             if (i < dst.size()) {
-                rows.add(prepend("target", dst.get(i)));
+                rows.add(prepend("main", dst.get(i)));
             }
         }
         int[] width = new int[rows.get(0).length];
@@ -220,9 +257,9 @@ public final class Demo implements AutoCloseable {
         return all;
     }
 
-    private static List<String[]> rows(LocalPostgres server, String sql) {
+    private static List<String[]> rows(PgUrl db, String sql) {
         List<String[]> rows = new ArrayList<>();
-        try (Connection c = server.jdbcConnection(DATABASE);
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.properties());
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery(sql)) {
             int n = rs.getMetaData().getColumnCount();
@@ -271,10 +308,10 @@ public final class Demo implements AutoCloseable {
                     pipeline.sinkStats().transactionsApplied.get(),
                     pipeline.lagSeconds(),
                     ByteSizes.format(pipeline.lagBytes()),
-                    count(source, "customers"),
-                    count(target, "customers"),
-                    count(source, "orders"),
-                    count(target, "orders"));
+                    count(sourceUrl(), "customers"),
+                    count(targetUrl(), "customers"),
+                    count(sourceUrl(), "orders"),
+                    count(targetUrl(), "orders"));
             out.flush();
         }
     }
@@ -287,8 +324,14 @@ public final class Demo implements AutoCloseable {
         return source.url(DATABASE);
     }
 
+    /** The store's main, where the pipeline writes. */
     public PgUrl targetUrl() {
-        return target.url(DATABASE);
+        return store.mainWriterUrl();
+    }
+
+    /** The store the demo runs on. */
+    public BranchStore store() {
+        return store;
     }
 
     /** Stops the write load on the source; the pipeline keeps streaming. */
@@ -319,16 +362,19 @@ public final class Demo implements AutoCloseable {
         if (metrics != null) {
             metrics.close();
         }
-        if (target != null) {
-            target.close();
+        if (api != null) {
+            api.close();
+        }
+        if (store != null) {
+            store.close();
         }
         if (source != null) {
             source.close();
         }
     }
 
-    private static String count(LocalPostgres server, String table) {
-        try (Connection c = server.jdbcConnection(DATABASE);
+    private static String count(PgUrl db, String table) {
+        try (Connection c = DriverManager.getConnection(db.jdbcUrl(), db.properties());
                 Statement st = c.createStatement();
                 ResultSet rs = st.executeQuery("SELECT count(*) FROM " + table)) {
             rs.next();

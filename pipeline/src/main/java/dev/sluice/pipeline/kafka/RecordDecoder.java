@@ -256,11 +256,16 @@ public final class RecordDecoder {
             t.path("primary_key").forEach(k -> key.add(k.asText()));
             tables.add(new DdlCommand.TableDefinition(table(t.get("table")), columns, key));
         });
-        Optional<DdlCommand.ColumnRename> rename = Optional.empty();
-        JsonNode r = c.get("column_rename");
+        Optional<DdlCommand.Rename> rename = Optional.empty();
+        JsonNode r = c.get("rename");
         if (r != null) {
-            rename = Optional.of(new DdlCommand.ColumnRename(
-                    table(r.get("table")), r.path("from").asText(), r.path("to").asText()));
+            rename = Optional.of(
+                    r.path("kind").asText().equals("table")
+                            ? new DdlCommand.TableRename(table(r.get("from")), table(r.get("to")))
+                            : new DdlCommand.ColumnRename(
+                                    table(r.get("table")),
+                                    r.path("from").asText(),
+                                    r.path("to").asText()));
         }
         return new DdlCommand(
                 c.path("tag").asText(),

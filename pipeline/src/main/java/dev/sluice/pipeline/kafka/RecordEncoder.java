@@ -237,13 +237,24 @@ public final class RecordEncoder {
             g.writeEndObject();
         }
         g.writeEndArray();
-        if (c.columnRename().isPresent()) {
-            DdlCommand.ColumnRename r = c.columnRename().get();
-            g.writeObjectFieldStart("column_rename");
-            g.writeFieldName("table");
-            table(g, r.table());
-            g.writeStringField("from", r.from());
-            g.writeStringField("to", r.to());
+        if (c.rename().isPresent()) {
+            g.writeObjectFieldStart("rename");
+            switch (c.rename().get()) {
+                case DdlCommand.ColumnRename r -> {
+                    g.writeStringField("kind", "column");
+                    g.writeFieldName("table");
+                    table(g, r.table());
+                    g.writeStringField("from", r.from());
+                    g.writeStringField("to", r.to());
+                }
+                case DdlCommand.TableRename r -> {
+                    g.writeStringField("kind", "table");
+                    g.writeFieldName("from");
+                    table(g, r.from());
+                    g.writeFieldName("to");
+                    table(g, r.to());
+                }
+            }
             g.writeEndObject();
         }
         g.writeEndObject();

@@ -2,6 +2,7 @@ package dev.sluice.pipeline.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.branching.Branch;
 import dev.sluice.core.PgUrl;
 import dev.sluice.transform.Transformer;
 import dev.sluice.transform.TransformerContext;
@@ -77,13 +78,27 @@ class DemoTest {
             // The printout shows the first customer on both sides.
             assertThat(text.toString())
                     .containsPattern("\\n  source +1 +\\S+ +\\S+ +" + Pattern.quote(sourceEmails.get(0)))
-                    .containsPattern("\\n  target +1 +\\S+ +\\S+ +" + Pattern.quote(targetEmails.get(0)));
+                    .containsPattern("\\n  main +1 +\\S+ +\\S+ +" + Pattern.quote(targetEmails.get(0)));
+
+            // The branch the demo made is a writable copy of main that main never sees written.
+            Branch branch = demo.store().find("demo").orElseThrow();
+            assertThat(list(branch.url(), "SELECT count(*) FROM customers").get(0))
+                    .isNotEqualTo("0");
+            try (Connection c = DriverManager.getConnection(
+                            branch.url().jdbcUrl(), branch.url().properties());
+                    Statement st = c.createStatement()) {
+                st.execute("UPDATE customers SET email = 'branch-only@example.com' WHERE id = 1");
+            }
+            assertThat(list(demo.targetUrl(), "SELECT email FROM customers WHERE id = 1"))
+                    .containsExactly(targetEmails.get(0));
         }
         assertThat(text.toString())
                 .contains("Anonymizing customers in flight with ")
                 .contains("under a DEMO key generated for this demo only")
                 .contains("Sluice demo is streaming")
                 .contains("psql 'postgres://")
+                .containsPattern("Created branch 'demo' of main in [\\d.]+ s")
+                .contains("bin/sluice branch create my-feature")
                 .containsPattern("rows replicated [\\d,]+ \\([\\d,]+/s\\) \\| transactions [\\d,]+ \\| lag");
     }
 

@@ -53,6 +53,13 @@ class KafkaRecordFormatTest {
                         List.of(new DdlCommand.ColumnDefinition("age", "integer", false, Optional.of("0"), "", "")),
                         List.of("id"))),
                 Optional.of(new DdlCommand.ColumnRename(USERS.table(), "nick", "name")));
+        DdlCommand tableRename = new DdlCommand(
+                "ALTER TABLE",
+                Optional.of("ALTER TABLE people RENAME TO users"),
+                "public",
+                List.of(),
+                List.of(),
+                Optional.of(new DdlCommand.TableRename(new TableId("public", "people"), USERS.table())));
         List<ChangeEvent> events = List.of(
                 new Insert(USERS, Tuple.wrap(new String[] {"1", "ada", "x\ny\t\"z\" ü"})),
                 new Update(USERS, key, after),
@@ -60,6 +67,7 @@ class KafkaRecordFormatTest {
                 new Delete(USERS, key),
                 new Truncate(List.of(USERS), true, false),
                 new SchemaChange(Lsn.parse("0/16B3700"), ddl),
+                new SchemaChange(Lsn.parse("0/16B3710"), tableRename),
                 new Commit(BEGIN.commitLsn(), Lsn.parse("0/16B3780"), BEGIN.commitTime()));
 
         StreamRecord start = decoder.decode(encoder.start(BEGIN, "sys 42 / shop", false), 10);

@@ -16,8 +16,8 @@ import dev.sluice.core.event.ChangeEvent.Truncate;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
-import dev.sluice.ddl.ColumnRenames;
 import dev.sluice.ddl.DdlApplier;
+import dev.sluice.ddl.Renames;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -186,7 +186,7 @@ public final class PostgresSink implements Sink {
         try {
             conn.setAutoCommit(false);
             boolean conflate = disableTargetTriggers();
-            ColumnRenames.prepare(conn);
+            Renames.prepare(conn);
             ProgressTable.Position position = progress.prepare(conn);
             appliedCommit = position.commitLsn();
             stats.lastAppliedEndLsn.set(position.endLsn().value());
@@ -360,9 +360,8 @@ public final class PostgresSink implements Sink {
                             + " ddl.skip_through: '" + change.lsn() + "' and restart.",
                     e);
         }
-        if (change.command().columnRename().isPresent()) {
-            ColumnRenames.record(
-                    conn, config.pipeline(), change.command().columnRename().get(), change.lsn());
+        if (change.command().rename().isPresent()) {
+            Renames.record(conn, config.pipeline(), change.command().rename().get(), change.lsn());
         }
         writer.schemaChanged();
         schemaChanged = true;

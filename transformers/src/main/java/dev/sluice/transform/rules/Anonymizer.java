@@ -10,7 +10,9 @@ import dev.sluice.core.event.ChangeEvent.Update;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.DdlCommand.ColumnDefinition;
 import dev.sluice.core.event.DdlCommand.ColumnRename;
+import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.event.DdlCommand.TableDefinition;
+import dev.sluice.core.event.DdlCommand.TableRename;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
@@ -100,8 +102,8 @@ public final class Anonymizer implements Processor {
     private final CompiledRules rules;
     private final Stats stats;
     private final Map<TableId, Plan> plans = new ConcurrentHashMap<>();
-    /** Per table, columns renamed on the source since the rules were written: current name to the rule's name. */
-    private final Map<TableId, Map<String, String>> renamed = new ConcurrentHashMap<>();
+    /** Tables and columns renamed on the source since the rules were written. */
+    private final RuleNames names = new RuleNames();
     /** Per table, its NOT NULL columns as the last schema change reported them. */
     private final Map<TableId, Set<String>> notNull = new ConcurrentHashMap<>();
 
@@ -142,18 +144,7 @@ public final class Anonymizer implements Processor {
      */
     @Override
     public void schemaChanged(DdlCommand command) {
-        command.columnRename().ifPresent(r -> {
-            Map<String, String> names = renamed.computeIfAbsent(r.table(), t -> new ConcurrentHashMap<>());
-            String ruleName = names.getOrDefault(r.from(), r.from());
-            names.remove(r.from());
-            names.put(r.to(), ruleName);
-            log.info(
-                    "Column {}.{} was renamed to {} on the source; it keeps the rule of '{}'",
-                    r.table(),
-                    r.from(),
-                    r.to(),
-                    ruleName);
-        });
+        command.rename().ifPresent(this::follow);
         for (TableDefinition table : command.tables()) {
             notNull.put(
                     table.table(),
@@ -165,15 +156,35 @@ public final class Anonymizer implements Processor {
         }
     }
 
-    /** Columns renamed on the source, as the target recorded them: current name to the rule's name. */
-    public void renamed(TableId table, String from, String to) {
-        schemaChanged(new DdlCommand(
-                "ALTER TABLE",
-                Optional.empty(),
-                "",
-                List.of(),
-                List.of(),
-                Optional.of(new ColumnRename(table, from, to))));
+    /** Follows a rename made on the source: the renamed table or column keeps its rules. */
+    public void follow(Rename rename) {
+        names.follow(rename);
+        switch (rename) {
+            case TableRename t -> {
+                Set<String> required = notNull.remove(t.from());
+                if (required != null) {
+                    notNull.put(t.to(), required);
+                }
+                for (ColumnRef c : Set.copyOf(stats.uncoveredColumns)) {
+                    if (c.table().equals(t.from())) {
+                        stats.uncoveredColumns.remove(c);
+                        stats.uncoveredColumns.add(new ColumnRef(t.to(), c.column()));
+                    }
+                }
+                log.info(
+                        "Table {} was renamed to {} on the source; it keeps the rules of {}",
+                        t.from(),
+                        t.to(),
+                        names.table(t.to()));
+            }
+            case ColumnRename c ->
+                log.info(
+                        "Column {}.{} was renamed to {} on the source; it keeps the rule of '{}'",
+                        c.table(),
+                        c.from(),
+                        c.to(),
+                        names.column(c.table(), c.to()));
+        }
     }
 
     /** False for a table whose every column passes unchanged (all {@code noop}, none nulled). */
@@ -196,7 +207,7 @@ public final class Anonymizer implements Processor {
     }
 
     private Plan compile(Relation relation) {
-        Optional<CompiledTable> table = rules.table(relation.table());
+        Optional<CompiledTable> table = rules.table(names.table(relation.table()));
         ValidationMode mode = table.map(CompiledTable::mode).orElse(rules.unlistedMode());
         boolean keyOnlyOld = relation.replicaIdentity() != ReplicaIdentity.FULL;
         List<Integer> positions = new ArrayList<>();
@@ -209,8 +220,7 @@ public final class Anonymizer implements Processor {
         List<String> uncovered = new ArrayList<>();
         for (int i = 0; i < relation.columnCount(); i++) {
             Relation.Column column = relation.column(i);
-            String ruleName =
-                    renamed.getOrDefault(relation.table(), Map.of()).getOrDefault(column.name(), column.name());
+            String ruleName = names.column(relation.table(), column.name());
             ColumnChain chain = table.map(t -> t.columns().get(ruleName)).orElse(null);
             if (chain == null) {
                 if (mode == ValidationMode.STRICT) {

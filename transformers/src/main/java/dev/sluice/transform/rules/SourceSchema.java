@@ -39,28 +39,25 @@ public record SourceSchema(Map<TableId, Table> tables, Set<TableId> otherTables,
      * mode already writes without their values (added after streaming began, with no rule yet) are
      * left out, so that they do not stop a restart; they stay reported until a rule covers them.
      *
-     * @param ruleNames per table, current column name to the name its rule uses
+     * @param names the renames made since
      * @param withoutValues columns written without their values
      */
-    public SourceSchema asRulesKnowIt(
-            Map<TableId, Map<String, String>> ruleNames, Set<Anonymizer.ColumnRef> withoutValues) {
+    public SourceSchema asRulesKnowIt(RuleNames names, Set<Anonymizer.ColumnRef> withoutValues) {
         Map<TableId, Table> adjusted = new LinkedHashMap<>();
         tables.forEach((id, table) -> {
-            Map<String, String> names = ruleNames.getOrDefault(id, Map.of());
+            TableId ruleId = names.table(id);
             List<Column> columns = table.columns().stream()
                     .filter(c -> !withoutValues.contains(new Anonymizer.ColumnRef(id, c.name())))
-                    .map(c -> new Column(names.getOrDefault(c.name(), c.name()), c.type()))
+                    .map(c -> new Column(names.column(id, c.name()), c.type()))
                     .toList();
             List<UniqueIndex> indexes = table.uniqueIndexes().stream()
                     .map(u -> new UniqueIndex(
                             u.name(),
                             u.primary(),
-                            u.columns().stream()
-                                    .map(c -> names.getOrDefault(c, c))
-                                    .toList(),
+                            u.columns().stream().map(c -> names.column(id, c)).toList(),
                             u.hasExpressions()))
                     .toList();
-            adjusted.put(id, new Table(id, columns, indexes));
+            adjusted.put(ruleId, new Table(ruleId, columns, indexes));
         });
         return new SourceSchema(adjusted, otherTables, partitionRoots);
     }

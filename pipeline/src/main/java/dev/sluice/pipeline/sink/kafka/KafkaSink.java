@@ -307,7 +307,15 @@ public final class KafkaSink implements Sink {
         }
         Set<String> keys = new HashSet<>();
         command.tables().forEach(t -> keys.add(how.key(t.table())));
-        command.columnRename().ifPresent(r -> keys.add(how.key(r.table())));
+        command.rename().ifPresent(r -> {
+            switch (r) {
+                case DdlCommand.ColumnRename c -> keys.add(how.key(c.table()));
+                case DdlCommand.TableRename t -> {
+                    keys.add(how.key(t.from()));
+                    keys.add(how.key(t.to()));
+                }
+            }
+        });
         for (DdlCommand.DdlObject o : command.objects()) {
             if (o.table().isPresent()) {
                 keys.add(how.key(o.table().get()));

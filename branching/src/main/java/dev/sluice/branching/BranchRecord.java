@@ -1,0 +1,45 @@
+package dev.sluice.branching;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * What the store keeps about a branch across restarts, in {@code branches/<name>/branch.json}
+ * (owner-only: it holds the branch role's password, which the store hands out again after a
+ * restart).
+ *
+ * @param parent the branch it was cloned from, {@code main} or another branch
+ * @param createdAt ISO-8601
+ * @param expiresAt ISO-8601, or null for no TTL
+ * @param port the public port, kept for the branch's life so that its URL does not change
+ */
+record BranchRecord(
+        String name,
+        String parent,
+        String createdAt,
+        String expiresAt,
+        boolean schemaOnly,
+        boolean copyOnWrite,
+        int port,
+        String role,
+        String password) {
+
+    static final String FILE = "branch.json";
+
+    Instant created() {
+        return Instant.parse(createdAt);
+    }
+
+    Optional<Instant> expires() {
+        return Optional.ofNullable(expiresAt).map(Instant::parse);
+    }
+
+    void save(Path directory) {
+        JsonFiles.write(directory.resolve(FILE), this);
+    }
+
+    static Optional<BranchRecord> load(Path directory) {
+        return JsonFiles.read(directory.resolve(FILE), BranchRecord.class);
+    }
+}

@@ -1,0 +1,655 @@
+package dev.sluice.branching;
+
+import dev.sluice.core.PgUrl;
+import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.FileTrees;
+import dev.sluice.localpg.LocalPostgres;
+import dev.sluice.localpg.PostgresBinaries;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The bundled branch store: a {@code main} PostgreSQL instance that the pipeline writes, and branches
+ * cloned from it (or from each other) in about a second whatever the size of the data.
+ *
+ * <p>Layout under the root directory: {@code main/data} (main's data directory), {@code
+ * main/main.json}, and per branch {@code branches/<name>/data}, {@code branches/<name>/branch.json}
+ * and its server log. {@link #open} creates the layout or picks up an existing one: main starts,
+ * branches come back stopped and start on their first connection.
+ *
+ * <p>Each branch is reached on a public port the store owns ({@link WakingRelay}); its postmaster
+ * listens on an internal loopback port. A branch without connections for {@link
+ * StoreOptions#idleStop()} stops; expired branches are deleted. Both are checked every {@link
+ * StoreOptions#reaperInterval()}.
+ *
+ * <p>Thread-safe: operations on the same names are serialized by per-name locks (a create holds its
+ * name and its parent's); {@link #list()} and {@link #find} never wait for them.
+ */
+public final class BranchStore implements Branches, AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(BranchStore.class);
+
+    /** The login role of every branch; its password differs per branch. */
+    static final String BRANCH_ROLE = "branch";
+
+    /**
+     * Settings every branch's postmaster gets. No logical replication workers: a subscription cloned
+     * from the parent must never start consuming from its publisher. No zero-filled or recycled WAL
+     * segments: a segment of zeros is new storage a sparse one does not cost, and a recycled one is
+     * a clone of the parent's WAL that the branch would rewrite block by block. One {@code syncfs}
+     * instead of an fsync per file when the clone's crash recovery starts: that was the slowest part
+     * of a start, and it syncs the same files.
+     */
+    private static final Map<String, String> BRANCH_SETTINGS = Map.of(
+            "max_logical_replication_workers", "0",
+            "wal_init_zero", "off",
+            "wal_recycle", "off",
+            "recovery_init_sync_method", "syncfs");
+
+    /**
+     * main's settings on a cloning filesystem, as PostgreSQL's documentation advises for one: a new
+     * WAL segment is created sparse rather than zero-filled, and old ones are removed rather than
+     * renamed for reuse, so WAL costs only the blocks actually written.
+     */
+    private static final Map<String, String> COPY_ON_WRITE_SETTINGS =
+            Map.of("wal_init_zero", "off", "wal_recycle", "off");
+
+    private final Path root;
+    private final Path branchesDirectory;
+    private final StoreOptions options;
+    private final StoreLock storeLock;
+    private final CopyMethod copyMethod;
+    private final PostgresBinaries binaries;
+    private final PublicPorts ports;
+    private final MainServer main;
+    private final Map<String, Live> branches = new ConcurrentHashMap<>();
+    /** Branches whose create is under way, shown as CREATING. */
+    private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
+
+    private final Map<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private final ScheduledExecutorService maintenance;
+    private volatile Consumer<String> stepHook = step -> {};
+    private volatile boolean closed;
+
+    /**
+     * A branch the store serves: its record, its postmaster and its public port's relay, which is
+     * empty when the port was taken by another program when the store opened (the branch is then
+     * FAILED until it is deleted or the store is opened again).
+     */
+    private record Live(BranchRecord record, BranchServer server, Optional<WakingRelay> relay) {
+        BranchState state() {
+            return relay.isEmpty() ? BranchState.FAILED : server.state();
+        }
+
+        /** Closes the port and stops the postmaster for good (the store closes or the branch goes). */
+        void retire() {
+            relay.ifPresent(WakingRelay::close);
+            server.retire();
+        }
+    }
+
+    private BranchStore(
+            Path root,
+            StoreOptions options,
+            StoreLock lock,
+            CopyMethod copyMethod,
+            PostgresBinaries binaries,
+            MainServer main) {
+        this.root = root;
+        this.storeLock = lock;
+        this.branchesDirectory = root.resolve("branches");
+        this.options = options;
+        this.copyMethod = copyMethod;
+        this.binaries = binaries;
+        this.ports = new PublicPorts(options.listenHost(), options.firstPort(), options.lastPort());
+        this.main = main;
+        this.maintenance = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("sluice-branch-reaper").daemon().factory());
+    }
+
+    /**
+     * Opens the store in {@code root}, creating it when the directory is empty or absent: detects
+     * whether the filesystem can clone (and logs what it found), starts main, and brings back every
+     * branch a previous run left (stopped, waking on their first connection). A branch directory
+     * without a record is what a create interrupted by a crash left, and is removed.
+     *
+     * @throws SluiceException when main cannot start, or the store serves another database than
+     *     {@code options} asks for
+     */
+    public static BranchStore open(Path root, StoreOptions options) {
+        Path absolute = root.toAbsolutePath().normalize();
+        try {
+            PrivateDirectories.create(absolute);
+            PrivateDirectories.create(absolute.resolve("branches"));
+        } catch (IOException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.CONFIG, "cannot create the branch store " + absolute + ": " + e, e);
+        }
+        StoreLock lock = StoreLock.acquire(absolute);
+        CopyMethod copyMethod;
+        PostgresBinaries binaries;
+        MainServer main;
+        try {
+            copyMethod = CopyMethod.detect(absolute);
+            LOG.info(copyMethod.describe(absolute));
+            binaries = options.binaries().orElseGet(PostgresBinaries::find);
+            Map<String, String> mainSettings = new HashMap<>();
+            if (copyMethod.copyOnWrite()) {
+                mainSettings.putAll(COPY_ON_WRITE_SETTINGS);
+            }
+            mainSettings.putAll(options.serverSettings());
+            OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
+            main = MainServer.start(absolute.resolve("main"), options, mainSettings, binaries);
+        } catch (RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+        BranchStore store = new BranchStore(absolute, options, lock, copyMethod, binaries, main);
+        try {
+            store.loadBranches();
+        } catch (RuntimeException e) {
+            store.close();
+            throw e;
+        }
+        long interval = options.reaperInterval().toMillis();
+        store.maintenance.scheduleWithFixedDelay(store::maintainQuietly, interval, interval, TimeUnit.MILLISECONDS);
+        return store;
+    }
+
+    /** Whether branches share blocks with their parent (reflinks), rather than being full copies. */
+    public boolean copyOnWrite() {
+        return copyMethod.copyOnWrite();
+    }
+
+    /** What the filesystem can do, as {@link #open} logged it: e.g. {@code store /x on xfs: reflink copy-on-write}. */
+    public String filesystemDescription() {
+        return copyMethod.describe(root);
+    }
+
+    /**
+     * The superuser URL of main's application database: what the replication pipeline writes into
+     * (its {@code --store} target). It holds main's superuser password: never log it unmasked.
+     */
+    public PgUrl mainWriterUrl() {
+        return main.writerUrl();
+    }
+
+    public Path root() {
+        return root;
+    }
+
+    public StoreOptions options() {
+        return options;
+    }
+
+    @Override
+    public Branch create(BranchSpec spec) {
+        requireOpen();
+        return locked(
+                () -> {
+                    Optional<Branch> existing = find(spec.name());
+                    if (existing.isPresent()) {
+                        throw BranchException.exists(existing.get());
+                    }
+                    return createLocked(spec);
+                },
+                spec.name(),
+                spec.from());
+    }
+
+    @Override
+    public List<Branch> list() {
+        List<Branch> all = new ArrayList<>();
+        all.add(mainBranch());
+        Stream.concat(
+                        branches.values().stream().map(this::toBranch),
+                        creating.values().stream().map(r -> toBranch(r, BranchState.CREATING)))
+                .sorted(Comparator.comparing(Branch::createdAt).thenComparing(Branch::name))
+                .forEach(all::add);
+        return all;
+    }
+
+    @Override
+    public Optional<Branch> find(String name) {
+        if (Branch.MAIN.equals(name)) {
+            return Optional.of(mainBranch());
+        }
+        Live live = branches.get(name);
+        if (live != null) {
+            return Optional.of(toBranch(live));
+        }
+        return Optional.ofNullable(creating.get(name)).map(r -> toBranch(r, BranchState.CREATING));
+    }
+
+    @Override
+    public Branch reset(String name) {
+        requireOpen();
+        if (Branch.MAIN.equals(name)) {
+            throw new BranchException(BranchException.Kind.INVALID, "main cannot be reset: it is the replica");
+        }
+        Live before = branches.get(name);
+        if (before == null) {
+            throw notFound(name);
+        }
+        return locked(
+                () -> {
+                    Live live = branches.get(name);
+                    if (live == null) {
+                        throw notFound(name);
+                    }
+                    resetLocked(live);
+                    return toBranch(live);
+                },
+                name,
+                before.record().parent());
+    }
+
+    @Override
+    public boolean delete(String name, boolean force) {
+        requireOpen();
+        if (Branch.MAIN.equals(name)) {
+            throw new BranchException(BranchException.Kind.INVALID, "main cannot be deleted: it is the replica");
+        }
+        return locked(() -> deleteLocked(name, force), name);
+    }
+
+    private boolean deleteLocked(String name, boolean force) {
+        Live live = branches.get(name);
+        if (live == null) {
+            return false;
+        }
+        List<String> children = branches.values().stream()
+                .filter(l -> name.equals(l.record().parent()))
+                .map(l -> l.record().name())
+                .sorted()
+                .toList();
+        if (!children.isEmpty() && !force) {
+            throw new BranchException(
+                    BranchException.Kind.INVALID,
+                    "branch '" + name + "' is the parent of " + children
+                            + "; delete those first or force the delete (they keep their data)");
+        }
+        try {
+            live.retire();
+            FileTrees.delete(branchesDirectory.resolve(name));
+        } catch (RuntimeException e) {
+            throw new BranchException(
+                    BranchException.Kind.FAILED, "deleting branch '" + name + "' failed: " + e.getMessage(), e);
+        } finally {
+            // Gone from the list only once its files are (or, after a failure, its port and server are).
+            branches.remove(name);
+        }
+        LOG.info("branch {}: deleted", name);
+        return true;
+    }
+
+    /**
+     * Stops maintenance, every branch's relay and postmaster, and main. The data stays: {@link #open}
+     * on the same root brings everything back.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            maintenance.shutdownNow();
+            try {
+                maintenance.awaitTermination(1, TimeUnit.MINUTES);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            branches.values().parallelStream().forEach(Live::retire);
+            branches.clear();
+            main.close();
+        } finally {
+            storeLock.close();
+        }
+    }
+
+    /** Deletes expired branches and stops idle ones; what the reaper runs every interval. */
+    void maintain() {
+        Instant now = options.clock().instant();
+        for (Live live : List.copyOf(branches.values())) {
+            String name = live.record().name();
+            if (live.record().expires().filter(at -> !at.isAfter(now)).isPresent()) {
+                LOG.info(
+                        "branch {}: expired at {}, deleting it",
+                        name,
+                        live.record().expiresAt());
+                delete(name, true);
+            } else {
+                live.server().stopIfIdle(options.idleStop());
+            }
+        }
+    }
+
+    /** For tests: called with the name of each step of a create as it completes; may throw to fail it. */
+    void onCreateStep(Consumer<String> hook) {
+        this.stepHook = hook;
+    }
+
+    private Branch createLocked(BranchSpec spec) {
+        Path directory = branchesDirectory.resolve(spec.name());
+        ServerSocket listener = null;
+        BranchServer server = null;
+        try {
+            FileTrees.delete(directory); // a crashed create's leftovers, if any
+            PrivateDirectories.create(directory);
+            long started = System.nanoTime();
+            // The port and credentials come first, so that the branch is listed as CREATING with its URL.
+            listener = ports.bindNew(takenPorts());
+            Instant now = options.clock().instant();
+            BranchRecord record = new BranchRecord(
+                    spec.name(),
+                    spec.from(),
+                    now.toString(),
+                    spec.ttl().map(ttl -> now.plus(ttl).toString()).orElse(null),
+                    spec.schemaOnly(),
+                    copyMethod.copyOnWrite(),
+                    listener.getLocalPort(),
+                    BRANCH_ROLE,
+                    Passwords.generate());
+            creating.put(spec.name(), record);
+            cloneParent(spec.from(), directory.resolve("data"));
+            long cloned = System.nanoTime();
+            step("cloned");
+            server = newServer(record);
+            LocalPostgres postgres = server.start();
+            long running = System.nanoTime();
+            prepare(postgres, record);
+            long prepared = System.nanoTime();
+            step("prepared");
+            record.save(directory);
+            step("saved");
+            Live live = new Live(record, server, Optional.of(WakingRelay.start(spec.name(), listener, server)));
+            branches.put(spec.name(), live);
+            creating.remove(spec.name());
+            LOG.info(
+                    "branch {}: created from {} on port {} in {} ms (clone {} ms, start {} ms, prepare {} ms; {}{})",
+                    spec.name(),
+                    spec.from(),
+                    record.port(),
+                    millis(started, System.nanoTime()),
+                    millis(started, cloned),
+                    millis(cloned, running),
+                    millis(running, prepared),
+                    copyMethod.copyOnWrite() ? "copy-on-write clone" : "full copy: the filesystem cannot clone",
+                    spec.schemaOnly() ? ", schema only" : "");
+            return toBranch(live);
+        } catch (RuntimeException | IOException e) {
+            if (server != null) {
+                server.stop();
+            }
+            closeQuietly(listener);
+            FileTrees.deleteQuietly(directory);
+            creating.remove(spec.name());
+            if (e instanceof BranchException be) {
+                throw be;
+            }
+            throw new BranchException(
+                    BranchException.Kind.FAILED,
+                    "creating branch '" + spec.name() + "' from '" + spec.from() + "' failed: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    private void resetLocked(Live live) {
+        BranchRecord record = live.record();
+        Path directory = branchesDirectory.resolve(record.name());
+        Path data = directory.resolve("data");
+        Path next = directory.resolve("data.next");
+        Path old = directory.resolve("data.old");
+        try {
+            FileTrees.delete(next);
+            FileTrees.delete(old);
+            cloneParent(record.parent(), next);
+            live.server().exclusively(() -> {
+                live.server().stop();
+                move(data, old);
+                move(next, data);
+                try {
+                    prepare(live.server().start(), record);
+                } catch (RuntimeException e) {
+                    // Put the branch back as it was, so a failed reset changes nothing.
+                    live.server().stop();
+                    FileTrees.delete(data);
+                    move(old, data);
+                    throw e;
+                }
+            });
+            FileTrees.delete(old);
+            LOG.info("branch {}: reset to the current state of {}", record.name(), record.parent());
+        } catch (RuntimeException e) {
+            FileTrees.deleteQuietly(next);
+            if (e instanceof BranchException be) {
+                throw be;
+            }
+            throw new BranchException(
+                    BranchException.Kind.FAILED,
+                    "resetting branch '" + record.name() + "' failed: " + e.getMessage(),
+                    e);
+        }
+    }
+
+    /** Clones the running parent into {@code target}; a sleeping parent branch is woken for it. */
+    private void cloneParent(String parent, Path target) {
+        if (Branch.MAIN.equals(parent)) {
+            OnlineClone.copy(main.postgres(), copyMethod, target);
+            return;
+        }
+        Live live = branches.get(parent);
+        if (live == null) {
+            throw notFound(parent);
+        }
+        // Held like a client connection, so that the idle reaper cannot stop it under the backup.
+        live.server().acquire();
+        try {
+            LocalPostgres running = live.server().running().orElseThrow();
+            OnlineClone.copy(running, copyMethod, target);
+        } finally {
+            live.server().release();
+        }
+    }
+
+    private void prepare(LocalPostgres postgres, BranchRecord record) {
+        try (Connection c = postgres.jdbcConnection(options.database())) {
+            BranchPreparation.prepare(
+                    c,
+                    options.database(),
+                    record.role(),
+                    record.password(),
+                    MainServer.READER_ROLE,
+                    record.schemaOnly());
+        } catch (SQLException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.INTERNAL,
+                    "connecting to branch " + record.name() + " failed [SQLSTATE " + e.getSQLState() + "]: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    private BranchServer newServer(BranchRecord record) {
+        Path directory = branchesDirectory.resolve(record.name());
+        Map<String, String> settings = new HashMap<>(options.serverSettings());
+        settings.putAll(BRANCH_SETTINGS);
+        return new BranchServer(
+                record.name(),
+                directory.resolve("data"),
+                directory.resolve("server.log"),
+                binaries,
+                settings,
+                options.clock());
+    }
+
+    private void loadBranches() {
+        List<Path> directories;
+        try (Stream<Path> entries = Files.list(branchesDirectory)) {
+            directories = entries.filter(Files::isDirectory).sorted().toList();
+        } catch (IOException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.INTERNAL, "cannot list " + branchesDirectory + ": " + e, e);
+        }
+        for (Path directory : directories) {
+            Optional<BranchRecord> loaded = BranchRecord.load(directory);
+            if (loaded.isEmpty()) {
+                LOG.warn("removing {}: a branch creation that did not finish", directory);
+                FileTrees.deleteQuietly(directory);
+                continue;
+            }
+            BranchRecord record = loaded.get();
+            OrphanPostmasters.stop(directory.resolve("data"));
+            recoverInterruptedReset(directory);
+            BranchServer server = newServer(record);
+            Optional<WakingRelay> relay;
+            try {
+                relay = Optional.of(WakingRelay.start(record.name(), ports.bind(record.port()), server));
+            } catch (SluiceException e) {
+                // One taken port must not keep the store and every other branch down.
+                LOG.error("branch {}: FAILED, its URL cannot be served: {}", record.name(), e.getMessage());
+                relay = Optional.empty();
+            }
+            branches.put(record.name(), new Live(record, server, relay));
+        }
+        if (!branches.isEmpty()) {
+            LOG.info("{} branches back from {}, stopped until their first connection", branches.size(), root);
+        }
+    }
+
+    /** A reset that crashed between moving the old data aside and finishing leaves {@code data.old}. */
+    private static void recoverInterruptedReset(Path directory) {
+        Path data = directory.resolve("data");
+        Path old = directory.resolve("data.old");
+        FileTrees.deleteQuietly(directory.resolve("data.next"));
+        if (Files.isDirectory(old)) {
+            FileTrees.deleteQuietly(data);
+            move(old, data);
+        }
+    }
+
+    private Branch mainBranch() {
+        return new Branch(
+                Branch.MAIN,
+                Optional.empty(),
+                main.createdAt(),
+                Optional.empty(),
+                main.postgres().isRunning() ? BranchState.RUNNING : BranchState.STOPPED,
+                main.readerUrl(),
+                false,
+                false);
+    }
+
+    private Branch toBranch(Live live) {
+        return toBranch(live.record(), live.state());
+    }
+
+    private Branch toBranch(BranchRecord r, BranchState state) {
+        return new Branch(
+                r.name(),
+                Optional.of(r.parent()),
+                r.created(),
+                r.expires(),
+                state,
+                PgUrl.of(clientHost(), r.port(), options.database(), r.role(), r.password()),
+                r.schemaOnly(),
+                r.copyOnWrite());
+    }
+
+    /** The host clients should connect to: the listen address, or loopback for a wildcard one. */
+    private String clientHost() {
+        String host = options.listenHost();
+        return host.equals("0.0.0.0") || host.equals("::") ? "localhost" : host;
+    }
+
+    private Set<Integer> takenPorts() {
+        Set<Integer> taken = new TreeSet<>();
+        branches.values().forEach(l -> taken.add(l.record().port()));
+        creating.values().forEach(r -> taken.add(r.port()));
+        return taken;
+    }
+
+    private void step(String name) {
+        stepHook.accept(name);
+    }
+
+    private void maintainQuietly() {
+        try {
+            maintain();
+        } catch (RuntimeException e) {
+            LOG.warn("branch maintenance failed (it runs again in {}): {}", options.reaperInterval(), e.getMessage());
+        }
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new BranchException(BranchException.Kind.FAILED, "the branch store " + root + " is closed");
+        }
+    }
+
+    private static long millis(long fromNanos, long toNanos) {
+        return (toNanos - fromNanos) / 1_000_000;
+    }
+
+    private static BranchException notFound(String name) {
+        return new BranchException(BranchException.Kind.NOT_FOUND, "branch '" + name + "' does not exist");
+    }
+
+    private static void move(Path from, Path to) {
+        try {
+            Files.move(from, to);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot move " + from + " to " + to + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void closeQuietly(ServerSocket socket) {
+        if (socket != null) {
+            try {
+                socket.close();
+            } catch (IOException e) {
+                // Closing frees the port; a failure means it is closed already.
+            }
+        }
+    }
+
+    /** Runs {@code work} holding the locks of {@code names}, taken in name order so that no two operations deadlock. */
+    private <T> T locked(Supplier<T> work, String... names) {
+        List<ReentrantLock> taken = new ArrayList<>();
+        try {
+            for (String name : new TreeSet<>(List.of(names))) {
+                ReentrantLock lock = locks.computeIfAbsent(name, n -> new ReentrantLock());
+                lock.lock();
+                taken.add(lock);
+            }
+            return work.get();
+        } finally {
+            taken.reversed().forEach(ReentrantLock::unlock);
+        }
+    }
+}

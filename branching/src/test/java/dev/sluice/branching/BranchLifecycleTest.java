@@ -1,0 +1,196 @@
+package dev.sluice.branching;
+
+import static dev.sluice.branching.BranchStoreTest.execute;
+import static dev.sluice.branching.BranchStoreTest.queryLong;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.LocalPostgres;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/** What happens to branches over time: restarts of the store, idleness, expiry. Each test has its own store. */
+@Timeout(120)
+class BranchLifecycleTest {
+
+    @Test
+    void reopenedStoreBringsBranchesBackStoppedWithTheSameUrlAndData() throws Exception {
+        Path root = TestStores.newRoot("reopen");
+        try {
+            Branch created;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThatThrownBy(() -> BranchStore.open(root, TestStores.options()))
+                        .as("one store, one process")
+                        .isInstanceOf(SluiceException.class)
+                        .hasMessageContaining("already open");
+                execute(store.mainWriterUrl(), "CREATE TABLE t (x int)");
+                created = store.create(new BranchSpec("kept", Branch.MAIN, Optional.of(Duration.ofDays(1)), false));
+                execute(created.url(), "INSERT INTO t VALUES (7)");
+            }
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                Branch back = store.find("kept").orElseThrow();
+                assertThat(back.state()).isEqualTo(BranchState.STOPPED);
+                assertThat(back.url().toUrlWithPassword())
+                        .isEqualTo(created.url().toUrlWithPassword());
+                assertThat(back.createdAt()).isEqualTo(created.createdAt());
+                assertThat(back.expiresAt()).isEqualTo(created.expiresAt());
+                assertThat(back.parent()).contains(Branch.MAIN);
+
+                assertThat(queryLong(back.url(), "SELECT x FROM t")).isEqualTo(7);
+                assertThat(store.find("kept").orElseThrow().state()).isEqualTo(BranchState.RUNNING);
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void storeInThePlainTempDirectoryFallsBackToFullCopiesAndSaysSo() throws Exception {
+        // In CI the other tests run on a reflink XFS; this one keeps the full-copy path tested there too.
+        Path root = TestStores.newPlainRoot("plain");
+        try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+            execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (3)");
+            Branch branch = store.create(BranchSpec.of("copy"));
+
+            assertThat(branch.copyOnWrite()).isEqualTo(store.copyOnWrite());
+            assertThat(store.filesystemDescription())
+                    .endsWith(
+                            store.copyOnWrite()
+                                    ? "reflink copy-on-write"
+                                    : "no copy-on-write: branches are full copies");
+            assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(3);
+            execute(branch.url(), "UPDATE t SET x = 4");
+            assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(3);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void postmastersLeftByADeadProcessAreStoppedWhenTheStoreOpens() throws Exception {
+        Path root = TestStores.newRoot("orphans");
+        try {
+            Branch branch;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (5)");
+                branch = store.create(BranchSpec.of("orphaned"));
+            }
+            // What a SIGKILLed store leaves: its postmasters still running on the store's data.
+            LocalPostgres orphanMain =
+                    LocalPostgres.builder(root.resolve("main/data")).start();
+            LocalPostgres orphanBranch = LocalPostgres.builder(root.resolve("branches/orphaned/data"))
+                    .start();
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(orphanMain.isRunning()).isFalse();
+                assertThat(orphanBranch.isRunning()).isFalse();
+                assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(5);
+                assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(5);
+            } finally {
+                orphanMain.stop();
+                orphanBranch.stop();
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void portTakenAtReopenFailsOnlyThatBranch() throws Exception {
+        Path root = TestStores.newRoot("taken-port");
+        try {
+            Branch blocked;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                blocked = store.create(BranchSpec.of("blocked"));
+                store.create(BranchSpec.of("fine"));
+            }
+            try (ServerSocket squatter = new ServerSocket(
+                            blocked.url().port(),
+                            1,
+                            InetAddress.getByName(blocked.url().host()));
+                    BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(squatter.isBound()).isTrue();
+                assertThat(store.find("blocked").orElseThrow().state()).isEqualTo(BranchState.FAILED);
+                assertThat(queryLong(store.find("fine").orElseThrow().url(), "SELECT 1"))
+                        .isEqualTo(1);
+                assertThat(store.delete("blocked", false)).isTrue();
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void idleBranchStopsAndTheNextConnectionWakesIt() throws Exception {
+        Path root = TestStores.newRoot("idle");
+        StoreOptions options =
+                TestStores.options().withIdleStop(Duration.ofMillis(800)).withReaperInterval(Duration.ofMillis(100));
+        try (BranchStore store = BranchStore.open(root, options)) {
+            execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (1)");
+            Branch branch = store.create(BranchSpec.of("sleepy"));
+
+            try (Connection held = TestStores.connect(branch.url())) {
+                Thread.sleep(1_500);
+                assertThat(state(store, "sleepy"))
+                        .as("an open connection keeps the branch up")
+                        .isEqualTo(BranchState.RUNNING);
+                assertThat(held.isValid(5)).isTrue();
+            }
+            await(() -> state(store, "sleepy") == BranchState.STOPPED, "the idle branch stops");
+
+            long started = System.nanoTime();
+            assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(1);
+            long wakeMillis = (System.nanoTime() - started) / 1_000_000;
+            assertThat(state(store, "sleepy")).isEqualTo(BranchState.RUNNING);
+            System.out.println("wake on connect and first query took " + wakeMillis + " ms");
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void reaperDeletesExpiredBranchesAndKeepsTheOthers() throws Exception {
+        Path root = TestStores.newRoot("ttl");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        StoreOptions options = TestStores.options().withClock(clock).withReaperInterval(Duration.ofMillis(100));
+        try (BranchStore store = BranchStore.open(root, options)) {
+            Branch expiring =
+                    store.create(new BranchSpec("expiring", Branch.MAIN, Optional.of(Duration.ofHours(1)), false));
+            store.create(new BranchSpec("later", Branch.MAIN, Optional.of(Duration.ofHours(3)), false));
+            store.create(BranchSpec.of("forever"));
+            assertThat(expiring.expiresAt()).contains(Instant.parse("2026-01-01T01:00:00Z"));
+
+            clock.advance(Duration.ofMinutes(59));
+            Thread.sleep(500);
+            assertThat(store.find("expiring")).as("not expired yet").isPresent();
+
+            clock.advance(Duration.ofMinutes(2));
+            await(() -> store.find("expiring").isEmpty(), "the reaper deletes the expired branch");
+            assertThat(root.resolve("branches").resolve("expiring")).doesNotExist();
+            assertThat(store.find("later")).isPresent();
+            assertThat(store.find("forever")).isPresent();
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    private static BranchState state(BranchStore store, String name) {
+        return store.find(name).orElseThrow().state();
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(what).isLessThan(deadline);
+            Thread.sleep(50);
+        }
+    }
+}
