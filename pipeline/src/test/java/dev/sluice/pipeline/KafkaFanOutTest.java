@@ -2,10 +2,14 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.branching.BranchStore;
+import dev.sluice.branching.StoreOptions;
+import dev.sluice.core.PgUrl;
 import dev.sluice.pipeline.cli.SluiceCli;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.testing.StoreDirectories;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
@@ -16,7 +20,11 @@ import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,9 +38,10 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * One source published once to Kafka, applied by three consumer groups to three targets while the
- * source writes and changes its schema: every target ends equal to what direct replication with
- * the same rules makes of the source, anonymized; a group that joins later catches up to the same.
+ * One source published once to Kafka, applied by three consumer groups to three targets (two
+ * databases and the branch store's main) while the source writes and changes its schema: every
+ * target ends equal to what direct replication with the same rules makes of the source,
+ * anonymized; a group that joins later catches up to the same.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class KafkaFanOutTest {
@@ -67,6 +76,10 @@ class KafkaFanOutTest {
         Replication.MARKER_DDL
     };
 
+    /** Small, like the branching tests' stores: this one only holds main. */
+    private static final Map<String, String> STORE_SETTINGS =
+            Map.of("fsync", "off", "synchronous_commit", "off", "shared_buffers", "32MB", "max_connections", "40");
+
     private static final Keyring KEY = TestTransformers.keyring(TestTransformers.KEY_HEX);
 
     @TempDir
@@ -88,13 +101,55 @@ class KafkaFanOutTest {
                 TestDatabase direct = TestPostgres.server().createDatabase();
                 TestDatabase t1 = TestPostgres.server().createDatabase();
                 TestDatabase t2 = TestPostgres.server().createDatabase();
-                TestDatabase t3 = TestPostgres.server().createDatabase();
-                TestDatabase late = TestPostgres.server().createDatabase()) {
+                TestDatabase late = TestPostgres.server().createDatabase();
+                BranchStore store = BranchStore.open(
+                        StoreDirectories.newRoot("kafka-fanout"),
+                        StoreOptions.defaults().withServerSettings(STORE_SETTINGS))) {
             try {
-                run(kafka, topic, rules, source, direct, t1, t2, t3, late);
+                run(
+                        kafka,
+                        topic,
+                        rules,
+                        source,
+                        Target.of(direct),
+                        Target.of(t1),
+                        Target.of(t2),
+                        new Target("store-main", store.mainWriterUrl()),
+                        Target.of(late));
             } finally {
                 stopAll();
             }
+        }
+    }
+
+    /** A database the test reads: a test database, or the branch store's main. */
+    private record Target(String name, PgUrl url) {
+        static Target of(TestDatabase db) {
+            return new Target(db.name(), db.url());
+        }
+
+        List<String> queryForList(String sql) {
+            try (Connection c = DriverManager.getConnection(url.jdbcUrl(), url.properties());
+                    Statement st = c.createStatement();
+                    ResultSet rs = st.executeQuery(sql)) {
+                List<String> values = new ArrayList<>();
+                while (rs.next()) {
+                    values.add(rs.getString(1));
+                }
+                return values;
+            } catch (SQLException e) {
+                throw new IllegalStateException(name + ": " + sql + ": " + e.getMessage(), e);
+            }
+        }
+
+        String queryForString(String sql) {
+            List<String> rows = queryForList(sql);
+            return rows.isEmpty() ? null : rows.get(0);
+        }
+
+        String tableChecksum(String table) {
+            return queryForString("SELECT md5(coalesce(string_agg(t::text, E'\\n' ORDER BY t::text COLLATE \"C\"), ''))"
+                    + " FROM " + table + " t");
         }
     }
 
@@ -103,11 +158,11 @@ class KafkaFanOutTest {
             String topic,
             Path rules,
             TestDatabase source,
-            TestDatabase direct,
-            TestDatabase t1,
-            TestDatabase t2,
-            TestDatabase t3,
-            TestDatabase late)
+            Target direct,
+            Target t1,
+            Target t2,
+            Target t3,
+            Target late)
             throws Exception {
         {
             source.execute(SCHEMA);
@@ -139,7 +194,7 @@ class KafkaFanOutTest {
                     Setting.TRANSFORM_FILE, rules.toString(),
                     Setting.METRICS_PORT, "0");
             startAndAwaitStreaming(reference);
-            for (TestDatabase target : List.of(t1, t2, t3)) {
+            for (Target target : List.of(t1, t2, t3)) {
                 start(consumer(common, target, "group-" + target.name()));
             }
 
@@ -163,7 +218,7 @@ class KafkaFanOutTest {
             awaitCaughtUp(source, List.of(direct, t1, t2, t3, late));
 
             // Partitions apply independently: a marker proves its own partition caught up, not the others.
-            for (TestDatabase target : List.of(t1, t2, t3, late)) {
+            for (Target target : List.of(t1, t2, t3, late)) {
                 for (String table : List.of("users", "orders")) {
                     awaitSame(direct, target, table);
                 }
@@ -182,7 +237,7 @@ class KafkaFanOutTest {
     }
 
     /** `sluice status` with the Kafka settings shows the group's lag, which drops to zero. */
-    private static void assertStatusShowsNoLag(TestKafka kafka, String topic, TestDatabase target, String group)
+    private static void assertStatusShowsNoLag(TestKafka kafka, String topic, Target target, String group)
             throws Exception {
         String expected = "group:        " + group + ", lag 0 record(s)";
         String shown = "";
@@ -214,7 +269,7 @@ class KafkaFanOutTest {
                 .contains(expected);
     }
 
-    private static void awaitSame(TestDatabase expected, TestDatabase target, String table) throws Exception {
+    private static void awaitSame(Target expected, Target target, String table) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!target.tableChecksum(table).equals(expected.tableChecksum(table)) && System.nanoTime() < deadline) {
             Thread.sleep(100);
@@ -224,7 +279,7 @@ class KafkaFanOutTest {
                 .isEqualTo(expected.tableChecksum(table));
     }
 
-    private static Map<Setting, String> consumer(Map<Setting, String> common, TestDatabase target, String group) {
+    private static Map<Setting, String> consumer(Map<Setting, String> common, Target target, String group) {
         Map<Setting, String> flags = new HashMap<>(common);
         flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
         flags.put(Setting.KAFKA_GROUP, group);
@@ -247,11 +302,11 @@ class KafkaFanOutTest {
     }
 
     /** A marker committed on the source reaches every target: all before it is applied there. */
-    private void awaitCaughtUp(TestDatabase source, List<TestDatabase> targets) throws Exception {
+    private void awaitCaughtUp(TestDatabase source, List<Target> targets) throws Exception {
         int id = ++markers;
         source.execute("INSERT INTO sluice_test_marker VALUES (" + id + ")");
         long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        for (TestDatabase target : targets) {
+        for (Target target : targets) {
             while (true) {
                 for (CompletableFuture<Void> run : running) {
                     if (run.isDone()) {
