@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -151,38 +149,6 @@ class KafkaCrashTest {
             assertThat(target.tableChecksum(table))
                     .as("%s equal on the target; consumer output:%n%s", table, applier.output())
                     .isEqualTo(source.tableChecksum(table));
-        }
-    }
-
-    /** Small transactions moving money between accounts and logging each move, until stopped. */
-    private static final class MoneyWorkload extends Workload {
-        MoneyWorkload(TestDatabase source) {
-            super(source);
-        }
-
-        @Override
-        Transaction prepare(Connection c) throws Exception {
-            PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
-            PreparedStatement log = c.prepareStatement("INSERT INTO ledger (account, amount, note) VALUES (?, ?, ?)");
-            ThreadLocalRandom random = ThreadLocalRandom.current();
-            return () -> {
-                int from = random.nextInt(1, 101);
-                int to = random.nextInt(1, 101);
-                long amount = random.nextLong(1, 1000);
-                move.setLong(1, -amount);
-                move.setInt(2, from);
-                move.executeUpdate();
-                move.setLong(1, amount);
-                move.setInt(2, to);
-                move.executeUpdate();
-                log.setInt(1, from);
-                log.setLong(2, amount);
-                log.setString(3, "move " + transactions.get());
-                log.executeUpdate();
-                if (random.nextInt(10) == 0) {
-                    Thread.sleep(1);
-                }
-            };
         }
     }
 }
