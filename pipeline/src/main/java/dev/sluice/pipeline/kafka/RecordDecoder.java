@@ -39,6 +39,7 @@ public final class RecordDecoder {
 
     private final String topic;
     private final int partition;
+    private final RowReader rows = new RowReader(JSON);
     private final Map<Integer, Relation> relations = new HashMap<>();
     /**
      * Every shape seen, by OID, across slices: a relation announced again unchanged is handed out
@@ -69,6 +70,17 @@ public final class RecordDecoder {
 
     /** The record at {@code offset}. */
     public StreamRecord decode(byte[] value, long offset) {
+        RowReader.Row row = rows.read(value);
+        if (row != null) {
+            try {
+                return row(row, offset);
+            } catch (RuntimeException e) {
+                if (e instanceof SluiceException) {
+                    throw e;
+                }
+                throw unreadable(offset, e.getMessage());
+            }
+        }
         JsonNode node = parse(value, offset);
         try {
             return read(node, offset);
@@ -159,6 +171,38 @@ public final class RecordDecoder {
         };
     }
 
+    /** A row record the streaming reader read: checked and resolved like the tree path's. */
+    private StreamRecord row(RowReader.Row row, long offset) {
+        Lsn recordCommit = Lsn.parse(row.commitLsn());
+        inSlice(row.xid(), recordCommit, offset);
+        Relation r = relationFor(row.relation(), row.rel(), offset);
+        return switch (row.kind()) {
+            case "insert" -> change(new Insert(r, tuple(row.after(), row.afterUnchanged(), "after", r)));
+            case "update" ->
+                change(new Update(
+                        r,
+                        row.before() == null ? null : tuple(row.before(), row.beforeUnchanged(), "before", r),
+                        tuple(row.after(), row.afterUnchanged(), "after", r)));
+            default -> change(new Delete(r, tuple(row.before(), row.beforeUnchanged(), "before", r)));
+        };
+    }
+
+    private static Tuple tuple(String[] values, int[] unchanged, String field, Relation r) {
+        if (values == null) {
+            throw new IllegalArgumentException("no '" + field + "' values");
+        }
+        if (values.length != r.columnCount()) {
+            throw new IllegalArgumentException("'" + field + "' holds " + values.length + " values, table " + r.table()
+                    + " has " + r.columnCount() + " columns");
+        }
+        if (unchanged != null) {
+            for (int i : unchanged) {
+                values[i] = Tuple.unchangedToastMarker();
+            }
+        }
+        return Tuple.wrap(values);
+    }
+
     private static StreamRecord change(dev.sluice.core.event.ChangeEvent event) {
         return new StreamRecord.Change(event);
     }
@@ -173,13 +217,16 @@ public final class RecordDecoder {
     }
 
     private Relation relation(JsonNode n, long offset) {
-        JsonNode announced = n.get("relation");
+        return relationFor(n.get("relation"), n.path("rel").asInt(), offset);
+    }
+
+    /** The relation a row names: announced with it, or announced earlier in its slice. */
+    private Relation relationFor(JsonNode announced, int oid, long offset) {
         if (announced != null) {
             Relation r = intern(relationOf(announced));
             relations.put(r.oid(), r);
             return r;
         }
-        int oid = n.path("rel").asInt();
         Relation r = relations.get(oid);
         if (r == null) {
             throw unreadable(offset, "relation " + oid + " was not announced in its transaction");

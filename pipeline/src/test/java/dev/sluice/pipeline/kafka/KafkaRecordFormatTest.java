@@ -95,6 +95,30 @@ class KafkaRecordFormatTest {
     }
 
     @Test
+    void rowRecordReadsTheSameWhateverTheOrderOfItsFields() {
+        decoder.decode(encoder.start(BEGIN, "s", false), 0);
+        decoder.decode(encoder.change(BEGIN, new Insert(USERS, Tuple.wrap(new String[] {"1", "a", "b"})), true), 1);
+        String reordered = "{\"after\":[\"2\",null,null],\"after_unchanged\":[2],\"rel\":16384,"
+                + "\"commit_lsn\":\"0/16B3748\",\"xid\":731,\"kind\":\"update\",\"v\":1}";
+        Update update =
+                (Update) ((StreamRecord.Change) decoder.decode(reordered.getBytes(StandardCharsets.UTF_8), 2)).event();
+        assertThat(update.before()).isNull();
+        assertThat(update.after().get(0)).isEqualTo("2");
+        assertThat(update.after().isNull(1)).isTrue();
+        assertThat(update.after().isUnchangedToast(2)).isTrue();
+    }
+
+    @Test
+    void rowWithTheWrongNumberOfValuesNamesTheTable() {
+        decoder.decode(encoder.start(BEGIN, "s", false), 0);
+        byte[] row = encoder.change(BEGIN, new Insert(USERS, Tuple.wrap(new String[] {"1", "a"})), true);
+        assertThatThrownBy(() -> decoder.decode(row, 7))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining("offset 7")
+                .hasMessageContaining("'after' holds 2 values, table public.users has 3 columns");
+    }
+
+    @Test
     void barrierRoundTrips() {
         assertThat(decoder.decode(encoder.barrier(5, Lsn.parse("1/0")), 3))
                 .isEqualTo(new StreamRecord.Barrier(5, Lsn.parse("1/0")));
