@@ -65,6 +65,11 @@ class KafkaFanOutTest {
                       name: test_hash
                       domain: email
                     note: test_hash
+                - table: visits
+                  column_transformers:
+                    id: noop
+                    region: noop
+                    ip: test_hash
                 - table: sluice_test_marker
                   column_transformers:
                     id: noop
@@ -73,6 +78,10 @@ class KafkaFanOutTest {
     private static final String[] SCHEMA = {
         "CREATE TABLE users (email text PRIMARY KEY, name text, bio text, age int)",
         "CREATE TABLE orders (id bigint PRIMARY KEY, user_email text NOT NULL REFERENCES users, note text)",
+        // The initial copy reads a partitioned table through its root.
+        "CREATE TABLE visits (id int, region text, ip text, PRIMARY KEY (id, region)) PARTITION BY LIST (region)",
+        "CREATE TABLE visits_eu PARTITION OF visits FOR VALUES IN ('eu')",
+        "CREATE TABLE visits_us PARTITION OF visits FOR VALUES IN ('us')",
         Replication.MARKER_DDL
     };
 
@@ -170,7 +179,9 @@ class KafkaFanOutTest {
                     "INSERT INTO users SELECT 'u' || i || '@example.com', 'name ' || i, 'bio ' || i, i % 90"
                             + " FROM generate_series(1, 300) i",
                     "INSERT INTO orders SELECT i, 'u' || (i % 300 + 1) || '@example.com', 'note ' || i"
-                            + " FROM generate_series(1, 500) i");
+                            + " FROM generate_series(1, 500) i",
+                    "INSERT INTO visits SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, '10.0.0.' || i % 250"
+                            + " FROM generate_series(1, 200) i");
             Map<Setting, String> common = new HashMap<>(Map.of(
                     Setting.KAFKA_BROKERS,
                     kafka.bootstrap(),
@@ -211,7 +222,9 @@ class KafkaFanOutTest {
                 Thread.sleep(300);
                 workload.stopAndCheck();
             }
-            source.execute("UPDATE users SET age = age + 1 WHERE age < 10");
+            source.execute(
+                    "UPDATE users SET age = age + 1 WHERE age < 10",
+                    "INSERT INTO visits VALUES (1000, 'eu', '10.1.1.1'), (1001, 'us', '10.1.1.2')");
             awaitCaughtUp(source, List.of(direct, t1, t2, t3));
 
             start(consumer(common, late, "late-joiner"));
@@ -219,7 +232,7 @@ class KafkaFanOutTest {
 
             // Partitions apply independently: a marker proves its own partition caught up, not the others.
             for (Target target : List.of(t1, t2, t3, late)) {
-                for (String table : List.of("users", "orders")) {
+                for (String table : List.of("users", "orders", "visits")) {
                     awaitSame(direct, target, table);
                 }
             }

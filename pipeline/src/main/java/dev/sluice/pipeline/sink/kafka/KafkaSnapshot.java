@@ -80,7 +80,7 @@ public final class KafkaSnapshot {
             }
             for (TableId table : tables) {
                 Relation relation = relation(conn, table);
-                rows += copy(conn, relation, sink);
+                rows += copy(conn, relation, partitioned(conn, relation), sink);
             }
             conn.rollback();
         } catch (SQLException e) {
@@ -136,13 +136,26 @@ public final class KafkaSnapshot {
         return new Relation(oid, table, Relation.ReplicaIdentity.fromCode(identity), columns);
     }
 
-    private long copy(Connection conn, Relation relation, KafkaSink sink) throws SQLException {
+    /** Whether the table is partitioned: its rows are in its partitions, which the copy reads through it. */
+    private static boolean partitioned(Connection conn, Relation relation) throws SQLException {
+        try (PreparedStatement ps = conn.prepareStatement("SELECT relkind = 'p' FROM pg_class WHERE oid = ?")) {
+            ps.setInt(1, relation.oid());
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
+        }
+    }
+
+    private long copy(Connection conn, Relation relation, boolean partitioned, KafkaSink sink) throws SQLException {
         StringBuilder select = new StringBuilder("COPY (SELECT ");
         for (int i = 0; i < relation.columnCount(); i++) {
             select.append(i == 0 ? "" : ", ")
                     .append(TableId.quoteIdent(relation.column(i).name()));
         }
-        select.append(" FROM ONLY ").append(relation.table().quoted()).append(") TO STDOUT");
+        // ONLY: an inheritance child is a table of its own; a partitioned table holds no rows but its partitions'.
+        select.append(partitioned ? " FROM " : " FROM ONLY ")
+                .append(relation.table().quoted())
+                .append(") TO STDOUT");
         CopyOut out = conn.unwrap(PGConnection.class).getCopyAPI().copyOut(select.toString());
         long rows = 0;
         byte[] line;
