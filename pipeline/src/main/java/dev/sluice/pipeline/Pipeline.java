@@ -6,8 +6,13 @@ import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
 import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.spi.Processor;
+import dev.sluice.core.spi.Sink;
 import dev.sluice.ddl.Renames;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.kafka.KafkaSettings;
+import dev.sluice.pipeline.sink.kafka.KafkaSink;
+import dev.sluice.pipeline.sink.kafka.KafkaSnapshot;
+import dev.sluice.pipeline.source.kafka.KafkaSource;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.pipeline.source.postgres.SourceIdentity;
 import dev.sluice.pipeline.source.postgres.SourceSchemaReader;
@@ -15,6 +20,8 @@ import dev.sluice.pipeline.source.postgres.SourceTable;
 import dev.sluice.pipeline.source.postgres.WalSource;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
+import dev.sluice.snapshot.ExportedSnapshot;
+import dev.sluice.snapshot.SchemaCopier;
 import dev.sluice.snapshot.SnapshotLedger;
 import dev.sluice.snapshot.progress.SnapshotProgress;
 import dev.sluice.transform.Keyring;
@@ -77,6 +84,9 @@ public final class Pipeline {
     private final AtomicLong slotRetainedWalBytes = new AtomicLong(-1);
     private final AtomicLong sequencesSynced = new AtomicLong();
     private final Anonymizer.Stats anonymizerStats = new Anonymizer.Stats();
+    private final KafkaSink.Stats kafkaSinkStats = new KafkaSink.Stats();
+    private final KafkaSource.Stats kafkaSourceStats = new KafkaSource.Stats();
+    private final AtomicReference<KafkaSource> consuming = new AtomicReference<>();
     /** Columns strict mode wrote without values before this start, as the target recorded them. */
     private volatile Set<ColumnRef> uncoveredAtStart = Set.of();
 
@@ -133,7 +143,8 @@ public final class Pipeline {
 
     /** Bytes of source WAL not yet applied to the target. */
     public long lagBytes() {
-        return new Lsn(sourceStats.serverWalEnd.get()).bytesSince(new Lsn(sinkStats.lastAppliedEndLsn.get()));
+        long applied = publishesKafka() ? kafkaSinkStats.lastPublishedEndLsn.get() : sinkStats.lastAppliedEndLsn.get();
+        return new Lsn(sourceStats.serverWalEnd.get()).bytesSince(new Lsn(applied));
     }
 
     /** Seconds since the oldest source commit not yet durable on the target committed; 0 when caught up. */
@@ -154,8 +165,15 @@ public final class Pipeline {
         }
     }
 
-    /** Checks the source once, then streams until stopped. */
+    /**
+     * Checks the source once, then streams until stopped: from the slot to the target or to a Kafka
+     * topic, or from a Kafka topic to the target ({@code kafka.brokers} without {@code source.url}).
+     */
     public void run() {
+        if (consumesKafka()) {
+            consumeUntilStopped();
+            return;
+        }
         try {
             preflight();
         } catch (RuntimeException e) {
@@ -168,11 +186,11 @@ public final class Pipeline {
             return t;
         });
         poller.scheduleWithFixedDelay(this::pollSlot, 0, 10, TimeUnit.SECONDS);
-        if (config.transformFile().isPresent()) {
+        if (config.transformFile().isPresent() && !publishesKafka()) {
             poller.scheduleWithFixedDelay(this::recordUncoveredColumns, 1, 1, TimeUnit.SECONDS);
         }
         Duration sequenceSync = config.sequenceSyncInterval();
-        if (!sequenceSync.isZero()) {
+        if (!sequenceSync.isZero() && !publishesKafka()) {
             SequenceFollower sequences = SequenceFollower.scheduled(config, sequencesSynced);
             poller.scheduleWithFixedDelay(sequences::syncOnce, 0, sequenceSync.toNanos(), TimeUnit.NANOSECONDS);
         }
@@ -189,7 +207,7 @@ public final class Pipeline {
         while (!stopped) {
             state.set(started ? State.RETRYING : State.STARTING);
             WalSource source = source();
-            PostgresSink sink = sink();
+            Sink sink = sink();
             current.set(source);
             if (stopped) {
                 // stop() ran before this source was visible to it.
@@ -230,9 +248,83 @@ public final class Pipeline {
         return e.reason() == Reason.SOURCE_UNREACHABLE || e.reason() == Reason.TARGET_UNREACHABLE;
     }
 
+    /** Whether this pipeline publishes the source's stream to Kafka instead of applying it to a target. */
+    private boolean publishesKafka() {
+        return config.kafka().isPresent() && config.hasSourceUrl();
+    }
+
+    /** Whether this pipeline applies a Kafka topic to the target. */
+    private boolean consumesKafka() {
+        return config.kafka().isPresent() && !config.hasSourceUrl();
+    }
+
+    /**
+     * Consumes the topic until stopped; a lost broker or target after a successful start is retried
+     * with backoff, resuming from what the target's progress rows hold.
+     */
+    private void consumeUntilStopped() {
+        KafkaSettings kafka = config.kafka().orElseThrow();
+        String group = config.kafkaGroup();
+        config.targetUrl();
+        Duration backoff = Duration.ofSeconds(1);
+        boolean started = false;
+        while (!stopped) {
+            state.set(started ? State.RETRYING : State.STARTING);
+            KafkaSource source = kafkaSource(kafka, group);
+            consuming.set(source);
+            if (stopped) {
+                source.stop();
+            }
+            try (source) {
+                state.set(State.STREAMING);
+                source.run();
+            } catch (SluiceException e) {
+                started |= source.hasStarted();
+                if (!started || !isTransient(e) || stopped) {
+                    state.set(State.FAILED);
+                    throw e;
+                }
+                log.warn("{} Retrying in {} s.", e.getMessage(), backoff.toSeconds());
+                sleep(backoff);
+                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
+            } finally {
+                consuming.set(null);
+            }
+            started = true;
+        }
+        state.set(State.STOPPED);
+    }
+
+    /** The Kafka source stage: the topic's partitions, each applied through {@link #partitionSink}. */
+    KafkaSource kafkaSource(KafkaSettings kafka, String group) {
+        return new KafkaSource(
+                kafka, group, (partition, source) -> partitionSink(kafka, partition, source), kafkaSourceStats);
+    }
+
+    /**
+     * The PostgreSQL sink of one partition: its progress row is the topic's partition, so each
+     * partition's transaction slices are skipped by their own position on redelivery.
+     */
+    PostgresSink partitionSink(KafkaSettings kafka, int partition, String source) {
+        return new PostgresSink(
+                new PostgresSinkConfig(
+                                config.targetUrl(),
+                                kafka.topic() + "#" + partition,
+                                config.batchRows(),
+                                config.groupMaxRows(),
+                                config.groupMaxDelay(),
+                                source)
+                        .withDdlSkipThrough(config.ddlSkipThrough()),
+                sinkStats);
+    }
+
     /** Asks {@link #run} to finish: the transaction in flight is completed or rolled back, the position reported. */
     public void stop() {
         stopped = true;
+        KafkaSource consumer = consuming.get();
+        if (consumer != null) {
+            consumer.stop();
+        }
         WalSource source = current.get();
         if (source != null) {
             source.stop();
@@ -249,9 +341,13 @@ public final class Pipeline {
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             admin.requireLogicalWal();
             prepareAnonymization();
-            new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
-                    .prepareIfNew(admin);
-            copiedLater = copiedLater();
+            if (publishesKafka()) {
+                publishInitialCopyIfNew(admin, config.kafka().orElseThrow());
+            } else {
+                new TargetPreparation(config, sourceIdentity, processors(), resetTarget, snapshotProgress)
+                        .prepareIfNew(admin);
+                copiedLater = copiedLater();
+            }
             if (admin.slot(config.slot()).isEmpty()) {
                 throw new SluiceException(
                         Reason.SOURCE_NOT_READY,
@@ -284,6 +380,39 @@ public final class Pipeline {
             if (!missing.isEmpty()) {
                 throw new SluiceException(Reason.SOURCE_NOT_READY, missing);
             }
+        }
+    }
+
+    /**
+     * When the topic holds nothing of this source yet: creates the slot with an exported snapshot
+     * and publishes the selected tables' schema and (processed) rows as of its consistent point, in
+     * one Kafka transaction; streaming then starts right there.
+     */
+    private void publishInitialCopyIfNew(SourceAdmin admin, KafkaSettings kafka) {
+        SluiceConfig.SnapshotMode mode = config.snapshotMode();
+        if (mode == SluiceConfig.SnapshotMode.SCHEMA || mode == SluiceConfig.SnapshotMode.DATA) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "snapshot.mode " + mode.name().toLowerCase() + " is not supported with kafka.brokers: use full (the"
+                            + " initial copy goes into the topic) or none.");
+        }
+        if (mode == SluiceConfig.SnapshotMode.NONE || KafkaSink.state(kafka).isPresent()) {
+            return;
+        }
+        admin.publish(config.tables(), config.publication(), config.ddlCapture());
+        List<TableId> unlogged = admin.unloggedTables(config.tables());
+        List<TableId> tables = admin.tables(config.tables()).stream()
+                .map(SourceTable::id)
+                .filter(t -> !unlogged.contains(t))
+                .toList();
+        admin.dropSlot(config.slot());
+        try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(config.sourceUrl(), config.slot());
+                KafkaSink sink = kafkaSink(kafka)) {
+            sink.start(end -> {});
+            SchemaCopier schema = SchemaCopier.create(
+                            config.pgDump(), config.sourceUrl(), config.sourceUrl(), admin.serverVersionNum() / 10000)
+                    .forTables(config.tables()::includes, Set.of());
+            new KafkaSnapshot(config.sourceUrl(), schema, processors()).publish(snapshot, tables, sink);
         }
     }
 
@@ -332,10 +461,11 @@ public final class Pipeline {
             Keyring keyring = Keyring.fromEnvironment(env);
             // What this pipeline already streamed under: columns renamed since the rules were
             // written keep their rules; columns added since, with no rule, stay without values.
-            List<Rename> renames = resetTarget ? List.of() : Renames.read(config.targetUrl(), config.slot());
+            boolean noTarget = resetTarget || publishesKafka();
+            List<Rename> renames = noTarget ? List.of() : Renames.read(config.targetUrl(), config.slot());
             RuleNames ruleNames = new RuleNames();
             renames.forEach(ruleNames::follow);
-            Set<ColumnRef> uncovered = resetTarget
+            Set<ColumnRef> uncovered = noTarget
                     ? Set.of()
                     : UncoveredColumns.read(config.targetUrl(), config.slot()).stream()
                             .filter(c -> !coveredBy(rules, ruleNames, c))
@@ -356,7 +486,7 @@ public final class Pipeline {
             renames.forEach(anonymizer::follow);
             UncoveredColumns.notNullColumns(config.sourceUrl(), UncoveredColumns.tablesOf(uncovered))
                     .ifPresent(anonymizer::schemaChanged);
-            if (!resetTarget) {
+            if (!noTarget) {
                 UncoveredColumns.replace(config.targetUrl(), config.slot(), uncovered);
             }
             uncoveredAtStart = uncovered;
@@ -367,6 +497,10 @@ public final class Pipeline {
                     file.get()));
             processors = List.of(anonymizer);
             keyId = keyring.id();
+        }
+        if (publishesKafka()) {
+            // No target here: the records carry anonymized rows only; consumers never see a key.
+            return;
         }
         AnonymizationRecord.check(
                 config.targetUrl(),
@@ -401,7 +535,16 @@ public final class Pipeline {
         }
     }
 
-    PostgresSink sink() {
+    /** The sink stage: a Kafka topic with {@code kafka.brokers}, else the PostgreSQL target. */
+    Sink sink() {
+        return publishesKafka() ? kafkaSink(config.kafka().orElseThrow()) : postgresSink();
+    }
+
+    KafkaSink kafkaSink(KafkaSettings kafka) {
+        return new KafkaSink(kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats);
+    }
+
+    PostgresSink postgresSink() {
         return new PostgresSink(
                 new PostgresSinkConfig(
                                 config.targetUrl(),
@@ -468,6 +611,18 @@ public final class Pipeline {
                 .register(registry);
         Gauge.builder("sluice_last_applied_lsn", sinkStats.lastAppliedEndLsn, AtomicLong::get)
                 .description("End LSN of the last source transaction committed on the target")
+                .register(registry);
+        counter("sluice_kafka_records_sent", "Records published to the Kafka topic", kafkaSinkStats.recordsSent);
+        counter(
+                "sluice_kafka_transactions_published",
+                "Source transactions published to the Kafka topic",
+                kafkaSinkStats.transactionsPublished);
+        counter(
+                "sluice_kafka_records_applied",
+                "Records of the Kafka topic applied to the target",
+                kafkaSourceStats.recordsApplied);
+        Gauge.builder("sluice_kafka_published_lsn", kafkaSinkStats.lastPublishedEndLsn, AtomicLong::get)
+                .description("End LSN of the last source transaction committed to the Kafka topic")
                 .register(registry);
         Gauge.builder("sluice_slot_retained_wal", slotRetainedWalBytes, AtomicLong::get)
                 .description("WAL the source keeps for the slot (-1 until first read)")

@@ -7,8 +7,6 @@ import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -99,38 +97,6 @@ class RestartTest {
     private static Lsn slotConfirmed(TestDatabase source) {
         try (SourceAdmin admin = SourceAdmin.connect(source.url())) {
             return admin.slot("sluice").orElseThrow().confirmedFlush();
-        }
-    }
-
-    /** Small transactions moving money between accounts and logging each move, until stopped. */
-    private static final class MoneyWorkload extends Workload {
-        MoneyWorkload(TestDatabase source) {
-            super(source);
-        }
-
-        @Override
-        Transaction prepare(Connection c) throws Exception {
-            PreparedStatement move = c.prepareStatement("UPDATE accounts SET balance = balance + ? WHERE id = ?");
-            PreparedStatement log = c.prepareStatement("INSERT INTO ledger VALUES (?, ?, ?)");
-            ThreadLocalRandom random = ThreadLocalRandom.current();
-            return () -> {
-                int from = random.nextInt(1, 101);
-                int to = random.nextInt(1, 101);
-                long amount = random.nextLong(1, 1000);
-                move.setLong(1, -amount);
-                move.setInt(2, from);
-                move.executeUpdate();
-                move.setLong(1, amount);
-                move.setInt(2, to);
-                move.executeUpdate();
-                log.setInt(1, from);
-                log.setLong(2, amount);
-                log.setString(3, "move " + transactions.get());
-                log.executeUpdate();
-                if (random.nextInt(10) == 0) {
-                    Thread.sleep(1);
-                }
-            };
         }
     }
 }

@@ -302,6 +302,36 @@ public final class SchemaCopier {
         }
     }
 
+    /**
+     * The SQL of the pre-data ({@code preData}) or post-data section for the selected tables under
+     * the snapshot, to be run elsewhere: the Kafka sink publishes it as part of the initial copy.
+     */
+    public String script(boolean preData, String snapshotName) {
+        if (preData) {
+            return dump(Section.PRE_DATA, snapshotName);
+        }
+        // What copyPostData leaves out, left out here too: Sluice's own event triggers on the
+        // source, and foreign keys to tables that are not replicated.
+        SchemaSelection selection = selection(snapshotName, false);
+        DumpScript script = DumpScript.parse(dump(Section.POST_DATA, snapshotName, selection));
+        StringBuilder sql = new StringBuilder(script.preamble());
+        for (DumpScript.Entry entry : script.entries()) {
+            boolean ownTrigger = entry.type().equals("EVENT TRIGGER")
+                    && SqlNames.eventTriggerFunctionSchema(entry.sql())
+                            .filter("sluice"::equals)
+                            .isPresent();
+            boolean foreignKeyOut = entry.type().equals("FK CONSTRAINT")
+                    && SqlNames.foreignKey(entry.sql())
+                            .map(fk -> selection.excluded.contains(fk.references()))
+                            .orElse(false);
+            if (!ownTrigger && !foreignKeyOut) {
+                entry.settings().forEach(setting -> sql.append(setting).append('\n'));
+                sql.append(entry.sql());
+            }
+        }
+        return sql.toString();
+    }
+
     /** The SQL of one section, for the selected tables, without psql meta-commands. */
     String dump(Section section, String snapshotName) {
         return dump(section, snapshotName, selection(snapshotName, false));

@@ -36,7 +36,13 @@ final class RunCommand implements Callable<Integer> {
     }
 
     private int run(SluiceConfig config, PrintWriter out) {
-        config.targetUrl();
+        boolean publishing = config.kafka().isPresent() && config.hasSourceUrl();
+        if (!publishing) {
+            config.targetUrl();
+        }
+        if (config.kafka().isPresent() && !config.hasSourceUrl()) {
+            config.kafkaGroup();
+        }
         config.schemaOnlyTables();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
@@ -46,7 +52,10 @@ final class RunCommand implements Callable<Integer> {
                 out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
             }
             pipeline.run();
-            out.println("Stopped. The slot is confirmed up to " + pipeline.lastConfirmed() + ".");
+            out.println(
+                    config.hasSourceUrl()
+                            ? "Stopped. The slot is confirmed up to " + pipeline.lastConfirmed() + "."
+                            : "Stopped. The target holds what the group's committed offsets cover.");
             return 0;
         } finally {
             shutdown.exitingNormally();

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.pipeline.ByteSizes;
 import dev.sluice.pipeline.UncoveredColumns;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.kafka.KafkaStatus;
 import dev.sluice.pipeline.source.postgres.SourceAdmin;
 import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.snapshot.SnapshotLedger;
@@ -39,8 +40,32 @@ final class StatusCommand implements Callable<Integer> {
         SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
         PrintWriter out = spec.commandLine().getOut();
         Map<String, Object> status = new LinkedHashMap<>();
-        status.put("source", config.sourceUrl().toString());
         int code = 0;
+        // A consumer of a Kafka topic has no source to show.
+        if (config.hasSourceUrl() || config.kafka().isEmpty()) {
+            code = source(config, status);
+        }
+        if (config.hasTargetUrl()) {
+            target(config, status);
+        }
+        config.kafka().ifPresent(kafka -> status.putAll(KafkaStatus.read(kafka, kafkaGroupOrAll(config))));
+        if (json) {
+            out.println(new ObjectMapper()
+                    .enable(SerializationFeature.INDENT_OUTPUT)
+                    .writeValueAsString(status));
+        } else {
+            printText(out, status);
+        }
+        return code;
+    }
+
+    private static String kafkaGroupOrAll(SluiceConfig config) {
+        return config.hasSourceUrl() ? "" : config.kafkaGroup();
+    }
+
+    private static int source(SluiceConfig config, Map<String, Object> status) {
+        int code = 0;
+        status.put("source", config.sourceUrl().toString());
         try (SourceAdmin admin = SourceAdmin.connect(config.sourceUrl())) {
             Optional<SourceAdmin.SlotStatus> slot = admin.slot(config.slot());
             status.put("slot", config.slot());
@@ -63,35 +88,30 @@ final class StatusCommand implements Callable<Integer> {
                     "published_tables",
                     admin.publishedTables(config.publication()).size());
         }
-        if (config.hasTargetUrl()) {
-            status.put("target", config.targetUrl().toString());
-            Optional<PostgresSink.Applied> applied = PostgresSink.applied(config.targetUrl(), config.slot());
-            status.put(
-                    "target_applied_lsn",
-                    applied.map(a -> a.endLsn().toString()).orElse(null));
-            status.put(
-                    "target_applied_at",
-                    applied.map(a -> a.appliedAt().toString()).orElse(null));
-            status.put(
-                    "target_last_source_commit",
-                    applied.map(a -> a.sourceCommitTime() == null
-                                    ? null
-                                    : a.sourceCommitTime().toString())
-                            .orElse(null));
-            status.put(
-                    "snapshot",
-                    snapshot(SnapshotLedger.summary(config.targetUrl(), config.slot()), applied.isPresent(), (Integer)
-                            status.get("published_tables")));
-            status.put("columns_without_rule", UncoveredColumns.describe(config.targetUrl(), config.slot()));
-        }
-        if (json) {
-            out.println(new ObjectMapper()
-                    .enable(SerializationFeature.INDENT_OUTPUT)
-                    .writeValueAsString(status));
-        } else {
-            printText(out, status);
-        }
         return code;
+    }
+
+    private static void target(SluiceConfig config, Map<String, Object> status) {
+        status.put("target", config.targetUrl().toString());
+        // A consumer of a Kafka topic keeps its position per partition; status shows its group's lag.
+        String pipeline = config.kafka().isPresent() && !config.hasSourceUrl()
+                ? config.kafka().get().topic() + "#0"
+                : config.slot();
+        Optional<PostgresSink.Applied> applied = PostgresSink.applied(config.targetUrl(), pipeline);
+        status.put("target_applied_lsn", applied.map(a -> a.endLsn().toString()).orElse(null));
+        status.put(
+                "target_applied_at", applied.map(a -> a.appliedAt().toString()).orElse(null));
+        status.put(
+                "target_last_source_commit",
+                applied.map(a -> a.sourceCommitTime() == null
+                                ? null
+                                : a.sourceCommitTime().toString())
+                        .orElse(null));
+        status.put(
+                "snapshot",
+                snapshot(SnapshotLedger.summary(config.targetUrl(), config.slot()), applied.isPresent(), (Integer)
+                        status.getOrDefault("published_tables", 0)));
+        status.put("columns_without_rule", UncoveredColumns.describe(config.targetUrl(), config.slot()));
     }
 
     /**
@@ -165,6 +185,37 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private static void printText(PrintWriter out, Map<String, Object> s) {
+        if (s.containsKey("source")) {
+            printSource(out, s);
+        }
+        if (s.containsKey("target")) {
+            printTarget(out, s);
+        }
+        if (s.containsKey("kafka_topic")) {
+            printKafka(out, s);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static void printKafka(PrintWriter out, Map<String, Object> s) {
+        if (!(Boolean) s.get("kafka_topic_exists")) {
+            out.println("kafka:        topic " + s.get("kafka_topic") + " does not exist on " + s.get("kafka_brokers"));
+            return;
+        }
+        Object published = s.get("kafka_published_lsn");
+        out.println("kafka:        topic " + s.get("kafka_topic") + ", " + s.get("kafka_partitions") + " partition(s)"
+                + (published == null
+                        ? ", nothing published yet"
+                        : ", published up to " + published + " (by " + s.get("kafka_partitioning") + ")"));
+        Map<String, Map<String, Object>> groups = (Map<String, Map<String, Object>>) s.get("kafka_groups");
+        if (groups.isEmpty()) {
+            out.println("groups:       none");
+        }
+        groups.forEach((name, g) -> out.println("group:        " + name + ", lag " + g.get("lag_records") + " record(s)"
+                + ((Boolean) g.get("has_offsets") ? "" : " (no committed offsets yet)")));
+    }
+
+    private static void printSource(PrintWriter out, Map<String, Object> s) {
         out.println("source:       " + s.get("source"));
         if (!(Boolean) s.get("slot_exists")) {
             out.println("slot:         " + s.get("slot") + " does not exist (run `sluice init`)");
@@ -182,27 +233,27 @@ final class StatusCommand implements Callable<Integer> {
                             ? "installed (schema changes replicate)"
                             : "not installed (schema changes do not replicate; run sluice init)"));
         }
-        if (s.containsKey("target")) {
-            out.println("target:       " + s.get("target"));
-            Object applied = s.get("target_applied_lsn");
-            if (applied == null) {
-                out.println("applied:      nothing yet");
-            } else {
-                Object commit = s.get("target_last_source_commit");
-                out.println("applied:      up to " + applied
-                        + (commit == null
-                                ? ""
-                                : ", source commit of " + commit + " (" + age(Instant.parse(commit.toString()))
-                                        + " ago)"));
-            }
-            out.println("snapshot:     " + snapshotText(s));
-            @SuppressWarnings("unchecked")
-            Map<String, String> uncovered = (Map<String, String>) s.get("columns_without_rule");
-            if (!uncovered.isEmpty()) {
-                out.println("without rule: " + uncovered.size() + " column(s) written without their values under"
-                        + " validation_mode strict, until a rule covers them:");
-                uncovered.forEach((column, since) -> out.println("              " + column + " (since " + since + ")"));
-            }
+    }
+
+    private static void printTarget(PrintWriter out, Map<String, Object> s) {
+        out.println("target:       " + s.get("target"));
+        Object applied = s.get("target_applied_lsn");
+        if (applied == null) {
+            out.println("applied:      nothing yet");
+        } else {
+            Object commit = s.get("target_last_source_commit");
+            out.println("applied:      up to " + applied
+                    + (commit == null
+                            ? ""
+                            : ", source commit of " + commit + " (" + age(Instant.parse(commit.toString())) + " ago)"));
+        }
+        out.println("snapshot:     " + snapshotText(s));
+        @SuppressWarnings("unchecked")
+        Map<String, String> uncovered = (Map<String, String>) s.get("columns_without_rule");
+        if (!uncovered.isEmpty()) {
+            out.println("without rule: " + uncovered.size() + " column(s) written without their values under"
+                    + " validation_mode strict, until a rule covers them:");
+            uncovered.forEach((column, since) -> out.println("              " + column + " (since " + since + ")"));
         }
     }
 

@@ -33,6 +33,7 @@ public final class ConfigLoader {
 
     private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h)");
     private static final Pattern IDENTIFIER = Pattern.compile("[a-z_][a-z0-9_]{0,62}");
+    private static final Pattern KAFKA_NAME = Pattern.compile("[A-Za-z0-9._@-]{1,249}");
 
     private ConfigLoader() {}
 
@@ -189,7 +190,33 @@ public final class ConfigLoader {
         }
         String text = raw.value().toString().strip();
         return switch (s.kind()) {
-            case STRING, FILE -> text;
+            case STRING, FILE, SECRET -> text;
+            case NAME -> {
+                if (!text.isEmpty() && !KAFKA_NAME.matcher(text).matches()) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield text;
+            }
+            case PARTITIONING -> {
+                if (!List.of("schema", "table", "key").contains(text)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield text;
+            }
+            case SECURITY_PROTOCOL -> {
+                String upper = text.toUpperCase(Locale.ROOT);
+                if (!List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL").contains(upper)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield upper;
+            }
+            case SASL_MECHANISM -> {
+                String upper = text.toUpperCase(Locale.ROOT);
+                if (!List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512").contains(upper)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield upper;
+            }
             case URL -> PgUrl.parse(s.key() + " (" + raw.origin() + ")", text);
             case IDENTIFIER -> {
                 if (!IDENTIFIER.matcher(text).matches()) {

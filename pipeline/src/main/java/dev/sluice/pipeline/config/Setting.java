@@ -115,6 +115,68 @@ public enum Setting {
             "200ms",
             Kind.DURATION,
             "... or until the first of them has waited this long."),
+    KAFKA_BROKERS(
+            "kafka.brokers",
+            "--kafka-brokers",
+            "",
+            Kind.LIST,
+            "Kafka bootstrap servers (host:port). With source.url: publish the stream to kafka.topic instead of a"
+                    + " target; with target.url: apply kafka.topic to the target as consumer group kafka.group."),
+    KAFKA_TOPIC(
+            "kafka.topic", "--topic", "", Kind.NAME, "Kafka topic of the change stream; needed with kafka.brokers."),
+    KAFKA_GROUP(
+            "kafka.group",
+            "--group",
+            "",
+            Kind.NAME,
+            "Consumer group of this target (one per staging target); needed to consume from Kafka."),
+    KAFKA_PARTITIONING(
+            "kafka.partitioning",
+            "--partitioning",
+            "schema",
+            Kind.PARTITIONING,
+            "How the producer spreads records over partitions: schema (a schema's rows and DDL in order), table, or"
+                    + " key (primary key); see docs/KAFKA.md for what each keeps in order."),
+    KAFKA_CREATE_TOPIC(
+            "kafka.create_topic",
+            "--create-topic",
+            "false",
+            Kind.BOOLEAN,
+            "Let the producer create a missing topic (kafka.partitions partitions, unlimited retention)."),
+    KAFKA_PARTITIONS(
+            "kafka.partitions", "--partitions", "1", Kind.POSITIVE_INT, "Partitions of a topic the producer creates."),
+    KAFKA_SECURITY_PROTOCOL(
+            "kafka.security_protocol",
+            "--kafka-security-protocol",
+            "PLAINTEXT",
+            Kind.SECURITY_PROTOCOL,
+            "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."),
+    KAFKA_SASL_MECHANISM(
+            "kafka.sasl_mechanism",
+            "--kafka-sasl-mechanism",
+            "PLAIN",
+            Kind.SASL_MECHANISM,
+            "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512, with a SASL security protocol."),
+    KAFKA_SASL_USERNAME(
+            "kafka.sasl_username", "--kafka-sasl-username", "", Kind.NAME, "SASL user, with a SASL security protocol."),
+    KAFKA_SASL_PASSWORD(
+            "kafka.sasl_password",
+            "--kafka-sasl-password",
+            "",
+            Kind.SECRET,
+            "SASL password; a secret, never logged: prefer the environment variable to the flag."),
+    KAFKA_SSL_TRUSTSTORE(
+            "kafka.ssl_truststore",
+            "--kafka-ssl-truststore",
+            "",
+            Kind.FILE,
+            "Truststore (PKCS12, or JKS by its .jks name) for SSL and SASL_SSL; empty trusts the JVM's CAs."),
+    KAFKA_SSL_TRUSTSTORE_PASSWORD(
+            "kafka.ssl_truststore_password",
+            "--kafka-ssl-truststore-password",
+            "",
+            Kind.SECRET,
+            "Password of kafka.ssl_truststore; a secret, never logged."),
     METRICS_PORT(
             "metrics.port",
             "--metrics-port",
@@ -159,7 +221,13 @@ public enum Setting {
         PORT("a port number from 0 to 65535"),
         DURATION("a duration such as 500ms, 10s, 5m"),
         BOOLEAN("true or false"),
-        LSN("a WAL position such as 0/16B3748");
+        LSN("a WAL position such as 0/16B3748"),
+        NAME("a name of letters, digits, '.', '_' and '-'"),
+        PARTITIONING("one of schema, table, key"),
+        SECURITY_PROTOCOL("one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
+        SASL_MECHANISM("one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"),
+        /** Text that must never appear in a message or a log. */
+        SECRET("a secret");
 
         private final String expected;
 

@@ -6,6 +6,8 @@ import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
 import dev.sluice.core.TableId;
+import dev.sluice.pipeline.kafka.KafkaSettings;
+import dev.sluice.pipeline.kafka.Partitioning;
 import dev.sluice.snapshot.progress.ProgressDisplay;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -155,6 +157,61 @@ public final class SluiceConfig {
 
     public Duration groupMaxDelay() {
         return (Duration) required(Setting.SINK_GROUP_MAX_DELAY);
+    }
+
+    /**
+     * The Kafka cluster and topic, when {@code kafka.brokers} is set: then {@code run} publishes to
+     * the topic (with {@code source.url}) or applies it to the target (without).
+     */
+    @SuppressWarnings("unchecked")
+    public java.util.Optional<KafkaSettings> kafka() {
+        List<String> brokers = (List<String>) values.get(Setting.KAFKA_BROKERS);
+        if (brokers == null || brokers.isEmpty()) {
+            return java.util.Optional.empty();
+        }
+        String topic = (String) values.get(Setting.KAFKA_TOPIC);
+        if (topic == null || topic.isEmpty()) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "kafka.topic is not set: pass --topic, set SLUICE_KAFKA_TOPIC, or add kafka.topic to sluice.yaml"
+                            + " (Kafka topic of the change stream; needed with kafka.brokers)");
+        }
+        String truststore = (String) values.get(Setting.KAFKA_SSL_TRUSTSTORE);
+        try {
+            return java.util.Optional.of(new KafkaSettings(
+                    brokers,
+                    topic,
+                    Partitioning.parse((String) required(Setting.KAFKA_PARTITIONING)),
+                    (Boolean) required(Setting.KAFKA_CREATE_TOPIC),
+                    (Integer) required(Setting.KAFKA_PARTITIONS),
+                    (String) required(Setting.KAFKA_SECURITY_PROTOCOL),
+                    (String) required(Setting.KAFKA_SASL_MECHANISM),
+                    text(Setting.KAFKA_SASL_USERNAME),
+                    text(Setting.KAFKA_SASL_PASSWORD),
+                    truststore == null || truststore.isBlank()
+                            ? java.util.Optional.empty()
+                            : java.util.Optional.of(java.nio.file.Path.of(truststore)),
+                    text(Setting.KAFKA_SSL_TRUSTSTORE_PASSWORD)));
+        } catch (IllegalArgumentException e) {
+            throw new SluiceException(Reason.CONFIG, e.getMessage());
+        }
+    }
+
+    /** The consumer group of this target; required to consume from Kafka. */
+    public String kafkaGroup() {
+        String group = text(Setting.KAFKA_GROUP);
+        if (group.isEmpty()) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "kafka.group is not set: pass --group, set SLUICE_KAFKA_GROUP, or add kafka.group to sluice.yaml"
+                            + " (" + Setting.KAFKA_GROUP.description() + ")");
+        }
+        return group;
+    }
+
+    private String text(Setting setting) {
+        Object value = values.get(setting);
+        return value == null ? "" : (String) value;
     }
 
     public int metricsPort() {

@@ -38,6 +38,8 @@ class SettingsDocTest {
                                             ? (s.kind() == Setting.Kind.LIST
                                                             || s.kind() == Setting.Kind.FILE
                                                             || s.kind() == Setting.Kind.LSN
+                                                            || s.kind() == Setting.Kind.NAME
+                                                            || s.kind() == Setting.Kind.SECRET
                                                     ? "(none)"
                                                     : "(auto)")
                                             : "`" + s.defaultValue() + "`")

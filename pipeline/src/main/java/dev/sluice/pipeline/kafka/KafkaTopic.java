@@ -1,0 +1,205 @@
+package dev.sluice.pipeline.kafka;
+
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.ListOffsetsResult;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.OffsetSpec;
+import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+
+/**
+ * The topic of a change stream as the cluster's admin API sees it: whether it exists, its
+ * partitions, the producer's state, a consumer group's lag. Every failure becomes a {@link
+ * SluiceException} that names the brokers and says what to do, never a client stack trace.
+ */
+public final class KafkaTopic implements AutoCloseable {
+
+    private static final Duration TIMEOUT = Duration.ofSeconds(15);
+
+    private final KafkaSettings settings;
+    private final Admin admin;
+    private final Reason unreachable;
+
+    /**
+     * @param unreachable the reason to report when the brokers do not answer: the pipeline retries
+     *     {@code SOURCE_UNREACHABLE} and {@code TARGET_UNREACHABLE} after a successful start
+     */
+    public KafkaTopic(KafkaSettings settings, Reason unreachable) {
+        this.settings = settings;
+        this.unreachable = unreachable;
+        Map<String, Object> props = new HashMap<>(settings.clientProperties());
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+        this.admin = Admin.create(props);
+    }
+
+    /** The group whose committed offset metadata holds the producer's state of {@code topic}. */
+    public static String producerGroup(String topic) {
+        return "sluice-producer-" + topic;
+    }
+
+    /**
+     * The topic's partition count; creates the topic when it is missing and {@code create} is
+     * set, else fails saying how to create it.
+     */
+    public int partitions(boolean create) {
+        Optional<Integer> found = describe();
+        if (found.isPresent()) {
+            return found.get();
+        }
+        if (!create) {
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "Kafka topic '" + settings.topic() + "' does not exist on " + settings.bootstrap()
+                            + ". Create it (kafka-topics.sh --bootstrap-server " + settings.bootstrap()
+                            + " --create --topic " + settings.topic() + " --partitions 1 --config retention.ms=-1),"
+                            + " or let the producer create it with kafka.create_topic: true (and kafka.partitions).");
+        }
+        await(
+                admin.createTopics(List.of(
+                                new NewTopic(settings.topic(), Optional.of(settings.partitions()), Optional.empty())
+                                        .configs(Map.of("retention.ms", "-1"))))
+                        .all(),
+                "creating topic " + settings.topic());
+        return settings.partitions();
+    }
+
+    /** The partition count, or empty when the topic does not exist. */
+    public Optional<Integer> describe() {
+        try {
+            TopicDescription d = admin.describeTopics(List.of(settings.topic()))
+                    .allTopicNames()
+                    .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                    .get(settings.topic());
+            return Optional.of(d.partitions().size());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof UnknownTopicOrPartitionException) {
+                return Optional.empty();
+            }
+            throw failure("reading topic " + settings.topic(), e.getCause());
+        } catch (TimeoutException e) {
+            throw failure("reading topic " + settings.topic(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SluiceException(Reason.INTERNAL, "Interrupted while reading topic " + settings.topic(), e);
+        }
+    }
+
+    /** The committed offsets of {@code group} on the topic, with their metadata; empty for a new group. */
+    public Map<TopicPartition, OffsetAndMetadata> committed(String group) {
+        Map<TopicPartition, OffsetAndMetadata> all =
+                await(admin.listConsumerGroupOffsets(group).partitionsToOffsetAndMetadata(), "reading group " + group);
+        Map<TopicPartition, OffsetAndMetadata> mine = new HashMap<>();
+        all.forEach((tp, om) -> {
+            if (tp.topic().equals(settings.topic()) && om != null) {
+                mine.put(tp, om);
+            }
+        });
+        return mine;
+    }
+
+    /** Groups with offsets committed on the topic, the producer's own state group left out. */
+    public List<String> consumerGroups() {
+        List<String> groups = new java.util.ArrayList<>();
+        for (var listing : await(admin.listGroups().all(), "listing consumer groups")) {
+            String id = listing.groupId();
+            if (!id.equals(producerGroup(settings.topic())) && !committed(id).isEmpty()) {
+                groups.add(id);
+            }
+        }
+        java.util.Collections.sort(groups);
+        return groups;
+    }
+
+    /** The end offset (next offset to be written) of each partition. */
+    public Map<Integer, Long> endOffsets(int partitions) {
+        return offsets(partitions, OffsetSpec.latest());
+    }
+
+    /** The earliest offset still retained in each partition. */
+    public Map<Integer, Long> earliestOffsets(int partitions) {
+        return offsets(partitions, OffsetSpec.earliest());
+    }
+
+    private Map<Integer, Long> offsets(int partitions, OffsetSpec spec) {
+        Map<TopicPartition, OffsetSpec> specs = new HashMap<>();
+        for (int p = 0; p < partitions; p++) {
+            specs.put(new TopicPartition(settings.topic(), p), spec);
+        }
+        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> result =
+                await(admin.listOffsets(specs).all(), "reading the end offsets of " + settings.topic());
+        Map<Integer, Long> ends = new HashMap<>();
+        result.forEach((tp, info) -> ends.put(tp.partition(), info.offset()));
+        return ends;
+    }
+
+    private <T> T await(org.apache.kafka.common.KafkaFuture<T> future, String what) {
+        try {
+            return future.get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException e) {
+            throw failure(what, e.getCause());
+        } catch (TimeoutException e) {
+            throw failure(what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SluiceException(Reason.INTERNAL, "Interrupted while " + what, e);
+        }
+    }
+
+    /** A message a person can act on for a client failure: brokers named, no stack trace needed. */
+    public SluiceException failure(String what, Throwable cause) {
+        return failure(settings, unreachable, what, cause);
+    }
+
+    public static SluiceException failure(KafkaSettings settings, Reason unreachable, String what, Throwable cause) {
+        if (cause instanceof AuthenticationException) {
+            return new SluiceException(
+                    Reason.AUTHENTICATION,
+                    "Kafka brokers " + settings.bootstrap() + " refused the credentials while " + what + " ("
+                            + settings.securityProtocol() + ", " + settings.saslMechanism()
+                            + "): check kafka.sasl_username and kafka.sasl_password.",
+                    cause);
+        }
+        if (cause instanceof AuthorizationException) {
+            return new SluiceException(
+                    Reason.PRIVILEGE,
+                    "Kafka brokers " + settings.bootstrap() + " denied " + what + ": " + cause.getMessage(),
+                    cause);
+        }
+        if (cause instanceof TimeoutException
+                || cause instanceof org.apache.kafka.common.errors.TimeoutException
+                || cause instanceof org.apache.kafka.common.errors.DisconnectException) {
+            return new SluiceException(
+                    unreachable,
+                    "Kafka brokers " + settings.bootstrap() + " did not answer while " + what + " (within "
+                            + TIMEOUT.toSeconds() + " s, security protocol " + settings.securityProtocol()
+                            + "): check kafka.brokers, the network, and kafka.security_protocol.",
+                    cause);
+        }
+        return new SluiceException(
+                unreachable,
+                "Kafka brokers " + settings.bootstrap() + " failed while " + what + ": "
+                        + (cause == null ? "unknown error" : cause.getMessage()),
+                cause);
+    }
+
+    @Override
+    public void close() {
+        admin.close(Duration.ofSeconds(5));
+    }
+}

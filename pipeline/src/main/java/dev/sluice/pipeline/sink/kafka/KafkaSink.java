@@ -1,0 +1,482 @@
+package dev.sluice.pipeline.sink.kafka;
+
+import dev.sluice.core.Lsn;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent;
+import dev.sluice.core.event.ChangeEvent.Begin;
+import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.Message;
+import dev.sluice.core.event.ChangeEvent.RowChange;
+import dev.sluice.core.event.ChangeEvent.SchemaChange;
+import dev.sluice.core.event.ChangeEvent.Truncate;
+import dev.sluice.core.event.DdlCommand;
+import dev.sluice.core.event.Relation;
+import dev.sluice.core.spi.Checkpoint;
+import dev.sluice.core.spi.Sink;
+import dev.sluice.pipeline.kafka.KafkaSettings;
+import dev.sluice.pipeline.kafka.KafkaTopic;
+import dev.sluice.pipeline.kafka.Partitioning;
+import dev.sluice.pipeline.kafka.ProducerState;
+import dev.sluice.pipeline.kafka.RecordEncoder;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.ProducerFencedException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes source transactions to a Kafka topic (format: {@code docs/KAFKA.md}), exactly once.
+ *
+ * <p>Records go out in Kafka transactions of a transactional, idempotent producer ({@code
+ * acks=all}); small source transactions share one, bounded by rows and time like the PostgreSQL
+ * sink's groups. Each Kafka transaction also commits the {@link ProducerState} (the end position of
+ * its last source transaction), so the topic and the recorded position never disagree; only after
+ * Kafka acknowledged the commit is the position reported to the {@link Checkpoint}, and so to the
+ * slot. Consumers read with {@code isolation.level=read_committed}: a transaction the producer did
+ * not finish (it crashed) is never seen, and a restart re-publishes it from the slot.
+ *
+ * <p>Records are routed by {@link Partitioning}. A change that concerns more than one partition (a
+ * schema change or truncate across them, an update moving a row to another partition) makes the
+ * transaction a barrier: every other partition's slice so far is closed, a {@code barrier} record
+ * goes to every partition, and the rest of the transaction goes to partition 0.
+ *
+ * <p>Not thread-safe: one thread calls {@link #accept}.
+ */
+public final class KafkaSink implements Sink {
+
+    private static final Logger log = LoggerFactory.getLogger(KafkaSink.class);
+
+    /** Counters for metrics, safe to read from any thread. */
+    public static final class Stats {
+        public final AtomicLong recordsSent = new AtomicLong();
+        public final AtomicLong bytesSent = new AtomicLong();
+        public final AtomicLong transactionsPublished = new AtomicLong();
+        public final AtomicLong kafkaCommits = new AtomicLong();
+        public final AtomicLong lastPublishedEndLsn = new AtomicLong();
+    }
+
+    private final KafkaSettings settings;
+    private final String source;
+    private final int groupMaxRows;
+    private final Duration groupMaxDelay;
+    private final Stats stats;
+    private final RecordEncoder encoder = new RecordEncoder();
+    private final AtomicReference<Exception> sendFailure = new AtomicReference<>();
+
+    private KafkaProducer<byte[], byte[]> producer;
+    /** The group the producer state is committed under, as the client API hands it out. */
+    private ConsumerGroupMetadata stateGroup;
+
+    private Checkpoint checkpoint;
+    private int partitions;
+    private Optional<ProducerState> state = Optional.empty();
+
+    private boolean inKafkaTransaction;
+    private long kafkaTransactionStart;
+    private int rowsInKafkaTransaction;
+    private Commit pendingCommit;
+
+    private Begin current;
+    private boolean snapshot;
+    private boolean barrier;
+    private boolean[] open;
+    private List<Set<Integer>> announced;
+
+    /**
+     * @param source the source database's identity, written into every transaction's begin
+     * @param groupMaxRows a Kafka transaction is committed once it holds this many rows ...
+     * @param groupMaxDelay ... or once it has been open this long
+     */
+    public KafkaSink(KafkaSettings settings, String source, int groupMaxRows, Duration groupMaxDelay, Stats stats) {
+        this.settings = settings;
+        this.source = source;
+        this.groupMaxRows = groupMaxRows;
+        this.groupMaxDelay = groupMaxDelay;
+        this.stats = stats;
+    }
+
+    /** What the topic holds, as the producer recorded it; empty for a topic nothing was published to. */
+    public static Optional<ProducerState> state(KafkaSettings settings) {
+        try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
+            // A missing topic fails here, before anything changes on the source.
+            topic.partitions(settings.createTopic());
+            return state(topic, settings.topic());
+        }
+    }
+
+    private static Optional<ProducerState> state(KafkaTopic topic, String name) {
+        return topic.committed(KafkaTopic.producerGroup(name)).values().stream()
+                .findFirst()
+                .flatMap(om -> ProducerState.fromMetadata(name, om.metadata()));
+    }
+
+    /**
+     * Checks the topic (creating it when allowed), fences any earlier producer of the topic and
+     * aborts what it left open, and returns the end position of the last source transaction the
+     * topic holds ({@link Lsn#INVALID} when none).
+     */
+    @Override
+    public Lsn start(Checkpoint checkpoint) {
+        this.checkpoint = checkpoint;
+        try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
+            partitions = topic.partitions(settings.createTopic());
+            state = state(topic, settings.topic());
+        }
+        if (state.isPresent()) {
+            ProducerState s = state.get();
+            if (!s.source().equals(source)) {
+                throw new SluiceException(
+                        Reason.CONFIG,
+                        "Kafka topic " + settings.topic() + " holds the stream of another source (" + s.source()
+                                + "); this source is " + source + ". Publish to another topic.");
+            }
+            if (s.partitioning() != settings.partitioning() || s.partitions() != partitions) {
+                throw new SluiceException(
+                        Reason.CONFIG,
+                        "Kafka topic " + settings.topic() + " was published with kafka.partitioning "
+                                + s.partitioning().text() + " over " + s.partitions() + " partition(s); now it is "
+                                + settings.partitioning().text() + " over " + partitions + ". Changing either would"
+                                + " reorder a row's changes: keep them, or publish to a new topic.");
+            }
+        }
+        open = new boolean[partitions];
+        announced = new ArrayList<>();
+        for (int p = 0; p < partitions; p++) {
+            announced.add(new HashSet<>());
+        }
+        stateGroup = stateGroup();
+        producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
+        try {
+            producer.initTransactions();
+        } catch (KafkaException e) {
+            closeProducer();
+            throw KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, "starting the producer", e);
+        }
+        Lsn resume = state.map(ProducerState::endLsn).orElse(Lsn.INVALID);
+        stats.lastPublishedEndLsn.set(resume.value());
+        log.info(
+                "Publishing to Kafka topic {} ({} partition(s), by {}) on {}; {}",
+                settings.topic(),
+                partitions,
+                settings.partitioning().text(),
+                settings.bootstrap(),
+                resume.isValid() ? "the topic holds the source up to " + resume : "nothing published yet");
+        return resume;
+    }
+
+    /** A consumer that never polls hands out the group's metadata; its constructors are going away. */
+    private ConsumerGroupMetadata stateGroup() {
+        Map<String, Object> p = new HashMap<>(settings.clientProperties());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, KafkaTopic.producerGroup(settings.topic()));
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            return consumer.groupMetadata();
+        }
+    }
+
+    private Map<String, Object> producerProperties() {
+        Map<String, Object> p = new HashMap<>(settings.clientProperties());
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "sluice-" + settings.topic());
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 5);
+        p.put(ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
+        // The initial copy is one Kafka transaction; 15 minutes is the broker's default ceiling.
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_000);
+        return p;
+    }
+
+    /** Partitions of the topic, after {@link #start}. */
+    public int partitions() {
+        return partitions;
+    }
+
+    /**
+     * Starts the initial copy: a transaction at {@code begin} whose slice records carry the
+     * snapshot flag. It is a barrier from its first record, so it goes whole to partition 0.
+     */
+    public void beginSnapshot(Begin begin) {
+        accept(begin);
+        snapshot = true;
+        raiseBarrier();
+    }
+
+    @Override
+    public void accept(ChangeEvent event) {
+        try {
+            switch (event) {
+                case Begin begin -> begin(begin);
+                case RowChange change -> row(change);
+                case Truncate truncate -> whole(truncate, truncateKeys(truncate));
+                case SchemaChange change -> whole(change, schemaKeys(change.command()));
+                case Message message -> {
+                    // Only DDL messages matter downstream, and they arrive as SchemaChange.
+                }
+                case Commit commit -> commit(commit);
+            }
+        } catch (ProducerFencedException e) {
+            throw fenced(e);
+        } catch (KafkaException e) {
+            throw KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, "publishing to " + settings.topic(), e);
+        }
+    }
+
+    private void begin(Begin begin) {
+        if (!inKafkaTransaction) {
+            producer.beginTransaction();
+            inKafkaTransaction = true;
+            kafkaTransactionStart = System.nanoTime();
+        }
+        current = begin;
+        snapshot = false;
+        barrier = false;
+    }
+
+    private void row(RowChange change) {
+        int p = 0;
+        if (!barrier && partitions > 1) {
+            p = Partitioning.partition(settings.partitioning().key(change), partitions);
+            String oldKey = settings.partitioning().oldKey(change);
+            if (oldKey != null && Partitioning.partition(oldKey, partitions) != p) {
+                raiseBarrier();
+                p = 0;
+            }
+        }
+        Relation r = change.relation();
+        send(p, encoder.change(current, change, announced.get(p).add(r.oid())));
+        rowsInKafkaTransaction++;
+    }
+
+    /** A truncate or schema change: to its one partition, or as a barrier when it concerns more. */
+    private void whole(ChangeEvent event, Optional<Set<String>> keys) {
+        int p = 0;
+        if (!barrier && partitions > 1) {
+            Set<Integer> concerned = new HashSet<>();
+            keys.ifPresent(ks -> ks.forEach(k -> concerned.add(Partitioning.partition(k, partitions))));
+            if (keys.isEmpty() || concerned.size() != 1) {
+                raiseBarrier();
+            } else {
+                p = concerned.iterator().next();
+            }
+        }
+        send(p, encoder.change(current, event, false));
+    }
+
+    /** The routing keys of the tables a truncate empties; empty when it concerns every partition. */
+    private Optional<Set<String>> truncateKeys(Truncate truncate) {
+        if (settings.partitioning() == Partitioning.KEY) {
+            return Optional.empty();
+        }
+        Set<String> keys = new HashSet<>();
+        truncate.relations().forEach(r -> keys.add(settings.partitioning().key(r.table())));
+        return Optional.of(keys);
+    }
+
+    /**
+     * The routing keys of what a schema change touches; empty when it may concern every partition
+     * (by key, or an object whose table or schema is not known).
+     */
+    private Optional<Set<String>> schemaKeys(DdlCommand command) {
+        Partitioning how = settings.partitioning();
+        if (how == Partitioning.KEY) {
+            return Optional.empty();
+        }
+        Set<String> keys = new HashSet<>();
+        command.tables().forEach(t -> keys.add(how.key(t.table())));
+        command.rename().ifPresent(r -> {
+            switch (r) {
+                case DdlCommand.ColumnRename c -> keys.add(how.key(c.table()));
+                case DdlCommand.TableRename t -> {
+                    keys.add(how.key(t.from()));
+                    keys.add(how.key(t.to()));
+                }
+            }
+        });
+        for (DdlCommand.DdlObject o : command.objects()) {
+            if (o.table().isPresent()) {
+                keys.add(how.key(o.table().get()));
+            } else if (how == Partitioning.SCHEMA && o.type().equals("schema")) {
+                keys.add(o.identity());
+            } else if (how == Partitioning.SCHEMA && o.identity().indexOf('.') > 0) {
+                // A type, function or sequence of a schema: it goes with that schema's tables.
+                keys.add(how.key(
+                        new TableId(o.identity().substring(0, o.identity().indexOf('.')), "")));
+            } else {
+                return Optional.empty();
+            }
+        }
+        return keys.isEmpty() ? Optional.empty() : Optional.of(keys);
+    }
+
+    /**
+     * Closes the slices other partitions hold of the current transaction (each is applied on its
+     * own, like any slice), then marks every partition; the rest of the transaction goes to
+     * partition 0.
+     */
+    private void raiseBarrier() {
+        if (barrier || partitions == 1) {
+            barrier = true;
+            return;
+        }
+        barrier = true;
+        for (int p = 1; p < partitions; p++) {
+            if (open[p]) {
+                // Its end is not known yet; the commit position itself orders it correctly.
+                send(p, encoder.change(current, new Commit(current.commitLsn(), current.commitLsn(), null), false));
+                closeSlice(p);
+            }
+            sendRaw(p, encoder.barrier(current.xid(), current.commitLsn()));
+        }
+        sendRaw(0, encoder.barrier(current.xid(), current.commitLsn()));
+    }
+
+    private void commit(Commit commit) {
+        for (int p = 0; p < partitions; p++) {
+            if (open[p]) {
+                send(p, encoder.change(current, commit, false));
+                closeSlice(p);
+            }
+        }
+        current = null;
+        pendingCommit = commit;
+        stats.transactionsPublished.incrementAndGet();
+        if (snapshot || rowsInKafkaTransaction >= groupMaxRows || due()) {
+            commitKafka();
+        }
+    }
+
+    private void closeSlice(int p) {
+        open[p] = false;
+        announced.get(p).clear();
+    }
+
+    private boolean due() {
+        return System.nanoTime() - kafkaTransactionStart >= groupMaxDelay.toNanos();
+    }
+
+    /** Sends a record of the current transaction to partition {@code p}, opening its slice there first. */
+    private void send(int p, byte[] value) {
+        if (!open[p]) {
+            open[p] = true;
+            sendRaw(p, encoder.start(current, source, snapshot));
+        }
+        sendRaw(p, value);
+    }
+
+    private void sendRaw(int p, byte[] value) {
+        Exception failed = sendFailure.get();
+        if (failed != null) {
+            throw new KafkaException("an earlier record was not accepted: " + failed.getMessage(), failed);
+        }
+        producer.send(new ProducerRecord<>(settings.topic(), p, null, value), (metadata, e) -> {
+            if (e != null) {
+                sendFailure.compareAndSet(null, e);
+            }
+        });
+        stats.recordsSent.incrementAndGet();
+        stats.bytesSent.addAndGet(value.length);
+    }
+
+    /** Commits the Kafka transaction with the producer state, then reports the position durable. */
+    private void commitKafka() {
+        Commit last = pendingCommit;
+        ProducerState next = new ProducerState(last.endLsn(), source, settings.partitioning(), partitions);
+        producer.sendOffsetsToTransaction(
+                Map.of(new TopicPartition(settings.topic(), 0), new OffsetAndMetadata(0, next.toMetadata())),
+                stateGroup);
+        producer.commitTransaction();
+        Exception failed = sendFailure.get();
+        if (failed != null) {
+            // commitTransaction fails when a send did; this is a guard, never a path taken.
+            throw new KafkaException("a record was not accepted: " + failed.getMessage(), failed);
+        }
+        inKafkaTransaction = false;
+        pendingCommit = null;
+        rowsInKafkaTransaction = 0;
+        stats.kafkaCommits.incrementAndGet();
+        stats.lastPublishedEndLsn.set(last.endLsn().value());
+        checkpoint.durable(last.endLsn());
+    }
+
+    /** Commits what is complete once the group is due, so that an idle stream still advances the slot. */
+    @Override
+    public void idle() {
+        if (inKafkaTransaction && current == null && pendingCommit != null && due()) {
+            try {
+                commitKafka();
+            } catch (ProducerFencedException e) {
+                throw fenced(e);
+            } catch (KafkaException e) {
+                throw KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, "committing to " + settings.topic(), e);
+            }
+        }
+    }
+
+    /** Commits after the last complete source transaction; aborts a transaction in flight. */
+    public void flush() {
+        if (inKafkaTransaction && current == null && pendingCommit != null) {
+            commitKafka();
+        }
+    }
+
+    private SluiceException fenced(ProducerFencedException e) {
+        return new SluiceException(
+                Reason.SLOT_IN_USE,
+                "Another Sluice now publishes to Kafka topic " + settings.topic() + " (transactional id sluice-"
+                        + settings.topic() + "); this one stops. Run one producer per topic.",
+                e);
+    }
+
+    @Override
+    public void close() {
+        if (producer == null) {
+            return;
+        }
+        try {
+            if (inKafkaTransaction) {
+                if (current == null && pendingCommit != null && sendFailure.get() == null) {
+                    commitKafka();
+                } else {
+                    producer.abortTransaction();
+                }
+            }
+        } catch (KafkaException e) {
+            log.warn("Could not finish the last Kafka transaction on {}: {}", settings.topic(), e.getMessage());
+        } finally {
+            closeProducer();
+        }
+    }
+
+    private void closeProducer() {
+        try {
+            producer.close(Duration.ofSeconds(10));
+        } catch (KafkaException e) {
+            log.debug("Closing the Kafka producer: {}", e.getMessage());
+        }
+        producer = null;
+    }
+}

@@ -1,0 +1,234 @@
+package dev.sluice.pipeline.source.kafka;
+
+import dev.sluice.core.Lsn;
+import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.spi.Sink;
+import dev.sluice.pipeline.kafka.RecordDecoder;
+import dev.sluice.pipeline.kafka.StreamRecord;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies one partition's records to the target through its own sink, on its own thread, and
+ * tracks the offset up to which the target holds them.
+ *
+ * <p>The sink (a PostgreSQL sink whose progress row is this partition's) applies each transaction
+ * slice atomically and skips the slices it already holds, so redelivery changes nothing. The
+ * offset after a slice's commit record becomes committable only once the sink reports the slice
+ * durable.
+ */
+final class PartitionApplier implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(PartitionApplier.class);
+    private static final Duration IDLE_POLL = Duration.ofMillis(20);
+
+    private final String topic;
+    private final int partition;
+    private final Supplier<Sink> sinks;
+    private final Barriers barriers;
+    private final RecordDecoder decoder;
+    private final BlockingQueue<ConsumerRecord<byte[], byte[]>> queue = new LinkedBlockingQueue<>();
+    /** End positions of slices applied but not yet durable, with the offset after each commit record. */
+    private final ArrayDeque<long[]> undurable = new ArrayDeque<>();
+
+    private final AtomicLong committable = new AtomicLong(-1);
+    private final AtomicLong recordsApplied;
+
+    /** The offset of the last record handled when nothing of it waits for the target; else -1. */
+    private volatile long settledAt = -1;
+
+    private long lastHandled = -1;
+    private boolean inSlice;
+    private volatile boolean stopped;
+    private volatile Throwable failure;
+    private boolean synced;
+    private boolean flushAfterCommit;
+    private Sink sink;
+
+    /**
+     * @param synced whether the first record handed over is at a slice boundary (the group's
+     *     committed offset); else records are skipped up to the first boundary
+     */
+    PartitionApplier(
+            String topic,
+            int partition,
+            Sink startedSink,
+            Supplier<Sink> sinks,
+            Barriers barriers,
+            boolean synced,
+            AtomicLong recordsApplied) {
+        this.topic = topic;
+        this.partition = partition;
+        this.sink = startedSink;
+        this.sinks = sinks;
+        this.barriers = barriers;
+        this.synced = synced;
+        this.recordsApplied = recordsApplied;
+        this.decoder = new RecordDecoder(topic, partition);
+    }
+
+    /** Starts a sink for this partition; the position it holds is reported to the barriers. */
+    static Sink open(Supplier<Sink> sinks, int partition, Barriers barriers, Checkpointed owner) {
+        Sink sink = sinks.get();
+        Lsn position = sink.start(owner::durable);
+        barriers.applied(partition, position);
+        return sink;
+    }
+
+    /** Receives a sink's durable positions. */
+    interface Checkpointed {
+        void durable(Lsn end);
+    }
+
+    void durable(Lsn end) {
+        barriers.applied(partition, end);
+        long next = -1;
+        while (!undurable.isEmpty() && Long.compareUnsigned(undurable.peekFirst()[0], end.value()) <= 0) {
+            next = undurable.pollFirst()[1];
+        }
+        if (next >= 0) {
+            committable.set(next);
+        }
+        settle();
+    }
+
+    private void settle() {
+        settledAt = !inSlice && undurable.isEmpty() ? lastHandled : -1;
+    }
+
+    /**
+     * The offset of the last record handed over, once it and everything before it are on the
+     * target with no transaction open; else -1. The group may then move to the consumer's position,
+     * past Kafka's transaction markers, which are never handed over.
+     */
+    long settledAt() {
+        return settledAt;
+    }
+
+    void offer(ConsumerRecord<byte[], byte[]> record) {
+        queue.add(record);
+    }
+
+    int queued() {
+        return queue.size();
+    }
+
+    /** The offset to commit for this partition, or -1 when nothing new is durable. */
+    long committable() {
+        return committable.get();
+    }
+
+    Throwable failure() {
+        return failure;
+    }
+
+    void stop() {
+        stopped = true;
+    }
+
+    @Override
+    public void run() {
+        try {
+            while (!stopped) {
+                ConsumerRecord<byte[], byte[]> record = queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                if (record == null) {
+                    sink.idle();
+                    continue;
+                }
+                handle(record);
+                lastHandled = record.offset();
+                settle();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        } finally {
+            try {
+                // Commits complete transactions still grouped; rolls back one in flight.
+                sink.close();
+            } catch (RuntimeException e) {
+                log.warn("Closing the target connection of partition {}: {}", partition, e.getMessage());
+            }
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
+        if (!synced) {
+            if (!decoder.isBoundary(record.value(), record.offset())) {
+                log.debug(
+                        "Partition {} offset {}: skipped, before the first transaction begin",
+                        partition,
+                        record.offset());
+                return;
+            }
+            synced = true;
+        }
+        StreamRecord decoded = decoder.decode(record.value(), record.offset());
+        switch (decoded) {
+            case StreamRecord.Start start -> {
+                inSlice = true;
+                sink.accept(start.begin());
+            }
+            case StreamRecord.Change change -> {
+                sink.accept(change.event());
+                recordsApplied.incrementAndGet();
+                if (change.event() instanceof Commit commit) {
+                    inSlice = false;
+                    undurable.addLast(new long[] {commit.endLsn().value(), record.offset() + 1});
+                    if (flushAfterCommit) {
+                        flushAfterCommit = false;
+                        reopen();
+                    }
+                }
+            }
+            case StreamRecord.Barrier barrier -> {
+                barrier(barrier);
+                if (partition != 0 && undurable.isEmpty() && !stopped) {
+                    // Everything before the marker is committed: the group may move past it.
+                    committable.set(record.offset() + 1);
+                }
+            }
+        }
+    }
+
+    /**
+     * Meets the other partitions at a barrier. Partition 0 waits until every other partition is at
+     * it, having committed everything before it, then applies the transaction and commits it at
+     * once; the others wait until partition 0 has. Nothing waits for a barrier partition 0 already
+     * applied (a replay after a restart).
+     */
+    private void barrier(StreamRecord.Barrier barrier) throws InterruptedException {
+        if (barriers.zeroApplied(barrier.commitLsn())) {
+            return;
+        }
+        log.debug("Partition {} at the barrier of transaction {} ({})", partition, barrier.xid(), barrier.commitLsn());
+        if (partition == 0) {
+            barriers.awaitOthers(barrier.commitLsn(), () -> stopped);
+            flushAfterCommit = true;
+        } else {
+            // Nothing of this partition may hold locks while partition 0 applies, say, an ALTER TABLE.
+            reopen();
+            barriers.arriveAndAwaitZero(partition, barrier.commitLsn(), () -> stopped);
+        }
+    }
+
+    /** Commits what the sink groups by closing it, and opens a new one. */
+    private void reopen() {
+        sink.close();
+        sink = open(sinks, partition, barriers, this::durable);
+    }
+
+    @Override
+    public String toString() {
+        return topic + "/" + partition;
+    }
+}
