@@ -28,6 +28,9 @@ public final class DdlCapture {
     /** The event trigger that writes each schema change into the WAL. */
     public static final String TRIGGER = "sluice_ddl_command_end";
 
+    /** What install.sql records on sluice.capture_ddl; change both together. */
+    private static final String VERSION = "sluice ddl capture 1";
+
     private DdlCapture() {}
 
     /**
@@ -40,6 +43,11 @@ public final class DdlCapture {
     public static void install(Connection conn, String publication, TableFilter filter) {
         String where = "installing DDL capture";
         try {
+            if (upToDate(conn, publication, filter)) {
+                // Nothing to change, so nothing that needs the installer's rights: run may go on as a
+                // user that could not have installed it.
+                return;
+            }
             boolean autoCommit = conn.getAutoCommit();
             conn.setAutoCommit(false);
             try (Statement st = conn.createStatement()) {
@@ -103,6 +111,25 @@ public final class DdlCapture {
             }
         } catch (SQLException e) {
             throw failure("removing DDL capture", conn, e);
+        }
+    }
+
+    /** Whether this version is installed, enabled, with the publication registered under these patterns. */
+    private static boolean upToDate(Connection conn, String publication, TableFilter filter) throws SQLException {
+        if (!installed(conn)) {
+            return false;
+        }
+        try (PreparedStatement ps = conn.prepareStatement("SELECT obj_description("
+                + "to_regprocedure('sluice.capture_ddl(text, text)'), 'pg_proc') = ?"
+                + " AND EXISTS (SELECT 1 FROM sluice.ddl_publications WHERE publication = ?"
+                + " AND include_patterns = ? AND exclude_patterns = ?)")) {
+            ps.setString(1, VERSION);
+            ps.setString(2, publication);
+            ps.setArray(3, textArray(conn, filter.posixIncludes().toArray(String[]::new)));
+            ps.setArray(4, textArray(conn, filter.posixExcludes().toArray(String[]::new)));
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() && rs.getBoolean(1);
+            }
         }
     }
 

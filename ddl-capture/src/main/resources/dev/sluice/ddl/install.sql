@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS sluice.ddl_publications (
     include_patterns text[] NOT NULL,
     exclude_patterns text[] NOT NULL
 );
+-- Readable by all, so that a later run as a user without the installer's rights can see that it
+-- is installed as it wants it (patterns are not secrets).
+GRANT SELECT ON sluice.ddl_publications TO PUBLIC;
 
 -- sql_drop fires before ddl_command_end of the same command, and is the only place that still
 -- sees what was dropped: keep it for the command's message in a transaction-local setting.
@@ -221,6 +224,9 @@ BEGIN
         'unpublished', unpublished)::text);
 END
 $body$;
+
+-- The version of this script, so that a later start sees there is nothing to install.
+COMMENT ON FUNCTION sluice.capture_ddl(text, text) IS 'sluice ddl capture 1';
 
 REVOKE ALL ON FUNCTION sluice.capture_ddl(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION sluice.capture_ddl(text, text) TO PUBLIC;

@@ -16,6 +16,7 @@ import dev.sluice.testing.TestPostgres;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -133,6 +134,25 @@ class DdlCaptureTest {
             assertThat(DdlCapture.installed(conn)).isFalse();
             assertThat(db.queryForString("SELECT count(*) FROM pg_proc WHERE pronamespace = 'sluice'::regnamespace"))
                     .isEqualTo("0");
+        }
+    }
+
+    @Test
+    void aLaterRunAsAUserWithoutInstallRightsFindsItInstalledAndChangesNothing() throws Exception {
+        try (TestDatabase db = TestPostgres.server().createDatabase();
+                Connection conn = db.connect()) {
+            DdlCapture.install(conn, "pub", TableFilter.of(List.of("app.*")));
+            db.execute("CREATE ROLE replicator LOGIN REPLICATION PASSWORD 'x'");
+            try (Connection plain = DriverManager.getConnection(
+                    db.url().jdbcUrl(),
+                    db.url().withCredentials("replicator", "x").properties())) {
+                DdlCapture.install(plain, "pub", TableFilter.of(List.of("app.*")));
+
+                assertThatThrownBy(() -> DdlCapture.install(plain, "pub", TableFilter.of(List.of("other.*"))))
+                        .hasMessageContaining("may not create event triggers");
+            } finally {
+                db.execute("DROP ROLE replicator");
+            }
         }
     }
 
