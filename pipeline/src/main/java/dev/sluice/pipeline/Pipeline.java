@@ -47,6 +47,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -202,23 +203,76 @@ public final class Pipeline {
     }
 
     private void streamUntilStopped() {
+        retryUntilStopped(() -> {
+            WalSource source = source();
+            Sink sink = sink();
+            current.set(source);
+            return new Attempt() {
+                @Override
+                public void run() {
+                    source.run(sink);
+                }
+
+                @Override
+                public boolean started() {
+                    return source.hasStreamed();
+                }
+
+                @Override
+                public void stop() {
+                    source.stop();
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        sink.close();
+                    } finally {
+                        try {
+                            source.close();
+                        } finally {
+                            lastConfirmed = source.confirmed();
+                            current.set(null);
+                        }
+                    }
+                }
+            };
+        });
+    }
+
+    /** One try at streaming, from start to a stop or a failure. */
+    private interface Attempt extends AutoCloseable {
+        void run();
+
+        /** Whether it got as far as streaming, so that a failure of a reachable server is worth retrying. */
+        boolean started();
+
+        /** Asks a run that has begun, or is about to begin, to end. */
+        void stop();
+
+        @Override
+        void close();
+    }
+
+    /**
+     * Runs attempts until stopped. A lost source, target or broker after a first successful start is
+     * retried with a doubling backoff; anything else, or a failure before any start, is thrown.
+     */
+    private void retryUntilStopped(Supplier<Attempt> attempts) {
         Duration backoff = Duration.ofSeconds(1);
         boolean started = false;
         while (!stopped) {
             state.set(started ? State.RETRYING : State.STARTING);
-            WalSource source = source();
-            Sink sink = sink();
-            current.set(source);
+            Attempt attempt = attempts.get();
             if (stopped) {
-                // stop() ran before this source was visible to it.
-                source.stop();
+                // stop() ran before this attempt was visible to it.
+                attempt.stop();
             }
-            try (source;
-                    sink) {
+            try (attempt) {
                 state.set(State.STREAMING);
-                source.run(sink);
+                attempt.run();
             } catch (SluiceException e) {
-                started |= source.hasStreamed();
+                started |= attempt.started();
                 if (!started || !isTransient(e) || stopped) {
                     state.set(State.FAILED);
                     throw e;
@@ -226,9 +280,6 @@ public final class Pipeline {
                 log.warn("{} Retrying in {} s.", e.getMessage(), backoff.toSeconds());
                 sleep(backoff);
                 backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-            } finally {
-                lastConfirmed = source.confirmed();
-                current.set(null);
             }
             started = true;
         }
@@ -266,33 +317,35 @@ public final class Pipeline {
         KafkaSettings kafka = config.kafka().orElseThrow();
         String group = config.kafkaGroup();
         config.targetUrl();
-        Duration backoff = Duration.ofSeconds(1);
-        boolean started = false;
-        while (!stopped) {
-            state.set(started ? State.RETRYING : State.STARTING);
+        retryUntilStopped(() -> {
             KafkaSource source = kafkaSource(kafka, group);
             consuming.set(source);
-            if (stopped) {
-                source.stop();
-            }
-            try (source) {
-                state.set(State.STREAMING);
-                source.run();
-            } catch (SluiceException e) {
-                started |= source.hasStarted();
-                if (!started || !isTransient(e) || stopped) {
-                    state.set(State.FAILED);
-                    throw e;
+            return new Attempt() {
+                @Override
+                public void run() {
+                    source.run();
                 }
-                log.warn("{} Retrying in {} s.", e.getMessage(), backoff.toSeconds());
-                sleep(backoff);
-                backoff = backoff.multipliedBy(2).compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : backoff.multipliedBy(2);
-            } finally {
-                consuming.set(null);
-            }
-            started = true;
-        }
-        state.set(State.STOPPED);
+
+                @Override
+                public boolean started() {
+                    return source.hasStarted();
+                }
+
+                @Override
+                public void stop() {
+                    source.stop();
+                }
+
+                @Override
+                public void close() {
+                    try {
+                        source.close();
+                    } finally {
+                        consuming.set(null);
+                    }
+                }
+            };
+        });
     }
 
     /** The Kafka source stage: the topic's partitions, each applied through {@link #partitionSink}. */
