@@ -37,7 +37,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class AnonymizationTest {
 
-    private static final String RULES = """
+    static final String RULES = """
             transformations:
               validation_mode: strict
               table_transformers:

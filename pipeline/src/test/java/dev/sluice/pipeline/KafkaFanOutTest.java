@@ -46,34 +46,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class KafkaFanOutTest {
 
-    private static final String RULES = """
-            transformations:
-              validation_mode: strict
-              table_transformers:
-                - table: users
-                  column_transformers:
-                    email:
-                      name: test_hash
-                      domain: email
-                    name: test_upper
-                    bio: test_mask
-                    age: noop
-                - table: orders
-                  column_transformers:
-                    id: noop
-                    user_email:
-                      name: test_hash
-                      domain: email
-                    note: test_hash
-                - table: visits
-                  column_transformers:
-                    id: noop
-                    region: noop
-                    ip: test_hash
-                - table: sluice_test_marker
-                  column_transformers:
-                    id: noop
-            """;
+    /** The anonymization test's rules: the same tables, the same transformers. */
+    private static final String RULES = AnonymizationTest.RULES;
 
     private static final String[] SCHEMA = {
         "CREATE TABLE users (email text PRIMARY KEY, name text, bio text, age int)",
