@@ -538,7 +538,7 @@ public final class Pipeline {
             Anonymizer anonymizer = compiled.anonymizer(anonymizerStats);
             renames.forEach(anonymizer::follow);
             UncoveredColumns.notNullColumns(config.sourceUrl(), UncoveredColumns.tablesOf(uncovered))
-                    .ifPresent(anonymizer::schemaChanged);
+                    .forEach(anonymizer::notNull);
             if (!noTarget) {
                 UncoveredColumns.replace(config.targetUrl(), config.slot(), uncovered);
             }

@@ -3,9 +3,6 @@ package dev.sluice.pipeline;
 import dev.sluice.core.PgErrors;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.TableId;
-import dev.sluice.core.event.DdlCommand;
-import dev.sluice.core.event.DdlCommand.ColumnDefinition;
-import dev.sluice.core.event.DdlCommand.TableDefinition;
 import dev.sluice.transform.rules.Anonymizer.ColumnRef;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -14,12 +11,12 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.TreeSet;
 import java.util.stream.Collectors;
 
 /**
@@ -40,7 +37,7 @@ public final class UncoveredColumns {
             if (!exists(conn)) {
                 return Set.of();
             }
-            Set<ColumnRef> columns = new TreeSet<>((a, b) -> a.toString().compareTo(b.toString()));
+            Set<ColumnRef> columns = new HashSet<>();
             try (PreparedStatement ps = conn.prepareStatement(
                     "SELECT table_schema, table_name, column_name FROM " + TABLE + " WHERE pipeline = ?")) {
                 ps.setString(1, pipeline);
@@ -127,33 +124,31 @@ public final class UncoveredColumns {
     }
 
     /**
-     * The NOT NULL columns of these tables on the source, as schema changes report them, so that a
-     * restarted anonymizer writes masked defaults where NULL would be refused.
+     * The NOT NULL columns of these tables on the source, so that a restarted anonymizer writes
+     * masked defaults where NULL would be refused.
      */
-    static Optional<DdlCommand> notNullColumns(PgUrl source, Set<TableId> tables) {
+    static Map<TableId, Set<String>> notNullColumns(PgUrl source, Set<TableId> tables) {
+        Map<TableId, Set<String>> columns = new HashMap<>();
         if (tables.isEmpty()) {
-            return Optional.empty();
+            return columns;
         }
-        List<TableDefinition> definitions = new ArrayList<>();
         try (Connection conn = DriverManager.getConnection(source.jdbcUrl(), source.sessionProperties("sluice"));
-                PreparedStatement ps = conn.prepareStatement(
-                        "SELECT a.attname, a.attnotnull FROM pg_attribute a"
-                                + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum")) {
+                PreparedStatement ps = conn.prepareStatement("SELECT a.attname FROM pg_attribute a"
+                        + " WHERE a.attrelid = ?::regclass AND a.attnum > 0 AND NOT a.attisdropped AND a.attnotnull")) {
             for (TableId table : tables) {
                 ps.setString(1, table.quoted());
-                List<ColumnDefinition> columns = new ArrayList<>();
+                Set<String> names = new HashSet<>();
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
-                        columns.add(
-                                new ColumnDefinition(rs.getString(1), "", rs.getBoolean(2), Optional.empty(), "", ""));
+                        names.add(rs.getString(1));
                     }
                 }
-                definitions.add(new TableDefinition(table, columns, List.of()));
+                columns.put(table, names);
             }
         } catch (SQLException e) {
             throw PgErrors.connectFailure("source", source, e);
         }
-        return Optional.of(new DdlCommand("", Optional.empty(), "", List.of(), definitions, Optional.empty()));
+        return columns;
     }
 
     static Set<TableId> tablesOf(Set<ColumnRef> columns) {

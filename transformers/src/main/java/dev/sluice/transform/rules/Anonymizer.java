@@ -146,14 +146,19 @@ public final class Anonymizer implements Processor {
     public void schemaChanged(DdlCommand command) {
         command.rename().ifPresent(this::follow);
         for (TableDefinition table : command.tables()) {
-            notNull.put(
+            notNull(
                     table.table(),
                     table.columns().stream()
                             .filter(ColumnDefinition::notNull)
                             .map(ColumnDefinition::name)
                             .collect(Collectors.toUnmodifiableSet()));
-            plans.remove(table.table());
         }
+    }
+
+    /** The table's NOT NULL columns now, as the catalog or the last schema change reported them. */
+    public void notNull(TableId table, Set<String> columns) {
+        notNull.put(table, Set.copyOf(columns));
+        plans.remove(table);
     }
 
     /** Follows a rename made on the source: the renamed table or column keeps its rules. */
