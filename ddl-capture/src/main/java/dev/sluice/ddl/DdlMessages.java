@@ -2,6 +2,7 @@ package dev.sluice.ddl;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableFilter;
@@ -68,6 +69,9 @@ public final class DdlMessages {
     private static final Pattern RENAME_TABLE = Pattern.compile("(?is)ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?"
             + "(?:ONLY\\s+)?" + NAME + "(?:\\s*\\.\\s*" + NAME + ")?\\s*\\*?\\s+RENAME\\s+TO\\s+" + NAME + "\\s*");
 
+    private static final Pattern SET_SCHEMA = Pattern.compile("(?is)ALTER\\s+TABLE\\s+(?:IF\\s+EXISTS\\s+)?" + NAME
+            + "(?:\\s*\\.\\s*" + NAME + ")?\\s+SET\\s+SCHEMA\\s+" + NAME + "\\s*");
+
     private String queryKey;
     private List<String> statements = List.of();
     private int cursor;
@@ -105,7 +109,8 @@ public final class DdlMessages {
                 json.path("search_path").asText(""),
                 objects,
                 tables,
-                statement.flatMap(s -> rename(s, objects)));
+                statement.flatMap(
+                        s -> rename(s, objects, json.path("search_path").asText(""), message.lsn())));
         report(json, message);
         return new SchemaChange(message.lsn(), command);
     }
@@ -211,7 +216,7 @@ public final class DdlMessages {
         return definitions;
     }
 
-    private static Optional<Rename> rename(String statement, List<DdlObject> objects) {
+    private static Optional<Rename> rename(String statement, List<DdlObject> objects, String searchPath, Lsn lsn) {
         Optional<TableId> table = objects.stream()
                 .filter(o -> !o.dropped())
                 .flatMap(o -> o.table().stream())
@@ -225,7 +230,89 @@ public final class DdlMessages {
             String from = unquote(renamed.group(2) != null ? renamed.group(2) : renamed.group(1));
             return table.map(t -> new TableRename(new TableId(t.schema(), from), t));
         }
+        Matcher moved = SET_SCHEMA.matcher(statement.strip());
+        if (moved.matches()) {
+            return moved(moved, objects, searchPath, lsn);
+        }
         return Optional.empty();
+    }
+
+    /**
+     * {@code ALTER TABLE [schema.]name SET SCHEMA other}: the table keeps its name in its new schema.
+     * Its old schema is the one written in the statement; for an unqualified name, the one the
+     * command's {@code search_path} leads to, when only one schema of it can be meant (see {@link
+     * #oldSchema}). When none can be told, no rename is reported, and a warning says so.
+     */
+    private static Optional<Rename> moved(Matcher moved, List<DdlObject> objects, String searchPath, Lsn lsn) {
+        boolean qualified = moved.group(2) != null;
+        String name = unquote(qualified ? moved.group(2) : moved.group(1));
+        TableId to = new TableId(unquote(moved.group(3)), name);
+        boolean touched = objects.stream()
+                .filter(o -> !o.dropped())
+                .anyMatch(o -> o.table().filter(to::equals).isPresent());
+        if (!touched) {
+            // Not a table of ours (a view, a sequence), or the command did nothing.
+            return Optional.empty();
+        }
+        Optional<String> from = qualified ? Optional.of(unquote(moved.group(1))) : oldSchema(searchPath, to.schema());
+        if (from.isEmpty()) {
+            log.warn(
+                    "Table {} was moved to schema {} on the source (position {}) under search_path '{}', which does"
+                            + " not tell which schema it came from: it no longer follows the rules written for its"
+                            + " old name. Name the schema in ALTER TABLE ... SET SCHEMA, and give the table rules"
+                            + " under its new name.",
+                    name,
+                    to.schema(),
+                    lsn,
+                    searchPath);
+            return Optional.empty();
+        }
+        return Optional.of(new TableRename(new TableId(from.get(), name), to));
+    }
+
+    /**
+     * The schema an unqualified table name moved to {@code to} was found in: the one schema of the
+     * {@code search_path} it can have been, leaving out the system schemas ({@code pg_catalog},
+     * {@code pg_temp}: not ours), the new schema (the table was not in it) and {@code "$user"}
+     * (the role is not known here; like PostgreSQL's default, a schema named after it is taken not
+     * to exist). Empty when no schema, or more than one, remains: which of them held the table
+     * depends on what existed when the command ran.
+     */
+    static Optional<String> oldSchema(String searchPath, String to) {
+        List<String> candidates = new ArrayList<>();
+        for (String entry : pathEntries(searchPath)) {
+            String schema = unquote(entry.strip());
+            if (schema.isEmpty()
+                    || schema.equals("$user")
+                    || schema.equals("pg_catalog")
+                    || schema.startsWith("pg_temp")
+                    || schema.equals(to)
+                    || candidates.contains(schema)) {
+                continue;
+            }
+            candidates.add(schema);
+        }
+        return candidates.size() == 1 ? Optional.of(candidates.get(0)) : Optional.empty();
+    }
+
+    /** The entries of a {@code search_path} as PostgreSQL prints it: separated by commas outside quotes. */
+    private static List<String> pathEntries(String searchPath) {
+        List<String> entries = new ArrayList<>();
+        StringBuilder entry = new StringBuilder();
+        boolean quoted = false;
+        for (char c : searchPath.toCharArray()) {
+            if (c == '"') {
+                quoted = !quoted;
+            }
+            if (c == ',' && !quoted) {
+                entries.add(entry.toString());
+                entry.setLength(0);
+            } else {
+                entry.append(c);
+            }
+        }
+        entries.add(entry.toString());
+        return entries;
     }
 
     /** An identifier as PostgreSQL stores it: quoted ones as written, others folded to lower case. */

@@ -36,13 +36,17 @@ public final class Renames {
                     + " kind text NOT NULL CHECK (kind IN ('table', 'column')), table_schema text NOT NULL,"
                     + " table_name text NOT NULL, from_name text NOT NULL, to_name text NOT NULL,"
                     + " PRIMARY KEY (pipeline, lsn, kind, table_schema, table_name, from_name))");
+            // A table moved to another schema (SET SCHEMA): its new schema; NULL when it stayed in
+            // table_schema, as every rename recorded before moves were.
+            st.execute("ALTER TABLE " + TABLE + " ADD COLUMN IF NOT EXISTS to_schema text");
         }
     }
 
     /** Records a rename in the caller's transaction; a replay of the same change records nothing twice. */
     public static void record(Connection conn, String pipeline, Rename rename, Lsn lsn) throws SQLException {
         try (PreparedStatement ps = conn.prepareStatement(
-                "INSERT INTO " + TABLE + " VALUES (?, ?::pg_lsn, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
+                "INSERT INTO " + TABLE + " (pipeline, lsn, kind, table_schema, table_name, from_name, to_name,"
+                        + " to_schema) VALUES (?, ?::pg_lsn, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING")) {
             ps.setString(1, pipeline);
             ps.setString(2, lsn.toString());
             switch (rename) {
@@ -52,6 +56,7 @@ public final class Renames {
                     ps.setString(5, t.from().name());
                     ps.setString(6, t.from().name());
                     ps.setString(7, t.to().name());
+                    ps.setString(8, t.to().schema().equals(t.from().schema()) ? null : t.to().schema());
                 }
                 case ColumnRename c -> {
                     ps.setString(3, "column");
@@ -59,6 +64,7 @@ public final class Renames {
                     ps.setString(5, c.table().name());
                     ps.setString(6, c.from());
                     ps.setString(7, c.to());
+                    ps.setString(8, null);
                 }
             }
             ps.executeUpdate();
@@ -76,9 +82,17 @@ public final class Renames {
                     return List.of();
                 }
             }
+            // Recorded before moves were: no to_schema column yet.
+            String toSchema;
+            try (Statement st = conn.createStatement();
+                    ResultSet rs = st.executeQuery("SELECT count(*) FROM pg_attribute WHERE attrelid = '" + TABLE
+                            + "'::regclass AND attname = 'to_schema' AND NOT attisdropped")) {
+                rs.next();
+                toSchema = rs.getInt(1) == 1 ? "to_schema" : "NULL";
+            }
             List<Rename> renames = new ArrayList<>();
             try (PreparedStatement ps = conn.prepareStatement("SELECT kind, table_schema, table_name, from_name,"
-                    + " to_name FROM " + TABLE + " WHERE pipeline = ? ORDER BY lsn")) {
+                    + " to_name, " + toSchema + " FROM " + TABLE + " WHERE pipeline = ? ORDER BY lsn")) {
                 ps.setString(1, pipeline);
                 try (ResultSet rs = ps.executeQuery()) {
                     while (rs.next()) {
@@ -87,7 +101,9 @@ public final class Renames {
                                 rs.getString(1).equals("table")
                                         ? new TableRename(
                                                 new TableId(schema, rs.getString(4)),
-                                                new TableId(schema, rs.getString(5)))
+                                                new TableId(
+                                                        rs.getString(6) == null ? schema : rs.getString(6),
+                                                        rs.getString(5)))
                                         : new ColumnRename(
                                                 new TableId(schema, rs.getString(3)),
                                                 rs.getString(4),

@@ -67,6 +67,49 @@ class DdlCaptureTest {
     }
 
     @Test
+    void aTableMovedToAnotherSchemaIsARenameFromTheSchemaItLeft() throws Exception {
+        try (TestDatabase db = TestPostgres.server().createDatabase();
+                Connection conn = db.connect()) {
+            start(db, conn, TableFilter.all());
+            db.execute("CREATE SCHEMA archive; CREATE SCHEMA \"Old Stuff\";"
+                    + " CREATE TABLE a (id int PRIMARY KEY); CREATE TABLE b (id int PRIMARY KEY);"
+                    // Unqualified, under the default search_path "$user", public.
+                    + " ALTER TABLE a SET SCHEMA archive;"
+                    + " ALTER TABLE IF EXISTS archive . a SET SCHEMA \"Old Stuff\";"
+                    + " ALTER TABLE public.b RENAME TO c");
+            // Two schemas c could have been found in: which one held it is not known.
+            db.execute("SET search_path = archive, public; ALTER TABLE c SET SCHEMA \"Old Stuff\"");
+
+            List<SchemaChange> changes = changes(conn).stream()
+                    .filter(c -> c.command().tag().equals("ALTER TABLE"))
+                    .toList();
+
+            assertThat(changes)
+                    .extracting(c -> c.command().rename())
+                    .containsExactly(
+                            Optional.of(new TableRename(new TableId("public", "a"), new TableId("archive", "a"))),
+                            Optional.of(new TableRename(new TableId("archive", "a"), new TableId("Old Stuff", "a"))),
+                            Optional.of(new TableRename(new TableId("public", "b"), new TableId("public", "c"))),
+                            Optional.empty());
+        }
+    }
+
+    @Test
+    void theOldSchemaOfAnUnqualifiedMoveIsTheOnlyOneTheSearchPathCanMean() {
+        assertThat(DdlMessages.oldSchema("\"$user\", public", "archive")).contains("public");
+        assertThat(DdlMessages.oldSchema("\"My, Schema\", pg_catalog, pg_temp", "x"))
+                .contains("My, Schema");
+        assertThat(DdlMessages.oldSchema("archive, Public", "archive"))
+                .as("not the schema it moved to; unquoted names fold to lower case")
+                .contains("public");
+        assertThat(DdlMessages.oldSchema("archive, public", "other"))
+                .as("either could have held the table")
+                .isEmpty();
+        assertThat(DdlMessages.oldSchema("public", "public")).isEmpty();
+        assertThat(DdlMessages.oldSchema("", "archive")).isEmpty();
+    }
+
+    @Test
     void newMatchingTableJoinsThePublicationInItsOwnTransaction() throws Exception {
         try (TestDatabase db = TestPostgres.server().createDatabase();
                 Connection conn = db.connect()) {

@@ -4,7 +4,6 @@ import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
-import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.ddl.Renames;
@@ -30,6 +29,7 @@ import dev.sluice.transform.rules.Anonymizer.ColumnRef;
 import dev.sluice.transform.rules.CompiledRules;
 import dev.sluice.transform.rules.RuleNames;
 import dev.sluice.transform.rules.Rules;
+import dev.sluice.transform.rules.SourceSchema;
 import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -37,7 +37,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -88,9 +87,6 @@ public final class Pipeline {
     private final KafkaSink.Stats kafkaSinkStats = new KafkaSink.Stats();
     private final KafkaSource.Stats kafkaSourceStats = new KafkaSource.Stats();
     private final AtomicReference<KafkaSource> consuming = new AtomicReference<>();
-    /** Columns strict mode wrote without values before this start, as the target recorded them. */
-    private volatile Set<ColumnRef> uncoveredAtStart = Set.of();
-
     private volatile Set<ColumnRef> uncoveredRecorded = Set.of();
     private final Map<String, String> env;
     private TransformerRegistry transformers = TransformerRegistry.builtins();
@@ -514,20 +510,14 @@ public final class Pipeline {
             Keyring keyring = Keyring.fromEnvironment(env);
             // What this pipeline already streamed under: columns renamed since the rules were
             // written keep their rules; columns added since, with no rule, stay without values.
-            boolean noTarget = resetTarget || publishesKafka();
-            List<Rename> renames = noTarget ? List.of() : Renames.read(config.targetUrl(), config.slot());
-            RuleNames ruleNames = new RuleNames();
-            renames.forEach(ruleNames::follow);
-            Set<ColumnRef> uncovered = noTarget
-                    ? Set.of()
-                    : UncoveredColumns.read(config.targetUrl(), config.slot()).stream()
-                            .filter(c -> !coveredBy(rules, ruleNames, c))
-                            .collect(Collectors.toUnmodifiableSet());
-            CompiledRules compiled = CompiledRules.compile(
-                    rules,
-                    transformers,
-                    keyring,
-                    SourceSchemaReader.read(config.sourceUrl(), config.tables()).asRulesKnowIt(ruleNames, uncovered));
+            Earlier earlier = earlier();
+            RuleNames ruleNames = new RuleNames(earlier.renamed());
+            SourceSchema schema = SourceSchemaReader.read(config.sourceUrl(), config.tables());
+            Set<ColumnRef> uncovered = earlier.withoutValues().stream()
+                    .filter(c -> exists(schema, c) && !coveredBy(rules, ruleNames, c))
+                    .collect(Collectors.toUnmodifiableSet());
+            CompiledRules compiled =
+                    CompiledRules.compile(rules, transformers, keyring, schema.asRulesKnowIt(ruleNames, uncovered));
             compiled.warnings().forEach(w -> log.warn("{}", w));
             compiled.notes().forEach(n -> log.info("{}", n));
             log.info(
@@ -535,14 +525,20 @@ public final class Pipeline {
                     file.get(),
                     keyring.id(),
                     compiled.summary().describe().replace('\n', ' '));
-            Anonymizer anonymizer = compiled.anonymizer(anonymizerStats);
-            renames.forEach(anonymizer::follow);
+            Anonymizer anonymizer = compiled.anonymizer(anonymizerStats, earlier.renamed());
+            anonymizer.withoutValues(uncovered);
             UncoveredColumns.notNullColumns(config.sourceUrl(), UncoveredColumns.tablesOf(uncovered))
                     .forEach(anonymizer::notNull);
-            if (!noTarget) {
+            if (!resetTarget && !publishesKafka()) {
                 UncoveredColumns.replace(config.targetUrl(), config.slot(), uncovered);
             }
-            uncoveredAtStart = uncovered;
+            if (!earlier.renamed().isEmpty()) {
+                log.info(
+                        "Following the renames made on the source since streaming began: {} table(s), columns of {}"
+                                + " table(s)",
+                        earlier.renamed().tables().size(),
+                        earlier.renamed().columns().size());
+            }
             uncovered.forEach(c -> log.warn(
                     "Column {} has no rule under validation_mode strict: it is written without its values"
                             + " until {} covers it",
@@ -566,6 +562,34 @@ public final class Pipeline {
                 resetTarget);
     }
 
+    /** What an earlier run of this pipeline learnt while streaming, which its rules must follow. */
+    private record Earlier(RuleNames.Known renamed, Set<ColumnRef> withoutValues) {}
+
+    /**
+     * Read where this pipeline keeps it: the target's records in direct mode, the producer state in
+     * the topic when publishing to Kafka (there is no target); nothing when the target is reset.
+     */
+    private Earlier earlier() {
+        if (resetTarget) {
+            return new Earlier(RuleNames.Known.NONE, Set.of());
+        }
+        if (publishesKafka()) {
+            return KafkaSink.state(config.kafka().orElseThrow())
+                    .map(s -> new Earlier(s.renamed(), s.withoutValues()))
+                    .orElse(new Earlier(RuleNames.Known.NONE, Set.of()));
+        }
+        RuleNames names = new RuleNames();
+        Renames.read(config.targetUrl(), config.slot()).forEach(names::follow);
+        return new Earlier(names.known(), UncoveredColumns.read(config.targetUrl(), config.slot()));
+    }
+
+    /** Whether the column is still on the source: one dropped since is forgotten. */
+    private static boolean exists(SourceSchema schema, ColumnRef column) {
+        return schema.table(column.table())
+                .flatMap(t -> t.column(column.column()))
+                .isPresent();
+    }
+
     private static boolean coveredBy(Rules rules, RuleNames names, ColumnRef column) {
         String ruleName = names.column(column.table(), column.column());
         return rules.table(names.table(column.table()))
@@ -575,8 +599,7 @@ public final class Pipeline {
 
     /** Records the columns strict mode writes without values, when they changed; run periodically. */
     private void recordUncoveredColumns() {
-        Set<ColumnRef> now = new HashSet<>(uncoveredAtStart);
-        now.addAll(anonymizerStats.uncoveredColumns());
+        Set<ColumnRef> now = anonymizerStats.uncoveredColumns();
         if (now.equals(uncoveredRecorded)) {
             return;
         }
@@ -594,7 +617,8 @@ public final class Pipeline {
     }
 
     KafkaSink kafkaSink(KafkaSettings kafka) {
-        return new KafkaSink(kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats);
+        return new KafkaSink(kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats)
+                .recordingWithoutValues(anonymizerStats::uncoveredColumns);
     }
 
     PostgresSink postgresSink() {
@@ -643,11 +667,10 @@ public final class Pipeline {
                 .description("Values a transformer failed on, written unchanged (on_error: pass-through)")
                 .tag("on_error", "pass-through")
                 .register(registry);
-        Gauge.builder("sluice_columns_without_rule", this, p -> {
-                    Set<ColumnRef> all = new HashSet<>(p.uncoveredAtStart);
-                    all.addAll(p.anonymizerStats.uncoveredColumns());
-                    return all.size();
-                })
+        Gauge.builder(
+                        "sluice_columns_without_rule",
+                        anonymizerStats,
+                        s -> s.uncoveredColumns().size())
                 .description("Columns of replicated tables that strict mode writes without their values, for want of"
                         + " a rule (added on the source after streaming began)")
                 .register(registry);

@@ -123,6 +123,62 @@ class DdlAnonymizationTest {
         }
     }
 
+    @Test
+    void aTableMovedToAnotherSchemaKeepsItsRulesAcrossRestarts() throws Exception {
+        Path rules = dir.resolve("transform.yaml");
+        Files.writeString(rules, RULES);
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase();
+                Replication replication = new Replication(source, target)) {
+            source.execute(
+                    "CREATE TABLE users (id int PRIMARY KEY, email text, name text)",
+                    Replication.MARKER_DDL,
+                    "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i"
+                            + " FROM generate_series(1, 20) i");
+            Pipeline pipeline = AnonymizationTest.pipeline(
+                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
+            CompletableFuture<Void> run = Replication.background(pipeline);
+            Replication.awaitStreaming(pipeline, run);
+
+            source.execute(
+                    "CREATE SCHEMA archive",
+                    "ALTER TABLE users RENAME COLUMN name TO full_name",
+                    // Unqualified: the old schema comes from the search_path ("$user", public).
+                    "ALTER TABLE users SET SCHEMA archive",
+                    "INSERT INTO archive.users VALUES (100, 'alice@example.com', 'alice')",
+                    "UPDATE archive.users SET full_name = 'bob' WHERE id = 1");
+            replication.awaitCaughtUp(Duration.ofMinutes(1));
+
+            assertThat(target.queryForString("SELECT full_name FROM archive.users WHERE id = 100"))
+                    .as("the moved table's renamed column keeps its rule")
+                    .isEqualTo("ALICE");
+            assertThat(target.queryForString("SELECT full_name FROM archive.users WHERE id = 1"))
+                    .isEqualTo("BOB");
+            assertThat(target.queryForString("SELECT email FROM archive.users WHERE id = 100"))
+                    .isEqualTo(TestTransformers.hash(KEY, "email", "alice@example.com"));
+            assertThat(target.queryForList("SELECT table_schema || '.' || from_name || ' -> ' || to_schema || '.'"
+                            + " || to_name FROM sluice.renames WHERE kind = 'table'"))
+                    .containsExactly("public.users -> archive.users");
+
+            pipeline.stop();
+            run.get(30, TimeUnit.SECONDS);
+            pipeline = AnonymizationTest.pipeline(
+                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
+            run = Replication.background(pipeline);
+            Replication.awaitStreaming(pipeline, run);
+            source.execute("INSERT INTO archive.users VALUES (101, 'carol@example.com', 'carol')");
+            replication.awaitCaughtUp(Duration.ofMinutes(1));
+
+            assertThat(target.queryForString("SELECT full_name FROM archive.users WHERE id = 101"))
+                    .as("after a restart, the move is read back from the target")
+                    .isEqualTo("CAROL");
+            assertThat(target.queryForString("SELECT count(*) FROM archive.users WHERE full_name IS NULL"))
+                    .isEqualTo("0");
+            pipeline.stop();
+            run.get(30, TimeUnit.SECONDS);
+        }
+    }
+
     private static void awaitRecorded(TestDatabase target, String column, boolean present) throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (UncoveredColumns.describe(target.url(), "sluice").containsKey(column) != present) {

@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,8 +57,8 @@ class KafkaProducerRestartTest {
     private final List<CompletableFuture<Void>> running = new ArrayList<>();
     private int markers;
 
-    @AfterEach
-    void stopAll() {
+    /** Stops every pipeline before the databases go (a database with an active slot cannot be dropped). */
+    private void stopAll() {
         pipelines.forEach(Pipeline::stop);
         for (CompletableFuture<Void> run : running) {
             try {
@@ -74,77 +73,93 @@ class KafkaProducerRestartTest {
     void renamedColumnAndTableKeepTheirRulesAcrossProducerRestarts() throws Exception {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase()) {
-            Map<Setting, String> producer = start(source, target);
-
-            source.execute(
-                    "ALTER TABLE users RENAME COLUMN name TO full_name",
-                    "ALTER TABLE users RENAME TO customers",
-                    "INSERT INTO customers VALUES (100, 'alice@example.com', 'alice')");
-            awaitCaughtUp(source, target);
-            assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = 100"))
-                    .isEqualTo("ALICE");
-
-            // Twice: the restarted producer must carry what it was told on to its own commits.
-            for (int restart = 1; restart <= 2; restart++) {
-                Pipeline stopped = pipelines.get(0);
-                stopped.stop();
-                running.get(0).get(30, TimeUnit.SECONDS);
-                pipelines.remove(0);
-                running.remove(0);
-                startAndAwaitStreaming(producer, 0);
-
-                int id = 100 + restart;
-                source.execute(
-                        "INSERT INTO customers VALUES (" + id + ", 'u" + id + "@example.com', 'carol " + id + "')",
-                        "UPDATE customers SET full_name = 'bob " + id + "' WHERE id = " + restart);
-                awaitCaughtUp(source, target);
-
-                assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = " + id))
-                        .as("a row inserted after restart %d: the renamed column keeps its rule", restart)
-                        .isEqualTo("CAROL " + id);
-                assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = " + restart))
-                        .isEqualTo("BOB " + id);
-                assertThat(target.queryForString("SELECT email FROM customers WHERE id = " + id))
-                        .as("the renamed table keeps its rules")
-                        .isEqualTo(TestTransformers.hash(KEY, "email", "u" + id + "@example.com"));
+            try {
+                renameThenRestart(source, target);
+            } finally {
+                stopAll();
             }
-            assertThat(target.queryForString("SELECT count(*) FROM customers WHERE full_name IS NULL"))
-                    .as("rows whose renamed column lost its values")
-                    .isEqualTo("0");
         }
+    }
+
+    private void renameThenRestart(TestDatabase source, TestDatabase target) throws Exception {
+        Map<Setting, String> producer = start(source, target);
+
+        source.execute(
+                "ALTER TABLE users RENAME COLUMN name TO full_name",
+                "ALTER TABLE users RENAME TO customers",
+                "INSERT INTO customers VALUES (100, 'alice@example.com', 'alice')");
+        awaitCaughtUp(source, target);
+        assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = 100"))
+                .isEqualTo("ALICE");
+
+        // Twice: the restarted producer must carry what it was told on to its own commits.
+        for (int restart = 1; restart <= 2; restart++) {
+            Pipeline stopped = pipelines.get(0);
+            stopped.stop();
+            running.get(0).get(30, TimeUnit.SECONDS);
+            pipelines.remove(0);
+            running.remove(0);
+            startAndAwaitStreaming(producer, 0);
+
+            int id = 100 + restart;
+            source.execute(
+                    "INSERT INTO customers VALUES (" + id + ", 'u" + id + "@example.com', 'carol " + id + "')",
+                    "UPDATE customers SET full_name = 'bob " + id + "' WHERE id = " + restart);
+            awaitCaughtUp(source, target);
+
+            assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = " + id))
+                    .as("a row inserted after restart %d: the renamed column keeps its rule", restart)
+                    .isEqualTo("CAROL " + id);
+            assertThat(target.queryForString("SELECT full_name FROM customers WHERE id = " + restart))
+                    .isEqualTo("BOB " + id);
+            assertThat(target.queryForString("SELECT email FROM customers WHERE id = " + id))
+                    .as("the renamed table keeps its rules")
+                    .isEqualTo(TestTransformers.hash(KEY, "email", "u" + id + "@example.com"));
+        }
+        assertThat(target.queryForString("SELECT count(*) FROM customers WHERE full_name IS NULL"))
+                .as("rows whose renamed column lost its values")
+                .isEqualTo("0");
     }
 
     @Test
     void columnAddedWithoutARuleDoesNotStopAProducerRestartAndStaysWithoutValues() throws Exception {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase()) {
-            Map<Setting, String> producer = start(source, target);
-
-            source.execute(
-                    "ALTER TABLE users ADD COLUMN phone text",
-                    "INSERT INTO users VALUES (100, 'alice@example.com', 'alice', 'PHONE-SECRET-100')");
-            awaitCaughtUp(source, target);
-            assertThat(target.queryForString("SELECT phone IS NULL FROM users WHERE id = 100"))
-                    .isEqualTo("t");
-
-            pipelines.get(0).stop();
-            running.get(0).get(30, TimeUnit.SECONDS);
-            pipelines.remove(0);
-            running.remove(0);
-            startAndAwaitStreaming(producer, 0);
-
-            source.execute(
-                    "INSERT INTO users VALUES (101, 'carol@example.com', 'carol', 'PHONE-SECRET-101')",
-                    "UPDATE users SET phone = 'PHONE-SECRET-' || id WHERE id <= 10");
-            awaitCaughtUp(source, target);
-
-            assertThat(target.queryForString("SELECT count(*) FROM users WHERE users::text LIKE '%SECRET%'"))
-                    .as("rows on the target carrying a raw value of the column without a rule")
-                    .isEqualTo("0");
-            assertThat(target.queryForString("SELECT name FROM users WHERE id = 101"))
-                    .isEqualTo("CAROL");
-            assertThat(target.queryForString("SELECT count(*) FROM users")).isEqualTo("22");
+            try {
+                addColumnThenRestart(source, target);
+            } finally {
+                stopAll();
+            }
         }
+    }
+
+    private void addColumnThenRestart(TestDatabase source, TestDatabase target) throws Exception {
+        Map<Setting, String> producer = start(source, target);
+
+        source.execute(
+                "ALTER TABLE users ADD COLUMN phone text",
+                "INSERT INTO users VALUES (100, 'alice@example.com', 'alice', 'PHONE-SECRET-100')");
+        awaitCaughtUp(source, target);
+        assertThat(target.queryForString("SELECT phone IS NULL FROM users WHERE id = 100"))
+                .isEqualTo("t");
+
+        pipelines.get(0).stop();
+        running.get(0).get(30, TimeUnit.SECONDS);
+        pipelines.remove(0);
+        running.remove(0);
+        startAndAwaitStreaming(producer, 0);
+
+        source.execute(
+                "INSERT INTO users VALUES (101, 'carol@example.com', 'carol', 'PHONE-SECRET-101')",
+                "UPDATE users SET phone = 'PHONE-SECRET-' || id WHERE id <= 10");
+        awaitCaughtUp(source, target);
+
+        assertThat(target.queryForString("SELECT count(*) FROM users WHERE users::text LIKE '%SECRET%'"))
+                .as("rows on the target carrying a raw value of the column without a rule")
+                .isEqualTo("0");
+        assertThat(target.queryForString("SELECT name FROM users WHERE id = 101"))
+                .isEqualTo("CAROL");
+        assertThat(target.queryForString("SELECT count(*) FROM users")).isEqualTo("22");
     }
 
     /**

@@ -14,7 +14,8 @@ import java.util.Optional;
  *     names
  * @param objects what the command created, changed or dropped
  * @param tables the resulting definition of every table the command touched and that still exists
- * @param rename the column or table the command renamed, if it is {@code ALTER TABLE ... RENAME}
+ * @param rename the column or table the command renamed, if it is {@code ALTER TABLE ... RENAME} or
+ *     {@code ALTER TABLE ... SET SCHEMA} (and, for an unqualified name, its old schema can be told)
  */
 public record DdlCommand(
         String tag,
@@ -35,7 +36,10 @@ public record DdlCommand(
     /** {@code table}'s column {@code from} is now called {@code to}. */
     public record ColumnRename(TableId table, String from, String to) implements Rename {}
 
-    /** Table {@code from} is now called {@code to} (a rename never changes the schema). */
+    /**
+     * Table {@code from} is now called {@code to}: renamed within its schema ({@code RENAME TO}), or
+     * moved to another schema under the same name ({@code SET SCHEMA}).
+     */
     public record TableRename(TableId from, TableId to) implements Rename {}
 
     /**

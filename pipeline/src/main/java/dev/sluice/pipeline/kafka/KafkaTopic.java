@@ -3,21 +3,27 @@ package dev.sluice.pipeline.kafka;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
+import org.apache.kafka.clients.admin.ConfigEntry;
 import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
@@ -124,6 +130,30 @@ public final class KafkaTopic implements AutoCloseable {
         }
         java.util.Collections.sort(groups);
         return groups;
+    }
+
+    /**
+     * The brokers' {@code offset.metadata.max.bytes}, the longest offset metadata (so producer
+     * state) they keep, as one broker reports it; empty when it cannot be read (no right to
+     * describe the cluster's configuration, say).
+     */
+    public OptionalInt offsetMetadataMax() {
+        try {
+            Collection<Node> nodes = await(admin.describeCluster().nodes(), "describing the cluster");
+            if (nodes.isEmpty()) {
+                return OptionalInt.empty();
+            }
+            ConfigResource broker = new ConfigResource(
+                    ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+            Config config = await(admin.describeConfigs(List.of(broker)).all(), "reading the brokers' settings")
+                    .get(broker);
+            ConfigEntry entry = config == null ? null : config.get("offset.metadata.max.bytes");
+            return entry == null || entry.value() == null
+                    ? OptionalInt.empty()
+                    : OptionalInt.of(Integer.parseInt(entry.value()));
+        } catch (SluiceException | NumberFormatException e) {
+            return OptionalInt.empty();
+        }
     }
 
     /** The end offset (next offset to be written) of each partition. */

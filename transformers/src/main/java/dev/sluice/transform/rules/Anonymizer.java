@@ -103,13 +103,14 @@ public final class Anonymizer implements Processor {
     private final Stats stats;
     private final Map<TableId, Plan> plans = new ConcurrentHashMap<>();
     /** Tables and columns renamed on the source since the rules were written. */
-    private final RuleNames names = new RuleNames();
+    private final RuleNames names;
     /** Per table, its NOT NULL columns as the last schema change reported them. */
     private final Map<TableId, Set<String>> notNull = new ConcurrentHashMap<>();
 
-    Anonymizer(CompiledRules rules, Stats stats) {
+    Anonymizer(CompiledRules rules, Stats stats, RuleNames.Known renamed) {
         this.rules = rules;
         this.stats = stats;
+        this.names = new RuleNames(renamed);
     }
 
     @Override
@@ -161,6 +162,14 @@ public final class Anonymizer implements Processor {
         plans.remove(table);
     }
 
+    /**
+     * Columns an earlier run already wrote without their values (no rule under strict mode): they
+     * are reported from the start, and followed through renames like those met while streaming.
+     */
+    public void withoutValues(Set<ColumnRef> columns) {
+        stats.uncoveredColumns.addAll(columns);
+    }
+
     /** Follows a rename made on the source: the renamed table or column keeps its rules. */
     public void follow(Rename rename) {
         names.follow(rename);
@@ -182,13 +191,18 @@ public final class Anonymizer implements Processor {
                         t.to(),
                         names.table(t.to()));
             }
-            case ColumnRename c ->
+            case ColumnRename c -> {
+                // A column without a rule stays without values, and reported, under its new name.
+                if (stats.uncoveredColumns.remove(new ColumnRef(c.table(), c.from()))) {
+                    stats.uncoveredColumns.add(new ColumnRef(c.table(), c.to()));
+                }
                 log.info(
                         "Column {}.{} was renamed to {} on the source; it keeps the rule of '{}'",
                         c.table(),
                         c.from(),
                         c.to(),
                         names.column(c.table(), c.to()));
+            }
         }
     }
 

@@ -100,7 +100,15 @@ public final class CompiledRules {
 
     /** The processor that applies these rules; share one between the snapshot and the stream. */
     public Anonymizer anonymizer(Anonymizer.Stats stats) {
-        return new Anonymizer(this, stats);
+        return anonymizer(stats, RuleNames.Known.NONE);
+    }
+
+    /**
+     * An anonymizer for a pipeline already streaming, which knows the renames made on the source
+     * since the rules were written.
+     */
+    public Anonymizer anonymizer(Anonymizer.Stats stats, RuleNames.Known renamed) {
+        return new Anonymizer(this, stats, renamed);
     }
 
     /** How tables without rules are treated: written as NULL under strict mode, else passed through. */

@@ -4,6 +4,7 @@ import dev.sluice.core.TableId;
 import dev.sluice.core.event.DdlCommand.ColumnRename;
 import dev.sluice.core.event.DdlCommand.Rename;
 import dev.sluice.core.event.DdlCommand.TableRename;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,48 @@ public final class RuleNames {
     private final Map<TableId, TableId> tables = new ConcurrentHashMap<>();
     /** Per current table name, current column name to the name its rule uses; only renamed columns. */
     private final Map<TableId, Map<String, String>> columns = new ConcurrentHashMap<>();
+
+    public RuleNames() {}
+
+    /** Knows what {@code known} holds, as {@link #known} of another instance returned it. */
+    public RuleNames(Known known) {
+        tables.putAll(known.tables());
+        known.columns().forEach((table, names) -> columns.put(table, new ConcurrentHashMap<>(names)));
+    }
+
+    /**
+     * What a {@link RuleNames} knows, as values to keep where renames are not replayed from a
+     * record of each (the Kafka producer's state): only renamed tables and columns, by their
+     * current names. A sequence of renames could not always rebuild it (two tables that swapped
+     * names), so it is kept as it is.
+     *
+     * @param tables current table name to the name the rules use
+     * @param columns per current table name, current column name to the name the rule uses
+     */
+    public record Known(Map<TableId, TableId> tables, Map<TableId, Map<String, String>> columns) {
+
+        public static final Known NONE = new Known(Map.of(), Map.of());
+
+        public Known {
+            tables = Map.copyOf(tables);
+            Map<TableId, Map<String, String>> copy = new HashMap<>();
+            columns.forEach((table, names) -> {
+                if (!names.isEmpty()) {
+                    copy.put(table, Map.copyOf(names));
+                }
+            });
+            columns = Map.copyOf(copy);
+        }
+
+        public boolean isEmpty() {
+            return tables.isEmpty() && columns.isEmpty();
+        }
+    }
+
+    /** What this knows now. */
+    public Known known() {
+        return new Known(tables, columns);
+    }
 
     /** Follows one rename, in source order. */
     public void follow(Rename rename) {

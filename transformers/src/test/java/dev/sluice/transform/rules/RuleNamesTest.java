@@ -45,4 +45,40 @@ class RuleNamesTest {
         assertThat(names.table(USERS)).isEqualTo(USERS);
         assertThat(names.table(PEOPLE)).isEqualTo(PEOPLE);
     }
+
+    @Test
+    void aTableMovedToAnotherSchemaKeepsItsRulesAndItsRenamedColumns() {
+        TableId archived = new TableId("archive", "users");
+        RuleNames names = new RuleNames();
+        names.follow(new ColumnRename(USERS, "name", "full_name"));
+        names.follow(new TableRename(USERS, archived));
+
+        assertThat(names.table(archived)).isEqualTo(USERS);
+        assertThat(names.column(archived, "full_name")).isEqualTo("name");
+        assertThat(names.table(USERS)).isEqualTo(USERS);
+    }
+
+    @Test
+    void whatItKnowsRestoresItEvenWhereReplayingRenamesCouldNot() {
+        RuleNames names = new RuleNames();
+        // Two tables swap names through a third: a replay of the result as two renames would not do.
+        names.follow(new TableRename(USERS, CUSTOMERS));
+        names.follow(new TableRename(PEOPLE, USERS));
+        names.follow(new TableRename(CUSTOMERS, PEOPLE));
+        names.follow(new ColumnRename(PEOPLE, "name", "full_name"));
+
+        RuleNames restored = new RuleNames(names.known());
+
+        assertThat(restored.table(PEOPLE)).isEqualTo(USERS);
+        assertThat(restored.table(USERS)).isEqualTo(PEOPLE);
+        assertThat(restored.column(PEOPLE, "full_name")).isEqualTo("name");
+        assertThat(restored.known()).isEqualTo(names.known());
+        restored.follow(new ColumnRename(PEOPLE, "full_name", "name"));
+        assertThat(restored.known().columns())
+                .as("a column renamed back leaves nothing to keep")
+                .isEmpty();
+        assertThat(names.column(PEOPLE, "full_name"))
+                .as("the original is not changed by its copy")
+                .isEqualTo("name");
+    }
 }

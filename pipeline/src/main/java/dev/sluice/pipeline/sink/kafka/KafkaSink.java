@@ -20,6 +20,8 @@ import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.pipeline.kafka.RecordEncoder;
+import dev.sluice.transform.rules.Anonymizer.ColumnRef;
+import dev.sluice.transform.rules.RuleNames;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,6 +32,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerGroupMetadata;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -91,6 +94,12 @@ public final class KafkaSink implements Sink {
     private Checkpoint checkpoint;
     private int partitions;
     private Optional<ProducerState> state = Optional.empty();
+    /** Renames of the schema changes published, from the state on: committed with each transaction. */
+    private RuleNames renamed = new RuleNames();
+    /** The columns anonymization writes without values now, committed with each transaction. */
+    private Supplier<Set<ColumnRef>> withoutValues = Set::of;
+    /** The brokers' offset.metadata.max.bytes, which the state must fit in. */
+    private int stateMax = ProducerState.DEFAULT_METADATA_MAX;
 
     private boolean inKafkaTransaction;
     private long kafkaTransactionStart;
@@ -114,6 +123,16 @@ public final class KafkaSink implements Sink {
         this.groupMaxRows = groupMaxRows;
         this.groupMaxDelay = groupMaxDelay;
         this.stats = stats;
+    }
+
+    /**
+     * Records these columns, which anonymization writes without their values for want of a rule,
+     * with each Kafka transaction, so that a restarted producer knows them (they would otherwise
+     * stop its start under strict mode).
+     */
+    public KafkaSink recordingWithoutValues(Supplier<Set<ColumnRef>> columns) {
+        this.withoutValues = columns;
+        return this;
     }
 
     /** What the topic holds, as the producer recorded it; empty for a topic nothing was published to. */
@@ -142,7 +161,9 @@ public final class KafkaSink implements Sink {
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
             partitions = topic.partitions(settings.createTopic());
             state = state(topic, settings.topic());
+            stateMax = topic.offsetMetadataMax().orElse(ProducerState.DEFAULT_METADATA_MAX);
         }
+        renamed = new RuleNames(state.map(ProducerState::renamed).orElse(RuleNames.Known.NONE));
         if (state.isPresent()) {
             ProducerState s = state.get();
             if (!s.source().equals(source)) {
@@ -232,7 +253,11 @@ public final class KafkaSink implements Sink {
                 case Begin begin -> begin(begin);
                 case RowChange change -> row(change);
                 case Truncate truncate -> whole(truncate, truncateKeys(truncate));
-                case SchemaChange change -> whole(change, schemaKeys(change.command()));
+                case SchemaChange change -> {
+                    // Recorded with the state in this Kafka transaction, beside the schema record.
+                    change.command().rename().ifPresent(renamed::follow);
+                    whole(change, schemaKeys(change.command()));
+                }
                 case Message message -> {
                     // Only DDL messages matter downstream, and they arrive as SchemaChange.
                 }
@@ -404,9 +429,12 @@ public final class KafkaSink implements Sink {
     /** Commits the Kafka transaction with the producer state, then reports the position durable. */
     private void commitKafka() {
         Commit last = pendingCommit;
-        ProducerState next = new ProducerState(last.endLsn(), source, settings.partitioning(), partitions);
+        ProducerState next = new ProducerState(
+                last.endLsn(), source, settings.partitioning(), partitions, renamed.known(), withoutValues.get());
         producer.sendOffsetsToTransaction(
-                Map.of(new TopicPartition(settings.topic(), 0), new OffsetAndMetadata(0, next.toMetadata())),
+                Map.of(
+                        new TopicPartition(settings.topic(), 0),
+                        new OffsetAndMetadata(0, next.toMetadata(settings.topic(), stateMax))),
                 stateGroup);
         producer.commitTransaction();
         Exception failed = sendFailure.get();
@@ -464,7 +492,7 @@ public final class KafkaSink implements Sink {
                     producer.abortTransaction();
                 }
             }
-        } catch (KafkaException e) {
+        } catch (KafkaException | SluiceException e) {
             log.warn("Could not finish the last Kafka transaction on {}: {}", settings.topic(), e.getMessage());
         } finally {
             closeProducer();
