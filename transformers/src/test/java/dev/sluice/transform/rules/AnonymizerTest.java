@@ -10,6 +10,8 @@ import dev.sluice.core.event.ChangeEvent.Delete;
 import dev.sluice.core.event.ChangeEvent.Insert;
 import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.ChangeEvent.Update;
+import dev.sluice.core.event.DdlCommand.ColumnRename;
+import dev.sluice.core.event.DdlCommand.TableRename;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
@@ -289,6 +291,45 @@ class AnonymizerTest {
         assertThat(after.isNull(3)).isTrue();
         assertThat(values(auditRow)).containsOnlyNulls();
         assertThat(stats.uncoveredNulled()).isEqualTo(3);
+    }
+
+    @Test
+    void columnsWithoutRuleStayReportedUnderTheirNewNamesAndAcrossAMoveToAnotherSchema() {
+        TableId archived = new TableId("archive", "orders");
+        anonymizer.withoutValues(Set.of(new Anonymizer.ColumnRef(ORDERS, "fax")));
+        Relation widened = relation(ORDERS, ReplicaIdentity.DEFAULT, "id*", "user_email", "note", "phone");
+        anonymizer.process(new Insert(widened, row("1", null, null, "555-1234")));
+
+        anonymizer.follow(new ColumnRename(ORDERS, "phone", "mobile"));
+        anonymizer.follow(new TableRename(ORDERS, archived));
+
+        assertThat(stats.uncoveredColumns())
+                .containsExactlyInAnyOrder(
+                        new Anonymizer.ColumnRef(archived, "mobile"), new Anonymizer.ColumnRef(archived, "fax"));
+        Relation moved = relation(archived, ReplicaIdentity.DEFAULT, "id*", "user_email", "note", "mobile");
+        Tuple after = ((Insert) anonymizer.process(new Insert(moved, row("2", "ann@x.io", "hi", "555-9999")))).after();
+        assertThat(after.get(1))
+                .as("the moved table keeps its rules")
+                .isEqualTo(hash(TestTransformers.KEY, "people", "ann@x.io"));
+        assertThat(after.get(2)).isNotNull().isNotEqualTo("hi");
+        assertThat(after.isNull(3))
+                .as("the renamed column stays without values")
+                .isTrue();
+    }
+
+    @Test
+    void anAnonymizerToldOfEarlierRenamesAppliesTheRulesOfTheOldNames() {
+        RuleNames earlier = new RuleNames();
+        earlier.follow(new ColumnRename(USERS, "name", "full_name"));
+        earlier.follow(new TableRename(USERS, new TableId("crm", "people")));
+        Anonymizer restarted = CompiledRules.compile(
+                        Rules.parse("transform.yaml", RULES), TestTransformers.registry(), TestTransformers.KEY, null)
+                .anonymizer(stats, earlier.known());
+        Relation people = relation(new TableId("crm", "people"), ReplicaIdentity.DEFAULT, "email*", "full_name");
+
+        Tuple after = ((Insert) restarted.process(new Insert(people, row("ann@x.io", "Ann")))).after();
+
+        assertThat(values(after)).containsExactly(hash(TestTransformers.KEY, "people", "ann@x.io"), "ANN");
     }
 
     @Test
