@@ -54,11 +54,6 @@ public record ProducerState(
         withoutValues = Set.copyOf(withoutValues);
     }
 
-    /** A state that knows of no rename and no column without values. */
-    public ProducerState(Lsn endLsn, String source, Partitioning partitioning, int partitions) {
-        this(endLsn, source, partitioning, partitions, RuleNames.Known.NONE, Set.of());
-    }
-
     /** The state as offset metadata, in a stable order so that equal states read alike. */
     public String toMetadata() {
         ObjectNode n = JSON.createObjectNode();
