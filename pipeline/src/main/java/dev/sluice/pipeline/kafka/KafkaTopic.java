@@ -229,8 +229,9 @@ public final class KafkaTopic implements AutoCloseable {
                         ? "their certificate is not trusted by " + trust + " (" + detail(settings, root(e))
                                 + "). Check that it holds the CA that signed the brokers' certificates and that those"
                                 + " name the host in kafka.brokers."
-                        : detail(settings, root(e)) + ". Check that this listener speaks TLS (kafka.security_protocol "
-                                + settings.securityProtocol() + ") and that " + trust + " holds the brokers' CA.");
+                        : detail(settings, root(e)) + ". Check that the listener at kafka.brokers speaks TLS"
+                                + " (kafka.security_protocol " + settings.securityProtocol() + "); trusted: " + trust
+                                + ".");
         return new SluiceException(Reason.AUTHENTICATION, message, e);
     }
 
