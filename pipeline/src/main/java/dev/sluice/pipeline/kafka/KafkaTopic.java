@@ -206,13 +206,24 @@ public final class KafkaTopic implements AutoCloseable {
                     unreachable,
                     brokers + " did not answer while " + what + " (within " + TIMEOUT.toSeconds()
                             + " s, security protocol " + settings.securityProtocol()
-                            + "): check kafka.brokers, the network, and kafka.security_protocol.",
+                            + "): check kafka.brokers, the network, and kafka.security_protocol ("
+                            + settings.securityProtocol() + " needs " + listener(settings.securityProtocol())
+                            + " at that port; a listener of another protocol closes the connection or never answers).",
                     cause);
         }
         return new SluiceException(
                 unreachable,
                 brokers + " failed while " + what + ": " + (cause == null ? "unknown error" : detail(settings, cause)),
                 cause);
+    }
+
+    private static String listener(String protocol) {
+        return switch (protocol) {
+            case "SSL" -> "a TLS listener";
+            case "SASL_PLAINTEXT" -> "a SASL listener without TLS";
+            case "SASL_SSL" -> "a SASL listener over TLS";
+            default -> "a listener without TLS or SASL";
+        };
     }
 
     private static SluiceException tlsFailure(
