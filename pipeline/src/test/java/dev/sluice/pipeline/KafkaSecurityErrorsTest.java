@@ -91,9 +91,14 @@ class KafkaSecurityErrorsTest {
     }
 
     @Test
-    void tlsClientAtAPlaintextListenerIsToldToCheckTheProtocol() throws Exception {
+    void clientOfAnotherProtocolThanTheListenersIsToldToCheckIt() throws Exception {
         TestKafka kafka = TestKafka.secured();
         String topic = kafka.createTopic("plain-listener", 1);
+        Map<String, String> plain = client(kafka.sslBootstrap(), topic, "PLAINTEXT");
+        assertThat(refused(plain, 3, "status"))
+                .contains("error: Kafka brokers " + kafka.sslBootstrap() + " did not answer while reading topic")
+                .contains("kafka.security_protocol (PLAINTEXT needs a listener without TLS or SASL at that port");
+
         Map<String, String> ssl = client(kafka.bootstrap(), topic, "SSL");
         ssl.put("SLUICE_KAFKA_SSL_TRUSTSTORE", kafka.truststore().toString());
         ssl.put("SLUICE_KAFKA_SSL_TRUSTSTORE_PASSWORD", TestKafka.TRUSTSTORE_PASSWORD);

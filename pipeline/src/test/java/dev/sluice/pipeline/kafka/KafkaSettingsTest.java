@@ -106,6 +106,15 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void pkcs12TruststoreReadWithoutItsPasswordIsRefused() {
+        // The JDK encrypts a PKCS12 store's certificates; without the password it sees none.
+        Path truststore = TestTls.generate(dir, STORE_SECRET).truststore();
+        assertThatThrownBy(() -> settings("SSL", Optional.of(truststore), ""))
+                .hasMessage("kafka.ssl_truststore: " + truststore + " holds no certificate readable without"
+                        + " kafka.ssl_truststore_password (expected the CA that signed the brokers' certificates)");
+    }
+
+    @Test
     void untrustedCertificateIsATlsFailureNamingTheTruststore() {
         Path truststore = TestTls.generate(dir, STORE_SECRET).truststore();
         KafkaSettings s = settings("SASL_SSL", Optional.of(truststore), STORE_SECRET);
