@@ -2,7 +2,11 @@ package dev.sluice.pipeline.kafka;
 
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -231,10 +235,9 @@ public final class KafkaTopic implements AutoCloseable {
         String trust = settings.truststore()
                 .map(p -> "kafka.ssl_truststore " + p)
                 .orElse("the JVM's default CAs (kafka.ssl_truststore is not set)");
-        boolean certificate = find(e, java.security.cert.CertificateException.class)
-                        .isPresent()
-                || find(e, java.security.cert.CertPathBuilderException.class).isPresent()
-                || find(e, java.security.cert.CertPathValidatorException.class).isPresent();
+        boolean certificate = find(e, CertificateException.class).isPresent()
+                || find(e, CertPathBuilderException.class).isPresent()
+                || find(e, CertPathValidatorException.class).isPresent();
         String message = brokers + ": TLS handshake failed while " + what + ": "
                 + (certificate
                         ? "their certificate is not trusted by " + trust + " (" + detail(settings, root(e))
@@ -269,7 +272,7 @@ public final class KafkaTopic implements AutoCloseable {
      * Failed to load SSL keystore ..."), with any password of {@code settings} masked.
      */
     private static String detail(KafkaSettings settings, Throwable t) {
-        List<String> parts = new java.util.ArrayList<>();
+        List<String> parts = new ArrayList<>();
         for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
             String m = t.getMessage();
             if (m != null && !m.isBlank() && parts.stream().noneMatch(p -> p.contains(m))) {
