@@ -31,25 +31,46 @@ import org.apache.kafka.clients.admin.NewTopic;
  *
  * <p>Two listeners: {@link #bootstrap()} (PLAINTEXT) and {@link #saslBootstrap()} (SASL_PLAINTEXT,
  * mechanism PLAIN, user {@value #SASL_USER} with password {@value #SASL_PASSWORD}).
+ *
+ * <p>{@link #secured()} is a second broker, started only by tests that ask for it, with two more
+ * listeners: {@link #sslBootstrap()} (SSL) and {@link #saslSslBootstrap()} (SASL_SSL; mechanisms
+ * PLAIN, SCRAM-SHA-256 and SCRAM-SHA-512, the same user and password for each; the SCRAM
+ * credentials are written into the metadata log when its storage is formatted, as KRaft wants).
+ * Its certificate comes from a CA made when it starts ({@link TestTls}); clients trust it through
+ * {@link #truststore()}.
  */
 public final class TestKafka {
 
     public static final String SASL_USER = "sluice";
     public static final String SASL_PASSWORD = "sluice-test-secret";
 
+    /** Password of the secured broker's {@link #truststore()} and of its own keystore. */
+    public static final String TRUSTSTORE_PASSWORD = "sluice-test-truststore";
+
+    private static final List<String> SCRAM_MECHANISMS = List.of("SCRAM-SHA-256", "SCRAM-SHA-512");
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static volatile TestKafka broker;
+    private static volatile TestKafka secured;
 
     private final Process process;
     private final Path home;
     private final int port;
     private final int saslPort;
+    /** The secured broker's TLS listeners and material; zero and null on the plain broker. */
+    private final int sslPort;
 
-    private TestKafka(Process process, Path home, int port, int saslPort) {
+    private final int saslSslPort;
+    private final TestTls tls;
+
+    private TestKafka(Process process, Path home, int port, int saslPort, int sslPort, int saslSslPort, TestTls tls) {
         this.process = process;
         this.home = home;
         this.port = port;
         this.saslPort = saslPort;
+        this.sslPort = sslPort;
+        this.saslSslPort = saslSslPort;
+        this.tls = tls;
     }
 
     /** The shared broker, started on first call. */
@@ -59,15 +80,36 @@ public final class TestKafka {
             synchronized (TestKafka.class) {
                 b = broker;
                 if (b == null) {
-                    b = start();
+                    b = startAndKeep(false);
                     broker = b;
-                    TestKafka started = b;
-                    Runtime.getRuntime()
-                            .addShutdownHook(new Thread(started::stopAndDelete, "sluice-test-kafka-shutdown"));
                 }
             }
         }
         return b;
+    }
+
+    /**
+     * The secured broker (SSL and SASL_SSL listeners besides PLAINTEXT), started on first call; a
+     * second child JVM, so tests that do not ask for it pay nothing.
+     */
+    public static TestKafka secured() {
+        TestKafka b = secured;
+        if (b == null) {
+            synchronized (TestKafka.class) {
+                b = secured;
+                if (b == null) {
+                    b = startAndKeep(true);
+                    secured = b;
+                }
+            }
+        }
+        return b;
+    }
+
+    private static TestKafka startAndKeep(boolean withTls) {
+        TestKafka started = start(withTls);
+        Runtime.getRuntime().addShutdownHook(new Thread(started::stopAndDelete, "sluice-test-kafka-shutdown"));
+        return started;
     }
 
     /** {@code host:port} of the PLAINTEXT listener. */
@@ -78,6 +120,29 @@ public final class TestKafka {
     /** {@code host:port} of the SASL_PLAINTEXT listener (PLAIN). */
     public String saslBootstrap() {
         return "127.0.0.1:" + saslPort;
+    }
+
+    /** {@code host:port} of the SSL listener of the {@link #secured()} broker. */
+    public String sslBootstrap() {
+        return "127.0.0.1:" + securedPort(sslPort);
+    }
+
+    /** {@code host:port} of the SASL_SSL listener (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) of the {@link #secured()} broker. */
+    public String saslSslBootstrap() {
+        return "127.0.0.1:" + securedPort(saslSslPort);
+    }
+
+    /** A PKCS12 truststore that trusts the {@link #secured()} broker's certificate; password {@value #TRUSTSTORE_PASSWORD}. */
+    public Path truststore() {
+        securedPort(sslPort);
+        return tls.truststore();
+    }
+
+    private int securedPort(int listener) {
+        if (tls == null) {
+            throw new IllegalStateException("TLS listeners are on TestKafka.secured(), not on this broker");
+        }
+        return listener;
     }
 
     /** An admin client on the PLAINTEXT listener; the caller closes it. */
@@ -105,21 +170,34 @@ public final class TestKafka {
         return name;
     }
 
-    private static TestKafka start() {
+    private static TestKafka start(boolean withTls) {
         try {
             Path home = Files.createTempDirectory("sluice-test-kafka-");
-            int[] ports = freePorts(3);
+            int[] ports = freePorts(withTls ? 5 : 3);
             int port = ports[0];
             int controllerPort = ports[1];
             int saslPort = ports[2];
+            int sslPort = withTls ? ports[3] : 0;
+            int saslSslPort = withTls ? ports[4] : 0;
+            TestTls tls = withTls ? TestTls.generate(home.resolve("tls"), TRUSTSTORE_PASSWORD) : null;
             Path config = home.resolve("server.properties");
             Properties props = serverProperties(home.resolve("data"), port, controllerPort, saslPort);
+            if (withTls) {
+                addTlsListeners(props, tls, sslPort, saslSslPort);
+            }
             try (var out = Files.newOutputStream(config)) {
                 props.store(out, "Sluice test broker");
             }
             Path log = home.resolve("broker.log");
             String clusterId = "sluice-test-" + UUID.randomUUID().toString().substring(0, 8);
-            Process format = javaProcess("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config.toString())
+            List<String> formatArgs = new ArrayList<>(List.of("format", "-t", clusterId, "-c", config.toString()));
+            if (withTls) {
+                for (String mechanism : SCRAM_MECHANISMS) {
+                    formatArgs.add("--add-scram");
+                    formatArgs.add(mechanism + "=[name=" + SASL_USER + ",password=" + SASL_PASSWORD + "]");
+                }
+            }
+            Process format = javaProcess("kafka.tools.StorageTool", formatArgs.toArray(String[]::new))
                     .redirectErrorStream(true)
                     .redirectOutput(home.resolve("format.log").toFile())
                     .start();
@@ -132,7 +210,7 @@ public final class TestKafka {
                     .redirectErrorStream(true)
                     .redirectOutput(log.toFile())
                     .start();
-            TestKafka kafka = new TestKafka(process, home, port, saslPort);
+            TestKafka kafka = new TestKafka(process, home, port, saslPort, sslPort, saslSslPort, tls);
             kafka.awaitReady(log);
             return kafka;
         } catch (IOException e) {
@@ -180,6 +258,31 @@ public final class TestKafka {
         p.setProperty("transaction.abort.timed.out.transaction.cleanup.interval.ms", "2000");
         p.setProperty("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         return p;
+    }
+
+    /** SSL and SASL_SSL listeners next to the plain broker's; the broker itself still talks PLAINTEXT. */
+    private static void addTlsListeners(Properties p, TestTls tls, int sslPort, int saslSslPort) {
+        String tlsListeners = ",SSL://127.0.0.1:" + sslPort + ",SASL_SSL://127.0.0.1:" + saslSslPort;
+        p.setProperty("listeners", p.getProperty("listeners") + tlsListeners);
+        p.setProperty("advertised.listeners", p.getProperty("advertised.listeners") + tlsListeners);
+        p.setProperty(
+                "listener.security.protocol.map",
+                p.getProperty("listener.security.protocol.map") + ",SSL:SSL,SASL_SSL:SASL_SSL");
+        p.setProperty("ssl.keystore.type", "PKCS12");
+        p.setProperty("ssl.keystore.location", tls.keystore().toString());
+        p.setProperty("ssl.keystore.password", tls.password());
+        p.setProperty("ssl.key.password", tls.password());
+        p.setProperty("listener.name.sasl_ssl.sasl.enabled.mechanisms", "PLAIN," + String.join(",", SCRAM_MECHANISMS));
+        p.setProperty(
+                "listener.name.sasl_ssl.plain.sasl.jaas.config",
+                "org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\""
+                        + " password=\"admin\" user_admin=\"admin\" user_" + SASL_USER + "=\"" + SASL_PASSWORD
+                        + "\";");
+        for (String mechanism : SCRAM_MECHANISMS) {
+            p.setProperty(
+                    "listener.name.sasl_ssl." + mechanism.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+                    "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+        }
     }
 
     private static ProcessBuilder javaProcess(String mainClass, String... args) {

@@ -24,6 +24,9 @@ public final class SluiceConfig {
 
     private final Map<Setting, Object> values;
 
+    /** Built on first use and kept: building opens the truststore, and the metrics ask often. */
+    private volatile java.util.Optional<KafkaSettings> kafka;
+
     SluiceConfig(Map<Setting, Object> values) {
         this.values = new EnumMap<>(values);
     }
@@ -163,8 +166,17 @@ public final class SluiceConfig {
      * The Kafka cluster and topic, when {@code kafka.brokers} is set: then {@code run} publishes to
      * the topic (with {@code source.url}) or applies it to the target (without).
      */
-    @SuppressWarnings("unchecked")
     public java.util.Optional<KafkaSettings> kafka() {
+        java.util.Optional<KafkaSettings> built = kafka;
+        if (built == null) {
+            built = buildKafka();
+            kafka = built;
+        }
+        return built;
+    }
+
+    @SuppressWarnings("unchecked")
+    private java.util.Optional<KafkaSettings> buildKafka() {
         List<String> brokers = (List<String>) values.get(Setting.KAFKA_BROKERS);
         if (brokers == null || brokers.isEmpty()) {
             return java.util.Optional.empty();

@@ -2,7 +2,15 @@ package dev.sluice.pipeline.kafka;
 
 import static dev.sluice.core.Preconditions.requireConfig;
 
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +21,9 @@ import org.apache.kafka.common.config.SaslConfigs;
 import org.apache.kafka.common.config.SslConfigs;
 
 /**
- * How Sluice reaches a Kafka cluster and which topic it uses; validated once, when built.
+ * How Sluice reaches a Kafka cluster and which topic it uses; validated once, when built. A
+ * truststore is opened then too, so a missing file or a wrong password fails at start-up naming
+ * the setting, not later as a client's stack trace.
  *
  * @param brokers bootstrap servers, {@code host:port}
  * @param topic the topic of the change stream
@@ -24,7 +34,8 @@ import org.apache.kafka.common.config.SslConfigs;
  * @param saslMechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default PLAIN)
  * @param saslUsername user for SASL, empty for none
  * @param saslPassword password for SASL; a secret, never printed ({@link #toString()} masks it)
- * @param truststore PKCS12 or JKS truststore for TLS, empty for the JVM's default trust
+ * @param truststore PKCS12 truststore (JKS by a {@code .jks} name) for TLS, empty for the JVM's
+ *     default trust; it must open with {@code truststorePassword} and hold a certificate
  * @param truststorePassword the truststore's password; a secret
  */
 public record KafkaSettings(
@@ -71,6 +82,57 @@ public record KafkaSettings(
                 !sasl || !saslUsername.isEmpty(),
                 "kafka.security_protocol %s needs kafka.sasl_username and kafka.sasl_password (SLUICE_KAFKA_SASL_PASSWORD)",
                 securityProtocol);
+        truststore.ifPresent(path -> checkTruststore(path, truststorePassword));
+    }
+
+    /** Opens the truststore as the clients will, so that what they would fail on is reported here. */
+    private static void checkTruststore(Path path, String password) {
+        String type = truststoreType(path);
+        requireConfig(
+                Files.isRegularFile(path) && Files.isReadable(path),
+                "kafka.ssl_truststore: %s is not a readable file (expected a %s truststore)",
+                path,
+                type);
+        KeyStore store;
+        try (InputStream in = Files.newInputStream(path)) {
+            store = KeyStore.getInstance(type);
+            store.load(in, password.isEmpty() ? null : password.toCharArray());
+        } catch (IOException | GeneralSecurityException e) {
+            // The JDK's message says "password was incorrect" or what it could not parse; it never holds the password.
+            throw new SluiceException(
+                    Reason.CONFIG,
+                    "kafka.ssl_truststore: cannot open " + path + " as a " + type + " truststore with"
+                            + " kafka.ssl_truststore_password (" + (password.isEmpty() ? "not set" : "set") + "): "
+                            + e.getMessage() + ". Check the password (SLUICE_KAFKA_SSL_TRUSTSTORE_PASSWORD) and that"
+                            + " the file is " + type
+                            + (type.equals("JKS") ? "" : " (a JKS truststore needs a .jks name)")
+                            + ".",
+                    e);
+        }
+        boolean trusts;
+        try {
+            trusts = Collections.list(store.aliases()).stream().anyMatch(alias -> isCertificate(store, alias));
+        } catch (GeneralSecurityException e) {
+            throw new SluiceException(Reason.CONFIG, "kafka.ssl_truststore: cannot read " + path, e);
+        }
+        requireConfig(
+                trusts,
+                "kafka.ssl_truststore: %s holds no certificate%s (expected the CA that signed the brokers' certificates)",
+                path,
+                password.isEmpty() ? " readable without kafka.ssl_truststore_password" : "");
+    }
+
+    private static boolean isCertificate(KeyStore store, String alias) {
+        try {
+            // A key entry's certificate is trusted too, as the JDK's trust manager does.
+            return store.getCertificate(alias) != null;
+        } catch (GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static String truststoreType(Path path) {
+        return path.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".jks") ? "JKS" : "PKCS12";
     }
 
     /** The brokers as Kafka clients take them, and as messages name them. */
@@ -97,8 +159,7 @@ public record KafkaSettings(
         }
         if (securityProtocol.endsWith("SSL") && truststore.isPresent()) {
             p.put(SslConfigs.SSL_TRUSTSTORE_LOCATION_CONFIG, truststore.get().toString());
-            String name = truststore.get().getFileName().toString().toLowerCase(Locale.ROOT);
-            p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, name.endsWith(".jks") ? "JKS" : "PKCS12");
+            p.put(SslConfigs.SSL_TRUSTSTORE_TYPE_CONFIG, truststoreType(truststore.get()));
             if (!truststorePassword.isEmpty()) {
                 p.put(SslConfigs.SSL_TRUSTSTORE_PASSWORD_CONFIG, truststorePassword);
             }

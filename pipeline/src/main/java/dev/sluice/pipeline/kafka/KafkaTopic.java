@@ -2,7 +2,11 @@ package dev.sluice.pipeline.kafka;
 
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import java.security.cert.CertPathBuilderException;
+import java.security.cert.CertPathValidatorException;
+import java.security.cert.CertificateException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -21,11 +25,13 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 /**
@@ -51,7 +57,11 @@ public final class KafkaTopic implements AutoCloseable {
         Map<String, Object> props = new HashMap<>(settings.clientProperties());
         props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        this.admin = Admin.create(props);
+        try {
+            this.admin = Admin.create(props);
+        } catch (KafkaException e) {
+            throw failure("connecting", e);
+        }
     }
 
     /** The group whose committed offset metadata holds the producer's state of {@code topic}. */
@@ -196,36 +206,116 @@ public final class KafkaTopic implements AutoCloseable {
         return failure(settings, unreachable, what, cause);
     }
 
+    /**
+     * The same for any Kafka client of {@code settings}: TLS and SASL refusals, denials and
+     * timeouts each get their own message; the client's message is kept as a detail, with the
+     * settings' passwords masked should a client ever echo one.
+     */
     public static SluiceException failure(KafkaSettings settings, Reason unreachable, String what, Throwable cause) {
-        if (cause instanceof AuthenticationException) {
+        String brokers = "Kafka brokers " + settings.bootstrap();
+        // Before AuthenticationException: a failed TLS handshake is one too, but no password is at fault.
+        Optional<SslAuthenticationException> tls = find(cause, SslAuthenticationException.class);
+        if (tls.isPresent()) {
+            return tlsFailure(settings, brokers, what, tls.get());
+        }
+        Optional<AuthenticationException> sasl = find(cause, AuthenticationException.class);
+        if (sasl.isPresent()) {
             return new SluiceException(
                     Reason.AUTHENTICATION,
-                    "Kafka brokers " + settings.bootstrap() + " refused the credentials while " + what + " ("
-                            + settings.securityProtocol() + ", " + settings.saslMechanism()
-                            + "): check kafka.sasl_username and kafka.sasl_password.",
+                    brokers + ": authentication failed while " + what + " (" + settings.securityProtocol()
+                            + ", mechanism " + settings.saslMechanism() + ", user '" + settings.saslUsername() + "'): "
+                            + detail(settings, sasl.get()) + ". Check kafka.sasl_username, kafka.sasl_password"
+                            + " (SLUICE_KAFKA_SASL_PASSWORD) and kafka.sasl_mechanism.",
                     cause);
         }
-        if (cause instanceof AuthorizationException) {
+        Optional<AuthorizationException> denied = find(cause, AuthorizationException.class);
+        if (denied.isPresent()) {
             return new SluiceException(
-                    Reason.PRIVILEGE,
-                    "Kafka brokers " + settings.bootstrap() + " denied " + what + ": " + cause.getMessage(),
-                    cause);
+                    Reason.PRIVILEGE, brokers + " denied " + what + ": " + detail(settings, denied.get()), cause);
         }
         if (cause instanceof TimeoutException
                 || cause instanceof org.apache.kafka.common.errors.TimeoutException
                 || cause instanceof org.apache.kafka.common.errors.DisconnectException) {
             return new SluiceException(
                     unreachable,
-                    "Kafka brokers " + settings.bootstrap() + " did not answer while " + what + " (within "
-                            + TIMEOUT.toSeconds() + " s, security protocol " + settings.securityProtocol()
-                            + "): check kafka.brokers, the network, and kafka.security_protocol.",
+                    brokers + " did not answer while " + what + " (within " + TIMEOUT.toSeconds()
+                            + " s, security protocol " + settings.securityProtocol()
+                            + "): check kafka.brokers, the network, and kafka.security_protocol ("
+                            + settings.securityProtocol() + " needs " + listener(settings.securityProtocol())
+                            + " at that port; a listener of another protocol closes the connection or never answers).",
                     cause);
         }
         return new SluiceException(
                 unreachable,
-                "Kafka brokers " + settings.bootstrap() + " failed while " + what + ": "
-                        + (cause == null ? "unknown error" : cause.getMessage()),
+                brokers + " failed while " + what + ": " + (cause == null ? "unknown error" : detail(settings, cause)),
                 cause);
+    }
+
+    private static String listener(String protocol) {
+        return switch (protocol) {
+            case "SSL" -> "a TLS listener";
+            case "SASL_PLAINTEXT" -> "a SASL listener without TLS";
+            case "SASL_SSL" -> "a SASL listener over TLS";
+            default -> "a listener without TLS or SASL";
+        };
+    }
+
+    private static SluiceException tlsFailure(
+            KafkaSettings settings, String brokers, String what, SslAuthenticationException e) {
+        String trust = settings.truststore()
+                .map(p -> "kafka.ssl_truststore " + p)
+                .orElse("the JVM's default CAs (kafka.ssl_truststore is not set)");
+        boolean certificate = find(e, CertificateException.class).isPresent()
+                || find(e, CertPathBuilderException.class).isPresent()
+                || find(e, CertPathValidatorException.class).isPresent();
+        String message = brokers + ": TLS handshake failed while " + what + ": "
+                + (certificate
+                        ? "their certificate is not trusted by " + trust + " (" + detail(settings, root(e))
+                                + "). Check that it holds the CA that signed the brokers' certificates and that those"
+                                + " name the host in kafka.brokers."
+                        : detail(settings, root(e)) + ". Check that the listener at kafka.brokers speaks TLS"
+                                + " (kafka.security_protocol " + settings.securityProtocol() + "); trusted: " + trust
+                                + ".");
+        return new SluiceException(Reason.AUTHENTICATION, message, e);
+    }
+
+    /** The first of {@code t} and its causes that is a {@code type}. */
+    private static <T extends Throwable> Optional<T> find(Throwable t, Class<T> type) {
+        for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
+            if (type.isInstance(t)) {
+                return Optional.of(type.cast(t));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Throwable root(Throwable t) {
+        Throwable r = t;
+        for (int depth = 0; r.getCause() != null && r.getCause() != r && depth < 10; depth++) {
+            r = r.getCause();
+        }
+        return r;
+    }
+
+    /**
+     * The messages of {@code t} and its causes, each said once ("Failed to construct kafka consumer:
+     * Failed to load SSL keystore ..."), with any password of {@code settings} masked.
+     */
+    private static String detail(KafkaSettings settings, Throwable t) {
+        List<String> parts = new ArrayList<>();
+        for (int depth = 0; t != null && depth < 10; t = t.getCause(), depth++) {
+            String m = t.getMessage();
+            if (m != null && !m.isBlank() && parts.stream().noneMatch(p -> p.contains(m))) {
+                parts.add(m.strip());
+            }
+        }
+        String text = parts.isEmpty() ? "unknown error" : String.join(": ", parts);
+        for (String secret : List.of(settings.saslPassword(), settings.truststorePassword())) {
+            if (!secret.isEmpty()) {
+                text = text.replace(secret, "****");
+            }
+        }
+        return text;
     }
 
     @Override
