@@ -1,0 +1,144 @@
+package dev.sluice.pipeline.sink.kafka;
+
+import dev.sluice.core.TableId;
+import dev.sluice.pipeline.kafka.Partitioning;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
+import dev.sluice.snapshot.SequenceSync.SourceSequences;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Which of the source's sequence values the producer publishes, and to which partition.
+ *
+ * <p>The source is read at most once per interval. A partition's sequences go out, all of them,
+ * when any of them differs from what the topic last received: an idle source adds nothing to the
+ * topic, and a set that a target could not fully apply (a sequence its schema did not have yet) is
+ * sent whole again with the partition's next change. A sequence seen for the first time is sent
+ * twice, on two reads an interval apart: the schema change that created it may still have been on
+ * its way through the stream when it was first read, so its first record can reach a target before
+ * the sequence does.
+ *
+ * <p>A sequence goes to the partition its owning table's schema changes go to, so that it follows
+ * them: by schema, its owner's schema (a standalone sequence: its own schema); by table, its owner's
+ * partition (a standalone sequence: partition 0, where a schema change of no table goes); by key,
+ * partition 0 (schema changes there are barriers, after which every partition's later records
+ * follow them).
+ *
+ * <p>Not thread-safe: the sink's thread.
+ */
+final class SequenceRecords {
+
+    private static final Logger log = LoggerFactory.getLogger(SequenceRecords.class);
+
+    private final Supplier<SourceSequences> reader;
+    private final long intervalNanos;
+    private final Partitioning partitioning;
+    private final int partitions;
+
+    /** What the topic holds of each sequence, as committed. */
+    private final Map<TableId, SequenceState> published = new HashMap<>();
+    /** Sequences published once already, whose next publication is recorded. */
+    private final Set<TableId> seen = new HashSet<>();
+
+    private List<SequenceState> pending = List.of();
+    private long lastRead;
+    private boolean read;
+    private String lastProblem;
+
+    SequenceRecords(Supplier<SourceSequences> reader, Duration interval, Partitioning partitioning, int partitions) {
+        this.reader = reader;
+        this.intervalNanos = interval.toNanos();
+        this.partitioning = partitioning;
+        this.partitions = partitions;
+    }
+
+    /** Whether the source is due to be read again. */
+    boolean due() {
+        return !read || System.nanoTime() - lastRead >= intervalNanos;
+    }
+
+    /**
+     * Reads the source and returns, by partition, the sets to publish; empty when nothing changed,
+     * or when the read failed (logged as a warning once per distinct message; the next interval
+     * tries again, and publishing goes on).
+     */
+    Map<Integer, List<SequenceState>> changed() {
+        lastRead = System.nanoTime();
+        read = true;
+        pending = List.of();
+        SourceSequences source;
+        try {
+            source = reader.get();
+        } catch (RuntimeException e) {
+            report("Reading the source's sequences for the Kafka topic failed (retrying every interval): "
+                    + e.getMessage());
+            return Map.of();
+        }
+        report(
+                source.unreadable().isEmpty()
+                        ? null
+                        : source.unreadable().size()
+                                + " source sequence(s) are not readable by the source user, so they"
+                                + " are not published: " + String.join(", ", source.unreadable())
+                                + " (GRANT SELECT ON SEQUENCE ... to the user of source.url)");
+        Map<Integer, List<SequenceState>> byPartition = new TreeMap<>();
+        Set<Integer> changed = new HashSet<>();
+        for (SequenceState state : source.states()) {
+            int p = partition(state.sequence(), source);
+            byPartition.computeIfAbsent(p, k -> new ArrayList<>()).add(state);
+            if (!state.equals(published.get(state.sequence()))) {
+                changed.add(p);
+            }
+        }
+        byPartition.keySet().retainAll(changed);
+        List<SequenceState> out = new ArrayList<>();
+        byPartition.values().forEach(out::addAll);
+        pending = out;
+        return byPartition;
+    }
+
+    /** The sets the last {@link #changed()} returned are committed to the topic. */
+    void published() {
+        for (SequenceState state : pending) {
+            if (seen.add(state.sequence())) {
+                // Sent again after the next read; see the class comment.
+                continue;
+            }
+            published.put(state.sequence(), state);
+        }
+        pending = List.of();
+    }
+
+    private int partition(TableId sequence, SourceSequences source) {
+        if (partitions == 1) {
+            return 0;
+        }
+        return switch (partitioning) {
+            case SCHEMA ->
+                Partitioning.partition(partitioning.key(source.owner(sequence).orElse(sequence)), partitions);
+            case TABLE ->
+                source.owner(sequence)
+                        .map(owner -> Partitioning.partition(partitioning.key(owner), partitions))
+                        .orElse(0);
+            case KEY -> 0;
+        };
+    }
+
+    private void report(String problem) {
+        if (problem != null && !problem.equals(lastProblem)) {
+            log.warn("{}", problem);
+        } else if (problem == null && lastProblem != null) {
+            log.info("All of the source's sequences are read and published again");
+        }
+        lastProblem = problem;
+    }
+}
