@@ -112,7 +112,9 @@ final class SequenceFollower {
                     result.missing().stream().filter(reportedMissing::add).toList();
             if (!missing.isEmpty()) {
                 log.warn(
-                        "{} sequence(s) of the Kafka topic are not on the target, so they are not set: {}",
+                        "{} sequence(s) of the Kafka topic are not on the target, so they are not set: {} (one"
+                                + " whose table is still on its way is set by the record the producer sends after"
+                                + " that table's schema change; reported once)",
                         missing.size(),
                         String.join(", ", missing));
             }

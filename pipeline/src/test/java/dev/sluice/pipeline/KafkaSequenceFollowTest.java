@@ -94,25 +94,35 @@ class KafkaSequenceFollowTest {
         awaitNextIdAbove(early, "orders_id_seq", 50);
         awaitNextIdAbove(early, "tickets_id_seq", 30);
 
+        // A large transaction, then a table created while the producer still publishes it: the
+        // producer reads the new table's sequence before its schema change is in the topic.
         source.execute(
-                "INSERT INTO orders (note) SELECT 'streamed' FROM generate_series(1, 100)",
-                "INSERT INTO tickets (what) SELECT 'streamed' FROM generate_series(1, 20)");
-        awaitNextIdAbove(early, "orders_id_seq", 150);
+                "INSERT INTO orders (note) SELECT 'streamed' FROM generate_series(1, 20000)",
+                "INSERT INTO tickets (what) SELECT 'streamed' FROM generate_series(1, 20)",
+                "CREATE TABLE visits (id serial PRIMARY KEY, at text)",
+                "INSERT INTO visits (at) SELECT 'streamed' FROM generate_series(1, 7)");
+        awaitNextIdAbove(early, "orders_id_seq", 20050);
         awaitNextIdAbove(early, "tickets_id_seq", 50);
-        awaitRows(early, "orders", 150);
+        awaitNextIdAbove(early, "visits_id_seq", 7);
+        awaitRows(early, "orders", 20050);
 
         start(consumer(common, late, "late"), new SimpleMeterRegistry());
-        awaitNextIdAbove(late, "orders_id_seq", 150);
+        awaitNextIdAbove(late, "orders_id_seq", 20050);
         awaitNextIdAbove(late, "tickets_id_seq", 50);
-        awaitRows(late, "orders", 150);
+        awaitNextIdAbove(late, "visits_id_seq", 7);
+        awaitRows(late, "orders", 20050);
 
         for (TestDatabase target : List.of(early, late)) {
+            awaitRows(target, "visits", 7);
             target.execute(
                     "INSERT INTO orders (note) VALUES ('staging')", "INSERT INTO tickets (what) VALUES ('staging')");
             assertThat(target.queryForString("SELECT id FROM orders WHERE note = 'staging'"))
-                    .isEqualTo("151");
+                    .isEqualTo("20051");
             assertThat(target.queryForString("SELECT id FROM tickets WHERE what = 'staging'"))
                     .isEqualTo("51");
+            target.execute("INSERT INTO visits (at) VALUES ('staging')");
+            assertThat(target.queryForString("SELECT id FROM visits WHERE at = 'staging'"))
+                    .isEqualTo("8");
             assertThat(target.queryForString("SELECT count(*) FROM pg_tables WHERE tablename = 'audit'"))
                     .isEqualTo("0");
         }

@@ -263,7 +263,12 @@ public final class KafkaSink implements Sink {
                 case Begin begin -> begin(begin);
                 case RowChange change -> row(change);
                 case Truncate truncate -> whole(truncate, truncateKeys(truncate));
-                case SchemaChange change -> whole(change, schemaKeys(change.command()));
+                case SchemaChange change -> {
+                    whole(change, schemaKeys(change.command()));
+                    if (sequences != null) {
+                        sequences.schemaChanged();
+                    }
+                }
                 case Message message -> {
                     // Only DDL messages matter downstream, and they arrive as SchemaChange.
                 }

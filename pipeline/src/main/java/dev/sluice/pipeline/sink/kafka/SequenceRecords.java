@@ -20,12 +20,10 @@ import org.slf4j.LoggerFactory;
  * Which of the source's sequence values the producer publishes, and to which partition.
  *
  * <p>The source is read at most once per interval. A partition's sequences go out, all of them,
- * when any of them differs from what the topic last received: an idle source adds nothing to the
- * topic, and a set that a target could not fully apply (a sequence its schema did not have yet) is
- * sent whole again with the partition's next change. A sequence seen for the first time is sent
- * twice, on two reads an interval apart: the schema change that created it may still have been on
- * its way through the stream when it was first read, so its first record can reach a target before
- * the sequence does.
+ * when any of them differs from what the topic last received, so an idle source adds nothing to
+ * the topic. After the sink published a schema change, the next read sends every set again: the
+ * source is read ahead of the stream, so a sequence that change created may have gone out before
+ * it, and reached a target before its table did; the next read's records follow the change.
  *
  * <p>A sequence goes to the partition its owning table's schema changes go to, so that it follows
  * them: by schema, its owner's schema (a standalone sequence: its own schema); by table, its owner's
@@ -44,10 +42,8 @@ final class SequenceRecords {
     private final Partitioning partitioning;
     private final int partitions;
 
-    /** What the topic holds of each sequence, as committed. */
+    /** What the topic holds of each sequence, as committed, since the last schema change. */
     private final Map<TableId, SequenceState> published = new HashMap<>();
-    /** Sequences published once already, whose next publication is recorded. */
-    private final Set<TableId> seen = new HashSet<>();
 
     private List<SequenceState> pending = List.of();
     private long lastRead;
@@ -108,13 +104,13 @@ final class SequenceRecords {
 
     /** The sets the last {@link #changed()} returned are committed to the topic. */
     void published() {
-        for (SequenceState state : pending) {
-            if (seen.add(state.sequence())) {
-                // Sent again after the next read; see the class comment.
-                continue;
-            }
-            published.put(state.sequence(), state);
-        }
+        pending.forEach(state -> published.put(state.sequence(), state));
+        pending = List.of();
+    }
+
+    /** The sink published a schema change: the next read sends every set again, after it. */
+    void schemaChanged() {
+        published.clear();
         pending = List.of();
     }
 
