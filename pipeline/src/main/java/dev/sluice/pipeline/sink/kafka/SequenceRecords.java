@@ -84,7 +84,7 @@ final class SequenceRecords {
                         ? null
                         : source.unreadable().size()
                                 + " source sequence(s) are not readable by the source user, so they"
-                                + " are not published: " + String.join(", ", source.unreadable())
+                                + " are not published: " + names(source.unreadable())
                                 + " (GRANT SELECT ON SEQUENCE ... to the user of source.url)");
         Map<Integer, List<SequenceState>> byPartition = new TreeMap<>();
         Set<Integer> changed = new HashSet<>();
@@ -127,6 +127,10 @@ final class SequenceRecords {
                         .orElse(0);
             case KEY -> 0;
         };
+    }
+
+    private static String names(List<String> names) {
+        return String.join(", ", names.subList(0, Math.min(10, names.size()))) + (names.size() > 10 ? ", ..." : "");
     }
 
     private void report(String problem) {
