@@ -1,8 +1,10 @@
 package dev.sluice.pipeline;
 
 import dev.sluice.core.Lsn;
+import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableFilter;
 import dev.sluice.core.TableId;
 import dev.sluice.core.spi.Processor;
 import dev.sluice.core.spi.Sink;
@@ -21,6 +23,7 @@ import dev.sluice.sink.postgres.PostgresSink;
 import dev.sluice.sink.postgres.PostgresSinkConfig;
 import dev.sluice.snapshot.ExportedSnapshot;
 import dev.sluice.snapshot.SchemaCopier;
+import dev.sluice.snapshot.SequenceSync;
 import dev.sluice.snapshot.SnapshotLedger;
 import dev.sluice.snapshot.progress.SnapshotProgress;
 import dev.sluice.transform.Keyring;
@@ -344,10 +347,18 @@ public final class Pipeline {
         });
     }
 
-    /** The Kafka source stage: the topic's partitions, each applied through {@link #partitionSink}. */
+    /**
+     * The Kafka source stage: the topic's partitions, each applied through {@link #partitionSink};
+     * the values of its {@code sequences} records moved onto the target's sequences.
+     */
     KafkaSource kafkaSource(KafkaSettings kafka, String group) {
+        SequenceFollower sequences = SequenceFollower.fromKafka(config.targetUrl(), sequencesSynced);
         return new KafkaSource(
-                kafka, group, (partition, source) -> partitionSink(kafka, partition, source), kafkaSourceStats);
+                kafka,
+                group,
+                (partition, source) -> partitionSink(kafka, partition, source),
+                sequences::apply,
+                kafkaSourceStats);
     }
 
     /**
@@ -616,9 +627,18 @@ public final class Pipeline {
         return publishesKafka() ? kafkaSink(config.kafka().orElseThrow()) : postgresSink();
     }
 
+    /** The Kafka sink stage; it publishes the source's sequence values too, unless the interval is 0. */
     KafkaSink kafkaSink(KafkaSettings kafka) {
-        return new KafkaSink(kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats)
+        KafkaSink sink = new KafkaSink(
+                        kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats)
                 .recordingWithoutValues(anonymizerStats::uncoveredColumns);
+        Duration interval = config.sequenceSyncInterval();
+        if (!interval.isZero()) {
+            PgUrl source = config.sourceUrl();
+            TableFilter tables = config.tables();
+            sink.withSequences(() -> SequenceSync.readSource(source, tables), interval);
+        }
+        return sink;
     }
 
     PostgresSink postgresSink() {
@@ -654,7 +674,7 @@ public final class Pipeline {
         counter("sluice_missing_rows", "Updates and deletes that found no row on the target", sinkStats.missingRows);
         counter(
                 "sluice_sequences_synced",
-                "Target sequences moved up to the source's values while streaming",
+                "Target sequences moved up to the source's values while streaming (directly or from Kafka)",
                 sequencesSynced);
         FunctionCounter.builder("sluice_values_transformed", anonymizerStats, Anonymizer.Stats::valuesTransformed)
                 .description("Values rewritten by an anonymization rule (noop columns not counted)")
@@ -693,6 +713,10 @@ public final class Pipeline {
                 "sluice_kafka_transactions_published",
                 "Source transactions published to the Kafka topic",
                 kafkaSinkStats.transactionsPublished);
+        counter(
+                "sluice_kafka_sequences_published",
+                "Source sequence values published to the Kafka topic (in sequences records)",
+                kafkaSinkStats.sequencesPublished);
         counter(
                 "sluice_kafka_records_applied",
                 "Records of the Kafka topic applied to the target",

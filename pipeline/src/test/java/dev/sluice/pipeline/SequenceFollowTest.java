@@ -2,15 +2,22 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatCode;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.PgUrl;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
 import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -102,6 +109,39 @@ class SequenceFollowTest {
                 })
                 .doesNotThrowAnyException();
         assertThat(synced).hasValue(0);
+    }
+
+    @Test
+    void valuesFromKafkaMoveTargetSequencesUpOnlyAndAMissingOneIsNoFailure() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA, "SELECT setval('orders_id_seq', 500)");
+            AtomicLong synced = new AtomicLong();
+            SequenceFollower follower = SequenceFollower.fromKafka(target.url(), synced);
+            TableId orders = new TableId("public", "orders_id_seq");
+            SequenceState gone = new SequenceState(new TableId("public", "gone_seq"), 9, true);
+
+            follower.apply(List.of(new SequenceState(orders, 300, true), gone));
+            assertThat(target.queryForString("SELECT last_value FROM orders_id_seq"))
+                    .as("staging drew up to 500 itself: kept")
+                    .isEqualTo("500");
+            follower.apply(List.of(new SequenceState(orders, 800, true), gone));
+            follower.apply(List.of(new SequenceState(orders, 800, true), gone));
+            assertThat(target.queryForString("SELECT last_value FROM orders_id_seq"))
+                    .isEqualTo("800");
+            assertThat(synced).as("a record applied again moves nothing").hasValue(1);
+        }
+    }
+
+    @Test
+    void valuesFromKafkaForAnUnreachableTargetFailSoTheRecordIsReadAgain() {
+        PgUrl nowhere = ConfigLoader.load(
+                        null, Map.of(), Map.of(Setting.TARGET_URL, "postgres://stage:pw@127.0.0.1:1/stage"))
+                .targetUrl();
+        SequenceFollower follower = SequenceFollower.fromKafka(nowhere, new AtomicLong());
+        assertThatThrownBy(() ->
+                        follower.apply(List.of(new SequenceState(new TableId("public", "orders_id_seq"), 3, true))))
+                .isInstanceOfSatisfying(
+                        SluiceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.TARGET_UNREACHABLE));
     }
 
     /** Waits until the target's sequence would hand out an id above {@code maxId}. */

@@ -13,7 +13,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -137,8 +139,28 @@ public final class SequenceSync {
         }
     }
 
-    /** One source sequence's state, as {@code setval} takes it. */
-    private record SourceState(TableId sequence, long lastValue, boolean isCalled) {}
+    /** One sequence's state, as {@code setval} takes it. */
+    public record SequenceState(TableId sequence, long lastValue, boolean isCalled) {}
+
+    /**
+     * The source's sequences that {@link #sync()} would follow.
+     *
+     * @param states the readable ones, in name order
+     * @param owners the table owning each owned sequence of {@code states}; standalone ones are absent
+     * @param unreadable as {@link Result#unreadable()}
+     */
+    public record SourceSequences(List<SequenceState> states, Map<TableId, TableId> owners, List<String> unreadable) {
+        public SourceSequences {
+            states = List.copyOf(states);
+            owners = Map.copyOf(owners);
+            unreadable = List.copyOf(unreadable);
+        }
+
+        /** The table owning {@code sequence} (a serial or identity column's), or empty for a standalone one. */
+        public Optional<TableId> owner(TableId sequence) {
+            return Optional.ofNullable(owners.get(sequence));
+        }
+    }
 
     private final PgUrl source;
     private final PgUrl target;
@@ -157,16 +179,24 @@ public final class SequenceSync {
      *     done that the next call would not finish
      */
     public Result sync() {
-        List<SourceState> states = new ArrayList<>();
-        List<String> unreadable = new ArrayList<>();
-        readSource(states, unreadable);
-        if (states.isEmpty()) {
-            return new Result(0, 0, List.of(), unreadable, List.of());
+        SourceSequences read = readSource(source, filter);
+        if (read.states().isEmpty()) {
+            return new Result(0, 0, List.of(), read.unreadable(), List.of());
         }
-        return applyToTarget(states, unreadable);
+        Result applied = applyToTarget(target, read.states());
+        return new Result(applied.set(), applied.kept(), applied.missing(), read.unreadable(), applied.outOfRange());
     }
 
-    private void readSource(List<SourceState> states, List<String> unreadable) {
+    /**
+     * The source half of {@link #sync()}: the state of every sequence outside Sluice's and the system
+     * schemas, except those owned by a column of a table {@code filter} excludes. One query.
+     *
+     * @throws SluiceException when the source cannot be reached or the query fails
+     */
+    public static SourceSequences readSource(PgUrl source, TableFilter filter) {
+        List<SequenceState> states = new ArrayList<>();
+        Map<TableId, TableId> owners = new HashMap<>();
+        List<String> unreadable = new ArrayList<>();
         try (Connection conn = connect(source, "source");
                 Statement st = conn.createStatement()) {
             st.setQueryTimeout(QUERY_TIMEOUT_SECONDS);
@@ -174,7 +204,8 @@ public final class SequenceSync {
                 while (rs.next()) {
                     TableId sequence = new TableId(rs.getString(1), rs.getString(2));
                     String ownerSchema = rs.getString(3);
-                    if (ownerSchema != null && !filter.includes(new TableId(ownerSchema, rs.getString(4)))) {
+                    TableId owner = ownerSchema == null ? null : new TableId(ownerSchema, rs.getString(4));
+                    if (owner != null && !filter.includes(owner)) {
                         log.debug("Sequence {} belongs to a table not replicated; not synced", sequence);
                         continue;
                     }
@@ -182,35 +213,52 @@ public final class SequenceSync {
                         unreadable.add(sequence.toString());
                         continue;
                     }
-                    String state = rs.getString(5);
+                    SequenceState state = state(sequence, rs.getString(5), rs.getLong(6), rs.wasNull());
                     if (state != null) {
-                        Matcher last = LAST_VALUE.matcher(state);
-                        Matcher called = IS_CALLED.matcher(state);
-                        if (!last.find() || !called.find()) {
-                            throw new SluiceException(
-                                    Reason.INTERNAL, "Unexpected state of sequence " + sequence + ": " + state);
+                        states.add(state);
+                        if (owner != null) {
+                            owners.put(sequence, owner);
                         }
-                        states.add(new SourceState(
-                                sequence, Long.parseLong(last.group(1)), Boolean.parseBoolean(called.group(1))));
-                        continue;
                     }
-                    long used = rs.getLong(6);
-                    if (!rs.wasNull()) {
-                        states.add(new SourceState(sequence, used, true));
-                    }
-                    // Otherwise readable through USAGE only and not used since its last restart: its state
-                    // cannot be told from a fresh sequence, which never moves a target forward.
                 }
             }
         } catch (SQLException e) {
             throw queryFailure("source", source, "Reading the sequences", e);
         }
+        return new SourceSequences(states, owners, unreadable);
     }
 
-    private Result applyToTarget(List<SourceState> states, List<String> unreadable) {
+    /**
+     * A sequence's state from its {@code query_to_xml} form, else from {@code
+     * pg_sequence_last_value} ({@code used}); null when readable through {@code USAGE} only and not
+     * used since its last restart: its state cannot be told from a fresh sequence, which never moves
+     * a target forward.
+     */
+    private static SequenceState state(TableId sequence, String xml, long used, boolean notUsed) {
+        if (xml != null) {
+            Matcher last = LAST_VALUE.matcher(xml);
+            Matcher called = IS_CALLED.matcher(xml);
+            if (!last.find() || !called.find()) {
+                throw new SluiceException(Reason.INTERNAL, "Unexpected state of sequence " + sequence + ": " + xml);
+            }
+            return new SequenceState(sequence, Long.parseLong(last.group(1)), Boolean.parseBoolean(called.group(1)));
+        }
+        return notUsed ? null : new SequenceState(sequence, used, true);
+    }
+
+    /**
+     * The target half of {@link #sync()}: moves each of the target's sequences forward to {@code
+     * states}, never back, in one statement; idempotent. The result's {@code unreadable} is empty.
+     *
+     * @throws SluiceException when the target cannot be reached or the statement fails
+     */
+    public static Result applyToTarget(PgUrl target, List<SequenceState> states) {
+        if (states.isEmpty()) {
+            return new Result(0, 0, List.of(), List.of(), List.of());
+        }
         String[] names = states.stream().map(st -> st.sequence().quoted()).toArray(String[]::new);
-        Long[] values = states.stream().map(SourceState::lastValue).toArray(Long[]::new);
-        Boolean[] called = states.stream().map(SourceState::isCalled).toArray(Boolean[]::new);
+        Long[] values = states.stream().map(SequenceState::lastValue).toArray(Long[]::new);
+        Boolean[] called = states.stream().map(SequenceState::isCalled).toArray(Boolean[]::new);
         int set = 0;
         int kept = 0;
         List<String> missing = new ArrayList<>();
@@ -239,7 +287,7 @@ public final class SequenceSync {
             log.debug("{} sequence(s) not on the target, not synced: {}", missing.size(), missing);
         }
         log.debug("Sequences: {} set, {} already at or past the source", set, kept);
-        return new Result(set, kept, missing, unreadable, outOfRange);
+        return new Result(set, kept, missing, List.of(), outOfRange);
     }
 
     private static Connection connect(PgUrl url, String role) {

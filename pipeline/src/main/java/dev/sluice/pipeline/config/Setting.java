@@ -42,7 +42,8 @@ public enum Setting {
             "10s",
             Kind.DURATION,
             "How often the target's sequences are moved up to the source's values (never back), and once after"
-                    + " a snapshot; 0 turns this off."),
+                    + " a snapshot; with Kafka, how often the producer publishes them for consumers to apply; 0 turns"
+                    + " this off."),
     SOURCE_DDL_CAPTURE(
             "source.ddl_capture",
             "--ddl-capture",

@@ -16,6 +16,7 @@ import dev.sluice.core.event.ChangeEvent.Update;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Tuple;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -58,14 +59,14 @@ public final class RecordDecoder {
     }
 
     /**
-     * Whether the record at {@code offset} starts a transaction slice or is a barrier: where a
-     * consumer that starts at an arbitrary offset (the earliest one retained) can begin applying.
-     * Checks the format version like {@link #decode}.
+     * Whether the record at {@code offset} starts a transaction slice, or is a barrier or sequences
+     * record (which stand between slices): where a consumer that starts at an arbitrary offset (the
+     * earliest one retained) can begin applying. Checks the format version like {@link #decode}.
      */
     public boolean isBoundary(byte[] value, long offset) {
         JsonNode node = parse(value, offset);
         String kind = node.path("kind").asText();
-        return kind.equals("begin") || kind.equals("barrier");
+        return kind.equals("begin") || kind.equals("barrier") || kind.equals("sequences");
     }
 
     /** The record at {@code offset}. */
@@ -133,6 +134,7 @@ public final class RecordDecoder {
                         n.path("snapshot").asBoolean(false));
             }
             case "barrier" -> new StreamRecord.Barrier(recordXid, recordCommit);
+            case "sequences" -> sequences(n, recordCommit);
             case "commit" -> {
                 inSlice(recordXid, recordCommit, offset);
                 Instant time = time(n);
@@ -167,8 +169,30 @@ public final class RecordDecoder {
                 inSlice(recordXid, recordCommit, offset);
                 yield change(new SchemaChange(Lsn.parse(text(n, "lsn")), command(n.get("command"))));
             }
-            default -> throw unreadable(offset, "unknown kind '" + kind + "'");
+            default ->
+                throw new SluiceException(
+                        Reason.SOURCE_NOT_READY,
+                        "Kafka topic " + topic + ", partition " + partition + ", offset " + offset + ": record kind '"
+                                + kind + "' is not one this Sluice reads; a newer Sluice published it. Upgrade this"
+                                + " consumer to the producer's version (consumers first, then the producer).");
         };
+    }
+
+    private static StreamRecord sequences(JsonNode n, Lsn after) {
+        JsonNode list = n.get("sequences");
+        if (list == null || !list.isArray()) {
+            throw new IllegalArgumentException("no 'sequences' list");
+        }
+        List<SequenceState> states = new ArrayList<>();
+        for (JsonNode s : list) {
+            TableId sequence = new TableId(text(s, "schema"), text(s, "name"));
+            JsonNode called = s.get("is_called");
+            if (called == null || !called.isBoolean()) {
+                throw new IllegalArgumentException("sequence " + sequence + " has no boolean 'is_called'");
+            }
+            states.add(new SequenceState(sequence, Long.parseLong(text(s, "last_value")), called.asBoolean()));
+        }
+        return new StreamRecord.Sequences(after, states);
     }
 
     /** A row record the streaming reader read: checked and resolved like the tree path's. */

@@ -16,10 +16,12 @@ import dev.sluice.core.event.ChangeEvent.Update;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Tuple;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Writes {@link StreamRecord}s as JSON, format version {@value #VERSION} ({@code docs/KAFKA.md}).
@@ -54,6 +56,27 @@ public final class RecordEncoder {
     /** A barrier marker of transaction {@code xid} ({@link StreamRecord.Barrier}). */
     public byte[] barrier(long xid, Lsn commitLsn) {
         return write(g -> head(g, "barrier", xid, commitLsn));
+    }
+
+    /**
+     * The source's sequence values ({@link StreamRecord.Sequences}), read after the source
+     * transaction ending at {@code after}: a record of its own, between slices, with {@code xid} 0.
+     * Values are written as strings, since a {@code bigint} may not fit a JSON reader's number.
+     */
+    public byte[] sequences(Lsn after, List<SequenceState> states) {
+        return write(g -> {
+            head(g, "sequences", 0, after);
+            g.writeArrayFieldStart("sequences");
+            for (SequenceState s : states) {
+                g.writeStartObject();
+                g.writeStringField("schema", s.sequence().schema());
+                g.writeStringField("name", s.sequence().name());
+                g.writeStringField("last_value", Long.toString(s.lastValue()));
+                g.writeBooleanField("is_called", s.isCalled());
+                g.writeEndObject();
+            }
+            g.writeEndArray();
+        });
     }
 
     /**

@@ -2,6 +2,8 @@ package dev.sluice.pipeline.kafka;
 
 import dev.sluice.core.Lsn;
 import dev.sluice.core.event.ChangeEvent;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
+import java.util.List;
 
 /**
  * What one Kafka record of a Sluice topic holds, once decoded: see {@code docs/KAFKA.md}.
@@ -9,7 +11,8 @@ import dev.sluice.core.event.ChangeEvent;
  * <p>Each partition carries, in source commit order, slices of source transactions: {@link Start}
  * (the transaction's begin), its events in this partition as {@link Change}, then a {@link Change}
  * holding the {@link ChangeEvent.Commit}. A {@link Barrier} orders partitions against each other
- * around a change that concerns more than one of them.
+ * around a change that concerns more than one of them. {@link Sequences} carry the source's
+ * sequence values between slices.
  */
 public sealed interface StreamRecord {
 
@@ -35,4 +38,16 @@ public sealed interface StreamRecord {
      * {@code commitLsn}.
      */
     record Barrier(long xid, Lsn commitLsn) implements StreamRecord {}
+
+    /**
+     * The source's sequences of this partition, read after the source transaction ending at {@code
+     * after} was published (so at or past every value that transaction and those before it drew).
+     * Stands between slices, never inside one. A target moves its sequences up to these values,
+     * never back, so applying it twice, late, or ahead of the rows it covers changes nothing.
+     */
+    record Sequences(Lsn after, List<SequenceState> states) implements StreamRecord {
+        public Sequences {
+            states = List.copyOf(states);
+        }
+    }
 }

@@ -17,6 +17,7 @@ import dev.sluice.core.event.ChangeEvent.Update;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Tuple;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
@@ -122,6 +123,48 @@ class KafkaRecordFormatTest {
     void barrierRoundTrips() {
         assertThat(decoder.decode(encoder.barrier(5, Lsn.parse("1/0")), 3))
                 .isEqualTo(new StreamRecord.Barrier(5, Lsn.parse("1/0")));
+    }
+
+    @Test
+    void sequencesRoundTripBetweenSlicesAndAreWhereAConsumerMayStart() {
+        List<SequenceState> states = List.of(
+                new SequenceState(new TableId("public", "orders_id_seq"), Long.MAX_VALUE, true),
+                new SequenceState(new TableId("Shop", "Odd \"Name\""), -5, false));
+        byte[] bytes = encoder.sequences(Lsn.parse("0/16B3780"), states);
+        assertThat(new String(bytes, StandardCharsets.UTF_8))
+                .startsWith("{\"v\":1,\"kind\":\"sequences\",\"xid\":0,\"commit_lsn\":\"0/16B3780\"")
+                // A string: a JSON reader's number may not hold a bigint.
+                .contains("\"last_value\":\"9223372036854775807\"");
+        assertThat(decoder.isBoundary(bytes, 4)).isTrue();
+        // Read alone (no slice open) and between slices alike.
+        assertThat(decoder.decode(bytes, 4)).isEqualTo(new StreamRecord.Sequences(Lsn.parse("0/16B3780"), states));
+        decoder.decode(encoder.start(BEGIN, "s", false), 5);
+        decoder.decode(
+                encoder.change(BEGIN, new Commit(BEGIN.commitLsn(), Lsn.parse("0/16B3780"), BEGIN.commitTime()), false),
+                6);
+        assertThat(decoder.decode(bytes, 7)).isEqualTo(new StreamRecord.Sequences(Lsn.parse("0/16B3780"), states));
+    }
+
+    @Test
+    void sequenceWithoutIsCalledIsRefusedNamingTheSequence() {
+        byte[] bad = ("{\"v\":1,\"kind\":\"sequences\",\"xid\":0,\"commit_lsn\":\"0/1\","
+                        + "\"sequences\":[{\"schema\":\"public\",\"name\":\"s\",\"last_value\":\"3\"}]}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> decoder.decode(bad, 8))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining("offset 8")
+                .hasMessageContaining("sequence public.s has no boolean 'is_called'");
+    }
+
+    @Test
+    void unknownKindStopsTheConsumerSayingToUpgradeIt() {
+        byte[] future =
+                "{\"v\":1,\"kind\":\"comet\",\"xid\":0,\"commit_lsn\":\"0/1\"}".getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> decoder.decode(future, 12))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining(
+                        "topic changes, partition 2, offset 12: record kind 'comet' is not one this" + " Sluice reads")
+                .hasMessageContaining("Upgrade this consumer");
     }
 
     @Test

@@ -20,6 +20,8 @@ import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.pipeline.kafka.RecordEncoder;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
+import dev.sluice.snapshot.SequenceSync.SourceSequences;
 import dev.sluice.transform.rules.Anonymizer.ColumnRef;
 import dev.sluice.transform.rules.RuleNames;
 import java.time.Duration;
@@ -64,6 +66,12 @@ import org.slf4j.LoggerFactory;
  * transaction a barrier: every other partition's slice so far is closed, a {@code barrier} record
  * goes to every partition, and the rest of the transaction goes to partition 0.
  *
+ * <p>With {@link #withSequences}, the source's sequence values go out as {@code sequences} records
+ * between transactions ({@link SequenceRecords} says when and where): with the Kafka transaction
+ * being committed (the initial copy's included) once the interval has passed, or in a Kafka
+ * transaction of their own when the stream is idle. Either way they are atomic with what the
+ * transaction holds, and never seen when it aborts.
+ *
  * <p>Not thread-safe: one thread calls {@link #accept}.
  */
 public final class KafkaSink implements Sink {
@@ -77,7 +85,12 @@ public final class KafkaSink implements Sink {
         public final AtomicLong transactionsPublished = new AtomicLong();
         public final AtomicLong kafkaCommits = new AtomicLong();
         public final AtomicLong lastPublishedEndLsn = new AtomicLong();
+        /** Sequence values sent in {@code sequences} records. */
+        public final AtomicLong sequencesPublished = new AtomicLong();
     }
+
+    /** At most this many sequences per record, so a record stays far below Kafka's 1 MB default limit. */
+    private static final int SEQUENCES_PER_RECORD = 1_000;
 
     private final KafkaSettings settings;
     private final String source;
@@ -112,6 +125,10 @@ public final class KafkaSink implements Sink {
     private boolean[] open;
     private List<Set<Integer>> announced;
 
+    private Supplier<SourceSequences> sequenceReader;
+    private Duration sequenceInterval;
+    private SequenceRecords sequences;
+
     /**
      * @param source the source database's identity, written into every transaction's begin
      * @param groupMaxRows a Kafka transaction is committed once it holds this many rows ...
@@ -132,6 +149,16 @@ public final class KafkaSink implements Sink {
      */
     public KafkaSink recordingWithoutValues(Supplier<Set<ColumnRef>> columns) {
         this.withoutValues = columns;
+        return this;
+    }
+
+    /**
+     * Publishes the source's sequence values too, read with {@code reader} at most every {@code
+     * interval}; call before {@link #start}.
+     */
+    public KafkaSink withSequences(Supplier<SourceSequences> reader, Duration interval) {
+        this.sequenceReader = reader;
+        this.sequenceInterval = interval;
         return this;
     }
 
@@ -185,6 +212,9 @@ public final class KafkaSink implements Sink {
         announced = new ArrayList<>();
         for (int p = 0; p < partitions; p++) {
             announced.add(new HashSet<>());
+        }
+        if (sequenceReader != null) {
+            sequences = new SequenceRecords(sequenceReader, sequenceInterval, settings.partitioning(), partitions);
         }
         stateGroup = stateGroup();
         producer = new KafkaProducer<>(producerProperties(), new ByteArraySerializer(), new ByteArraySerializer());
@@ -257,6 +287,9 @@ public final class KafkaSink implements Sink {
                     // Recorded with the state in this Kafka transaction, beside the schema record.
                     change.command().rename().ifPresent(renamed::follow);
                     whole(change, schemaKeys(change.command()));
+                    if (sequences != null) {
+                        sequences.schemaChanged();
+                    }
                 }
                 case Message message -> {
                     // Only DDL messages matter downstream, and they arrive as SchemaChange.
@@ -390,6 +423,7 @@ public final class KafkaSink implements Sink {
         pendingCommit = commit;
         stats.transactionsPublished.incrementAndGet();
         if (snapshot || rowsInKafkaTransaction >= groupMaxRows || due()) {
+            appendSequences();
             commitKafka();
         }
     }
@@ -447,15 +481,70 @@ public final class KafkaSink implements Sink {
         rowsInKafkaTransaction = 0;
         stats.kafkaCommits.incrementAndGet();
         stats.lastPublishedEndLsn.set(last.endLsn().value());
+        if (sequences != null) {
+            sequences.published();
+        }
         checkpoint.durable(last.endLsn());
     }
 
-    /** Commits what is complete once the group is due, so that an idle stream still advances the slot. */
+    /**
+     * Sends the source's sequence values into the open Kafka transaction, after its last source
+     * transaction, when they are due and changed.
+     */
+    private void appendSequences() {
+        if (sequences != null && sequences.due()) {
+            sendSequences(sequences.changed(), pendingCommit.endLsn());
+        }
+    }
+
+    private void sendSequences(Map<Integer, List<SequenceState>> sets, Lsn after) {
+        sets.forEach((p, states) -> {
+            for (int i = 0; i < states.size(); i += SEQUENCES_PER_RECORD) {
+                sendRaw(
+                        p,
+                        encoder.sequences(after, states.subList(i, Math.min(states.size(), i + SEQUENCES_PER_RECORD))));
+            }
+            stats.sequencesPublished.addAndGet(states.size());
+        });
+    }
+
+    /**
+     * Between Kafka transactions: publishes changed sequence values in a transaction of their own.
+     * It commits no producer state: the position the topic holds has not moved.
+     */
+    private void publishSequencesAlone() {
+        Map<Integer, List<SequenceState>> sets = sequences.changed();
+        if (sets.isEmpty()) {
+            return;
+        }
+        producer.beginTransaction();
+        inKafkaTransaction = true;
+        sendSequences(sets, new Lsn(stats.lastPublishedEndLsn.get()));
+        producer.commitTransaction();
+        inKafkaTransaction = false;
+        Exception failed = sendFailure.get();
+        if (failed != null) {
+            throw new KafkaException("a record was not accepted: " + failed.getMessage(), failed);
+        }
+        sequences.published();
+    }
+
+    /**
+     * Commits what is complete once the group is due, so that an idle stream still advances the slot;
+     * publishes changed sequence values once they are due.
+     */
     @Override
     public void idle() {
-        if (inKafkaTransaction && current == null && pendingCommit != null && due()) {
+        boolean group = inKafkaTransaction && current == null && pendingCommit != null && due();
+        boolean sequencesAlone = !inKafkaTransaction && sequences != null && sequences.due();
+        if (group || sequencesAlone) {
             try {
-                commitKafka();
+                if (group) {
+                    appendSequences();
+                    commitKafka();
+                } else {
+                    publishSequencesAlone();
+                }
             } catch (ProducerFencedException e) {
                 throw fenced(e);
             } catch (KafkaException e) {

@@ -43,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * that went through the processors (so anonymized like streamed rows), then indexes and constraints
  * (post-data). A consumer applies it with the PostgreSQL sink like any transaction, atomically, and
  * records the consistent point as its position. It goes out in one Kafka transaction, so a crash
- * leaves no partial copy in the topic.
+ * leaves no partial copy in the topic. A sink publishing sequences ({@link KafkaSink#withSequences})
+ * adds the source's sequence values to that transaction, after the copy's commit.
  */
 public final class KafkaSnapshot {
 

@@ -28,6 +28,11 @@ final class Barriers {
         notifyAll();
     }
 
+    /** The end of the last transaction partition {@code p}'s target holds. */
+    synchronized Lsn appliedEnd(int p) {
+        return appliedEnd[p];
+    }
+
     /** Whether partition 0 has applied the transaction committed at {@code commitLsn}. */
     synchronized boolean zeroApplied(Lsn commitLsn) {
         return appliedEnd[0].isAfter(commitLsn);

@@ -5,6 +5,7 @@ import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.ProducerState;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -15,6 +16,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -33,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * <p>Offsets are only a shortcut: the target's per-partition progress rows decide what is applied,
  * so a restart from an older offset skips what the target holds. A group with no offsets starts at
  * the earliest retained record. One process per group: partitions are assigned, not balanced.
+ *
+ * <p>The values of {@code sequences} records go to a sequence target of their own (the target's
+ * sequences are not in a sink's transaction): moved up only, so redelivery changes nothing.
  *
  * <p>Not a {@link dev.sluice.core.spi.Source}: it needs a sink per partition, not one. {@link #run}
  * blocks until {@link #stop} (from any thread) or a failure, which it rethrows.
@@ -57,17 +62,26 @@ public final class KafkaSource implements AutoCloseable {
     private final KafkaSettings settings;
     private final String group;
     private final BiFunction<Integer, String, Sink> sinks;
+    private final Consumer<List<SequenceState>> sequences;
     private final Stats stats;
     private volatile boolean stopped;
     private volatile boolean started;
 
     /**
      * @param sinks the sink of a partition, given the partition and the source's identity
+     * @param sequences moves the target's sequences up to a {@code sequences} record's values; called
+     *     from every partition's thread
      */
-    public KafkaSource(KafkaSettings settings, String group, BiFunction<Integer, String, Sink> sinks, Stats stats) {
+    public KafkaSource(
+            KafkaSettings settings,
+            String group,
+            BiFunction<Integer, String, Sink> sinks,
+            Consumer<List<SequenceState>> sequences,
+            Stats stats) {
         this.settings = settings;
         this.group = group;
         this.sinks = sinks;
+        this.sequences = sequences;
         this.stats = stats;
     }
 
@@ -140,7 +154,7 @@ public final class KafkaSource implements AutoCloseable {
                 // Sinks start one after another: the first creates Sluice's tables on the target.
                 Sink sink = PartitionApplier.open(factory, p, barriers, end -> self[0].durable(end));
                 PartitionApplier applier = new PartitionApplier(
-                        settings.topic(), p, sink, factory, barriers, from != null, stats.recordsApplied);
+                        settings.topic(), p, sink, factory, sequences, barriers, from != null, stats.recordsApplied);
                 self[0] = applier;
                 appliers.add(applier);
             }

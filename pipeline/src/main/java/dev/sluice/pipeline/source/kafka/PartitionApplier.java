@@ -2,15 +2,19 @@ package dev.sluice.pipeline.source.kafka;
 
 import dev.sluice.core.Lsn;
 import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.SchemaChange;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.RecordDecoder;
 import dev.sluice.pipeline.kafka.StreamRecord;
+import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.slf4j.Logger;
@@ -23,7 +27,9 @@ import org.slf4j.LoggerFactory;
  * <p>The sink (a PostgreSQL sink whose progress row is this partition's) applies each transaction
  * slice atomically and skips the slices it already holds, so redelivery changes nothing. The
  * offset after a slice's commit record becomes committable only once the sink reports the slice
- * durable.
+ * durable. A {@code sequences} record is handed to the sequence target at once, on its own
+ * connection, after the sink committed every schema change before it (which may have created the
+ * sequences it names).
  */
 final class PartitionApplier implements Runnable {
 
@@ -33,6 +39,7 @@ final class PartitionApplier implements Runnable {
     private final String topic;
     private final int partition;
     private final Supplier<Sink> sinks;
+    private final Consumer<List<SequenceState>> sequences;
     private final Barriers barriers;
     private final RecordDecoder decoder;
     private final BlockingQueue<ConsumerRecord<byte[], byte[]>> queue = new LinkedBlockingQueue<>();
@@ -51,17 +58,23 @@ final class PartitionApplier implements Runnable {
     private volatile Throwable failure;
     private boolean synced;
     private boolean flushAfterCommit;
+    private boolean schemaInSlice;
+    /** End of the last slice that held a schema change; {@link Lsn#INVALID} when none was seen. */
+    private Lsn schemaEnd = Lsn.INVALID;
+
     private Sink sink;
 
     /**
      * @param synced whether the first record handed over is at a slice boundary (the group's
      *     committed offset); else records are skipped up to the first boundary
+     * @param sequences moves the target's sequences up to a {@code sequences} record's values
      */
     PartitionApplier(
             String topic,
             int partition,
             Sink startedSink,
             Supplier<Sink> sinks,
+            Consumer<List<SequenceState>> sequences,
             Barriers barriers,
             boolean synced,
             AtomicLong recordsApplied) {
@@ -69,6 +82,7 @@ final class PartitionApplier implements Runnable {
         this.partition = partition;
         this.sink = startedSink;
         this.sinks = sinks;
+        this.sequences = sequences;
         this.barriers = barriers;
         this.synced = synced;
         this.recordsApplied = recordsApplied;
@@ -176,13 +190,20 @@ final class PartitionApplier implements Runnable {
         switch (decoded) {
             case StreamRecord.Start start -> {
                 inSlice = true;
+                schemaInSlice = false;
                 sink.accept(start.begin());
             }
             case StreamRecord.Change change -> {
                 sink.accept(change.event());
                 recordsApplied.incrementAndGet();
+                if (change.event() instanceof SchemaChange) {
+                    schemaInSlice = true;
+                }
                 if (change.event() instanceof Commit commit) {
                     inSlice = false;
+                    if (schemaInSlice) {
+                        schemaEnd = commit.endLsn();
+                    }
                     undurable.addLast(new long[] {commit.endLsn().value(), record.offset() + 1});
                     if (flushAfterCommit) {
                         flushAfterCommit = false;
@@ -196,6 +217,14 @@ final class PartitionApplier implements Runnable {
                     // Everything before the marker is committed: the group may move past it.
                     committable.set(record.offset() + 1);
                 }
+            }
+            case StreamRecord.Sequences values -> {
+                if (schemaEnd.isValid() && barriers.appliedEnd(partition).compareTo(schemaEnd) < 0) {
+                    // A sequence the record names may be created by a schema change the sink still groups.
+                    reopen();
+                }
+                sequences.accept(values.states());
+                recordsApplied.incrementAndGet();
             }
         }
     }
