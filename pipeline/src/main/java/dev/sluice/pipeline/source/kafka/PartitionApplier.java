@@ -7,6 +7,7 @@ import dev.sluice.pipeline.kafka.RecordDecoder;
 import dev.sluice.pipeline.kafka.StreamRecord;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * tracks the offset up to which the target holds them.
  *
  * <p>The sink (a PostgreSQL sink whose progress row is this partition's) applies each transaction
- * slice atomically and skips the slices it already holds, so redelivery changes nothing. The
- * offset after a slice's commit record becomes committable only once the sink reports the slice
- * durable.
+ * slice atomically and skips the slices it already holds, so redelivery changes nothing. Once
+ * the sink reports a slice durable, the Kafka record holding its commit becomes the committable
+ * offset, or the one after it when the commit is that record's last: a Kafka record may hold the
+ * end of one slice and the start of the next, and a restart there skips what is applied.
  */
 final class PartitionApplier implements Runnable {
 
@@ -36,7 +38,8 @@ final class PartitionApplier implements Runnable {
     private final Barriers barriers;
     private final RecordDecoder decoder;
     private final BlockingQueue<ConsumerRecord<byte[], byte[]>> queue = new LinkedBlockingQueue<>();
-    /** End positions of slices applied but not yet durable, with the offset after each commit record. */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** End positions of slices applied but not yet durable, with the offset to commit once each is. */
     private final ArrayDeque<long[]> undurable = new ArrayDeque<>();
 
     private final AtomicLong committable = new AtomicLong(-1);
@@ -49,28 +52,21 @@ final class PartitionApplier implements Runnable {
     private boolean inSlice;
     private volatile boolean stopped;
     private volatile Throwable failure;
-    private boolean synced;
     private boolean flushAfterCommit;
     private Sink sink;
 
-    /**
-     * @param synced whether the first record handed over is at a slice boundary (the group's
-     *     committed offset); else records are skipped up to the first boundary
-     */
     PartitionApplier(
             String topic,
             int partition,
             Sink startedSink,
             Supplier<Sink> sinks,
             Barriers barriers,
-            boolean synced,
             AtomicLong recordsApplied) {
         this.topic = topic;
         this.partition = partition;
         this.sink = startedSink;
         this.sinks = sinks;
         this.barriers = barriers;
-        this.synced = synced;
         this.recordsApplied = recordsApplied;
         this.decoder = new RecordDecoder(topic, partition);
     }
@@ -114,11 +110,18 @@ final class PartitionApplier implements Runnable {
     }
 
     void offer(ConsumerRecord<byte[], byte[]> record) {
+        queuedBytes.addAndGet(record.value().length);
         queue.add(record);
     }
 
-    int queued() {
-        return queue.size();
+    /** Records handed over and not yet applied. */
+    boolean isIdle() {
+        return queue.isEmpty();
+    }
+
+    /** Bytes of the records handed over and not yet applied. */
+    long queuedBytes() {
+        return queuedBytes.get();
     }
 
     /** The offset to commit for this partition, or -1 when nothing new is durable. */
@@ -144,6 +147,7 @@ final class PartitionApplier implements Runnable {
                     continue;
                 }
                 handle(record);
+                queuedBytes.addAndGet(-record.value().length);
                 lastHandled = record.offset();
                 settle();
             }
@@ -162,17 +166,15 @@ final class PartitionApplier implements Runnable {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
-        if (!synced) {
-            if (!decoder.isBoundary(record.value(), record.offset())) {
-                log.debug(
-                        "Partition {} offset {}: skipped, before the first transaction begin",
-                        partition,
-                        record.offset());
-                return;
-            }
-            synced = true;
+        List<StreamRecord> decoded = decoder.read(record.value(), record.offset());
+        for (int i = 0; i < decoded.size(); i++) {
+            // Where a restart begins once this is on the target: this Kafka record while more of it follows.
+            long resumeAt = i == decoded.size() - 1 ? record.offset() + 1 : record.offset();
+            handle(decoded.get(i), resumeAt);
         }
-        StreamRecord decoded = decoder.decode(record.value(), record.offset());
+    }
+
+    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException {
         switch (decoded) {
             case StreamRecord.Start start -> {
                 inSlice = true;
@@ -183,7 +185,7 @@ final class PartitionApplier implements Runnable {
                 recordsApplied.incrementAndGet();
                 if (change.event() instanceof Commit commit) {
                     inSlice = false;
-                    undurable.addLast(new long[] {commit.endLsn().value(), record.offset() + 1});
+                    undurable.addLast(new long[] {commit.endLsn().value(), resumeAt});
                     if (flushAfterCommit) {
                         flushAfterCommit = false;
                         reopen();
@@ -194,7 +196,7 @@ final class PartitionApplier implements Runnable {
                 barrier(barrier);
                 if (partition != 0 && undurable.isEmpty() && !stopped) {
                     // Everything before the marker is committed: the group may move past it.
-                    committable.set(record.offset() + 1);
+                    committable.set(resumeAt);
                 }
             }
         }
