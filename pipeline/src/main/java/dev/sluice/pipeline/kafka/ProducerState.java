@@ -136,7 +136,8 @@ public record ProducerState(
         }
         try {
             JsonNode n = JSON.readTree(metadata);
-            if (n.path("v").asInt() != RecordEncoder.VERSION) {
+            // Version 1 topics continue in version 2: the state itself did not change.
+            if (n.path("v").asInt() < 1 || n.path("v").asInt() > RecordEncoder.VERSION) {
                 throw new SluiceException(
                         Reason.CONFIG,
                         "Kafka topic " + topic + " was published in format version "

@@ -25,17 +25,21 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Reads the records {@link RecordEncoder} writes, of one partition, in order.
  *
- * <p>Keeps the relations announced in the current transaction slice, so one instance per
- * partition; a row whose relation was not announced in its slice (the consumer started in the
- * middle of one) is an error. Fails with a {@link SluiceException} naming topic, partition and
- * offset for a record of another format version or one it cannot read. Not thread-safe.
+ * <p>A Kafka record's value holds one or more of them, one JSON object per line (format version
+ * 1 wrote one per value, which reads the same way). Keeps the relations announced in the current
+ * transaction slice, so one instance per partition; a row whose relation was not announced in its
+ * slice is an error. Fails with a {@link SluiceException} naming topic, partition and offset for a
+ * record of a format version it does not read or one it cannot read. Not thread-safe.
  */
 public final class RecordDecoder {
 
+    private static final Logger log = LoggerFactory.getLogger(RecordDecoder.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String topic;
@@ -52,6 +56,8 @@ public final class RecordDecoder {
     private long xid;
     private Lsn commitLsn = Lsn.INVALID;
     private Instant commitTime;
+    /** Whether a slice boundary was seen: before one, records are the tail of a slice already applied. */
+    private boolean synced;
 
     public RecordDecoder(String topic, int partition) {
         this.topic = topic;
@@ -59,19 +65,49 @@ public final class RecordDecoder {
     }
 
     /**
-     * Whether the record at {@code offset} starts a transaction slice, or is a barrier or sequences
-     * record (which stand between slices): where a consumer that starts at an arbitrary offset (the
-     * earliest one retained) can begin applying. Checks the format version like {@link #decode}.
+     * Every record in the Kafka record at {@code offset}, in order. Until the first slice boundary
+     * (a begin, or a barrier or sequences record, which stand between slices) this decoder has seen,
+     * records are skipped: a consumer starts at an offset whose record may begin in the middle of a
+     * slice it already applied (the earliest retained record, or the group's committed offset, which
+     * points at the Kafka record holding the first slice not yet durable).
      */
-    public boolean isBoundary(byte[] value, long offset) {
-        JsonNode node = parse(value, offset);
+    public List<StreamRecord> read(byte[] value, long offset) {
+        List<StreamRecord> records = new ArrayList<>();
+        int from = 0;
+        while (from < value.length) {
+            int to = from;
+            while (to < value.length && value[to] != '\n') {
+                to++;
+            }
+            if (to > from) {
+                if (!synced) {
+                    synced = isBoundary(value, from, to, offset);
+                }
+                if (synced) {
+                    records.add(decode(value, from, to - from, offset));
+                }
+            }
+            from = to + 1;
+        }
+        if (!synced) {
+            log.debug("Partition {} offset {}: skipped, before the first transaction begin", partition, offset);
+        }
+        return records;
+    }
+
+    private boolean isBoundary(byte[] value, int from, int to, long offset) {
+        JsonNode node = parse(value, from, to - from, offset);
         String kind = node.path("kind").asText();
         return kind.equals("begin") || kind.equals("barrier") || kind.equals("sequences");
     }
 
-    /** The record at {@code offset}. */
+    /** The one record that the value at {@code offset} holds. */
     public StreamRecord decode(byte[] value, long offset) {
-        RowReader.Row row = rows.read(value);
+        return decode(value, 0, value.length, offset);
+    }
+
+    private StreamRecord decode(byte[] value, int from, int length, long offset) {
+        RowReader.Row row = rows.read(value, from, length);
         if (row != null) {
             try {
                 return row(row, offset);
@@ -82,7 +118,7 @@ public final class RecordDecoder {
                 throw unreadable(offset, e.getMessage());
             }
         }
-        JsonNode node = parse(value, offset);
+        JsonNode node = parse(value, from, length, offset);
         try {
             return read(node, offset);
         } catch (RuntimeException e) {
@@ -93,10 +129,10 @@ public final class RecordDecoder {
         }
     }
 
-    private JsonNode parse(byte[] value, long offset) {
+    private JsonNode parse(byte[] value, int from, int length, long offset) {
         JsonNode node;
         try {
-            node = JSON.readTree(value);
+            node = JSON.readTree(value, from, length);
         } catch (IOException e) {
             throw unreadable(
                     offset, "not JSON (" + e.getMessage().lines().findFirst().orElse("") + ")");
@@ -108,12 +144,12 @@ public final class RecordDecoder {
         if (v == null || !v.canConvertToInt()) {
             throw unreadable(offset, "no format version (field v)");
         }
-        if (v.asInt() != RecordEncoder.VERSION) {
+        if (v.asInt() < 1 || v.asInt() > RecordEncoder.VERSION) {
             throw new SluiceException(
                     Reason.SOURCE_NOT_READY,
                     "Kafka topic " + topic + ", partition " + partition + ", offset " + offset + ": format version "
                             + v.asInt() + " is not one this Sluice reads (it reads version " + RecordEncoder.VERSION
-                            + "). Run the same Sluice version (or newer) as the one that published the topic.");
+                            + " and older). Run the same Sluice version (or newer) as the one that published the topic.");
         }
         return node;
     }

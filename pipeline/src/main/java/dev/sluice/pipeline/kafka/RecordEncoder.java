@@ -34,8 +34,11 @@ import java.util.List;
  */
 public final class RecordEncoder {
 
-    /** The format version this Sluice writes. */
-    public static final int VERSION = 1;
+    /**
+     * The format version this Sluice writes: 2 packs several records into one Kafka record's value,
+     * one per line ({@link ValueBuffer}); version 1 had one per value. Readers take both.
+     */
+    public static final int VERSION = 2;
 
     private static final JsonFactory JSON = new JsonFactory();
 

@@ -39,9 +39,12 @@ final class RowReader {
         this.factory = json.getFactory();
     }
 
-    /** The row record's fields, or null when the record is not a row record this reader handles. */
-    Row read(byte[] value) {
-        try (JsonParser p = factory.createParser(value)) {
+    /**
+     * The fields of the row record in {@code length} bytes of {@code value} from {@code from}, or
+     * null when it is not a row record this reader handles.
+     */
+    Row read(byte[] value, int from, int length) {
+        try (JsonParser p = factory.createParser(value, from, length)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }
@@ -79,7 +82,7 @@ final class RowReader {
                     }
                 }
             }
-            if (version != RecordEncoder.VERSION || kind == null || commitLsn == null) {
+            if (version < 1 || version > RecordEncoder.VERSION || kind == null || commitLsn == null) {
                 return null;
             }
             return new Row(

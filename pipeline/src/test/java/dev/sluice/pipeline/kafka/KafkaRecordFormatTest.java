@@ -169,11 +169,62 @@ class KafkaRecordFormatTest {
 
     @Test
     void unknownVersionNamesTopicPartitionOffsetAndVersion() {
-        byte[] future = "{\"v\":2,\"kind\":\"begin\"}".getBytes(StandardCharsets.UTF_8);
+        byte[] future = "{\"v\":3,\"kind\":\"begin\"}".getBytes(StandardCharsets.UTF_8);
         assertThatThrownBy(() -> decoder.decode(future, 99))
                 .isInstanceOf(SluiceException.class)
-                .hasMessageContaining("topic changes, partition 2, offset 99: format version 2")
-                .hasMessageContaining("reads version 1");
+                .hasMessageContaining("topic changes, partition 2, offset 99: format version 3")
+                .hasMessageContaining("reads version 2 and older");
+    }
+
+    @Test
+    void valuePackedWithSeveralRecordsReadsAsThoseRecordsInOrder() {
+        Insert row = new Insert(USERS, Tuple.wrap(new String[] {"1", "line\nbreak", null}));
+        Commit commit = new Commit(BEGIN.commitLsn(), Lsn.parse("0/16B3780"), BEGIN.commitTime());
+        ValueBuffer value = new ValueBuffer();
+        value.add(encoder.start(BEGIN, "s", false));
+        value.add(encoder.change(BEGIN, row, true));
+        value.add(encoder.change(BEGIN, commit, false));
+
+        assertThat(decoder.read(value.take(), 5))
+                .containsExactly(
+                        new StreamRecord.Start(BEGIN, "s", false),
+                        new StreamRecord.Change(row),
+                        new StreamRecord.Change(commit));
+        assertThat(value.isEmpty()).isTrue();
+    }
+
+    @Test
+    void recordsBeforeTheFirstSliceBoundaryAreSkipped() {
+        Begin next = new Begin(732, Lsn.parse("0/16B4000"), BEGIN.commitTime());
+        Insert row = new Insert(USERS, Tuple.wrap(new String[] {"1", "a", "b"}));
+        ValueBuffer value = new ValueBuffer();
+        // The tail of a slice applied before a restart: its begin was in an earlier Kafka record.
+        value.add(encoder.change(BEGIN, row, false));
+        value.add(encoder.change(BEGIN, new Commit(BEGIN.commitLsn(), Lsn.parse("0/16B3780"), null), false));
+        value.add(encoder.start(next, "s", false));
+        value.add(encoder.change(next, row, true));
+
+        assertThat(decoder.read(value.take(), 9))
+                .containsExactly(new StreamRecord.Start(next, "s", false), new StreamRecord.Change(row));
+    }
+
+    @Test
+    void versionOneValuesHoldingOneRecordStillRead() {
+        byte[] v1 =
+                ("{\"v\":1,\"kind\":\"barrier\",\"xid\":5,\"commit_lsn\":\"1/0\"}").getBytes(StandardCharsets.UTF_8);
+        assertThat(decoder.read(v1, 0)).containsExactly(new StreamRecord.Barrier(5, Lsn.parse("1/0")));
+    }
+
+    @Test
+    void valueIsHandedOutOnceItReachesItsTargetSize() {
+        ValueBuffer value = new ValueBuffer();
+        byte[] record = new byte[1000];
+        int added = 1;
+        while (!value.add(record)) {
+            added++;
+        }
+        assertThat(added).isEqualTo((ValueBuffer.TARGET_BYTES + 1000) / 1001);
+        assertThat(value.take()).hasSize(added * 1001);
     }
 
     @Test

@@ -20,6 +20,7 @@ import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.pipeline.kafka.RecordEncoder;
+import dev.sluice.pipeline.kafka.ValueBuffer;
 import dev.sluice.snapshot.SequenceSync.SequenceState;
 import dev.sluice.snapshot.SequenceSync.SourceSequences;
 import dev.sluice.transform.rules.Anonymizer.ColumnRef;
@@ -60,6 +61,9 @@ import org.slf4j.LoggerFactory;
  * Kafka acknowledged the commit is the position reported to the {@link Checkpoint}, and so to the
  * slot. Consumers read with {@code isolation.level=read_committed}: a transaction the producer did
  * not finish (it crashed) is never seen, and a restart re-publishes it from the slot.
+ *
+ * <p>A partition's records are packed into Kafka records of up to about 128 kB ({@link
+ * ValueBuffer}), sent when full and before each Kafka commit.
  *
  * <p>Records are routed by {@link Partitioning}. A change that concerns more than one partition (a
  * schema change or truncate across them, an update moving a row to another partition) makes the
@@ -124,6 +128,7 @@ public final class KafkaSink implements Sink {
     private boolean barrier;
     private boolean[] open;
     private List<Set<Integer>> announced;
+    private ValueBuffer[] values;
 
     private Supplier<SourceSequences> sequenceReader;
     private Duration sequenceInterval;
@@ -210,8 +215,10 @@ public final class KafkaSink implements Sink {
         }
         open = new boolean[partitions];
         announced = new ArrayList<>();
+        values = new ValueBuffer[partitions];
         for (int p = 0; p < partitions; p++) {
             announced.add(new HashSet<>());
+            values[p] = new ValueBuffer();
         }
         if (sequenceReader != null) {
             sequences = new SequenceRecords(sequenceReader, sequenceInterval, settings.partitioning(), partitions);
@@ -446,11 +453,18 @@ public final class KafkaSink implements Sink {
         sendRaw(p, value);
     }
 
-    private void sendRaw(int p, byte[] value) {
+    private void sendRaw(int p, byte[] record) {
+        if (values[p].add(record)) {
+            sendValue(p);
+        }
+    }
+
+    private void sendValue(int p) {
         Exception failed = sendFailure.get();
         if (failed != null) {
             throw new KafkaException("an earlier record was not accepted: " + failed.getMessage(), failed);
         }
+        byte[] value = values[p].take();
         producer.send(new ProducerRecord<>(settings.topic(), p, null, value), (metadata, e) -> {
             if (e != null) {
                 sendFailure.compareAndSet(null, e);
@@ -462,6 +476,11 @@ public final class KafkaSink implements Sink {
 
     /** Commits the Kafka transaction with the producer state, then reports the position durable. */
     private void commitKafka() {
+        for (int p = 0; p < partitions; p++) {
+            if (!values[p].isEmpty()) {
+                sendValue(p);
+            }
+        }
         Commit last = pendingCommit;
         ProducerState next = new ProducerState(
                 last.endLsn(), source, settings.partitioning(), partitions, renamed.known(), withoutValues.get());
@@ -578,6 +597,9 @@ public final class KafkaSink implements Sink {
                 if (current == null && pendingCommit != null && sendFailure.get() == null) {
                     commitKafka();
                 } else {
+                    for (ValueBuffer v : values) {
+                        v.clear();
+                    }
                     producer.abortTransaction();
                 }
             }

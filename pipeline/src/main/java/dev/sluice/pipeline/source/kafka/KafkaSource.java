@@ -46,10 +46,10 @@ public final class KafkaSource implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaSource.class);
 
-    /** Above this many queued records a partition is paused, below the low mark resumed. */
-    private static final int HIGH_WATER = 20_000;
+    /** Above this many bytes of queued records a partition is paused, below the low mark resumed. */
+    private static final long HIGH_WATER = 16L << 20;
 
-    private static final int LOW_WATER = 5_000;
+    private static final long LOW_WATER = 4L << 20;
     private static final Duration COMMIT_EVERY = Duration.ofMillis(500);
     private static final Duration PRODUCER_WAIT = Duration.ofSeconds(1);
 
@@ -154,7 +154,7 @@ public final class KafkaSource implements AutoCloseable {
                 // Sinks start one after another: the first creates Sluice's tables on the target.
                 Sink sink = PartitionApplier.open(factory, p, barriers, end -> self[0].durable(end));
                 PartitionApplier applier = new PartitionApplier(
-                        settings.topic(), p, sink, factory, sequences, barriers, from != null, stats.recordsApplied);
+                        settings.topic(), p, sink, factory, sequences, barriers, stats.recordsApplied);
                 self[0] = applier;
                 appliers.add(applier);
             }
@@ -211,9 +211,9 @@ public final class KafkaSource implements AutoCloseable {
             }
             for (PartitionApplier a : appliers) {
                 TopicPartition tp = new TopicPartition(settings.topic(), appliers.indexOf(a));
-                if (a.queued() > HIGH_WATER && paused.add(tp)) {
+                if (a.queuedBytes() > HIGH_WATER && paused.add(tp)) {
                     consumer.pause(List.of(tp));
-                } else if (a.queued() < LOW_WATER && paused.remove(tp)) {
+                } else if (a.queuedBytes() < LOW_WATER && paused.remove(tp)) {
                     consumer.resume(List.of(tp));
                 }
             }
@@ -231,7 +231,7 @@ public final class KafkaSource implements AutoCloseable {
         for (int p = 0; p < appliers.size(); p++) {
             PartitionApplier a = appliers.get(p);
             Long last = handedOver.get(p);
-            if (last != null && a.queued() == 0 && a.settledAt() == last) {
+            if (last != null && a.isIdle() && a.settledAt() == last) {
                 positions.put(p, consumer.position(new TopicPartition(settings.topic(), p)));
             }
         }

@@ -25,11 +25,12 @@ import org.slf4j.LoggerFactory;
  * tracks the offset up to which the target holds them.
  *
  * <p>The sink (a PostgreSQL sink whose progress row is this partition's) applies each transaction
- * slice atomically and skips the slices it already holds, so redelivery changes nothing. The
- * offset after a slice's commit record becomes committable only once the sink reports the slice
- * durable. A {@code sequences} record is handed to the sequence target at once, on its own
- * connection, after the sink committed every schema change before it (which may have created the
- * sequences it names).
+ * slice atomically and skips the slices it already holds, so redelivery changes nothing. Once
+ * the sink reports a slice durable, the Kafka record holding its commit becomes the committable
+ * offset, or the one after it when the commit is that record's last: a Kafka record may hold the
+ * end of one slice and the start of the next, and a restart there skips what is applied. A {@code
+ * sequences} record is handed to the sequence target at once, on its own connection, after the
+ * sink committed every schema change before it (which may have created the sequences it names).
  */
 final class PartitionApplier implements Runnable {
 
@@ -43,7 +44,8 @@ final class PartitionApplier implements Runnable {
     private final Barriers barriers;
     private final RecordDecoder decoder;
     private final BlockingQueue<ConsumerRecord<byte[], byte[]>> queue = new LinkedBlockingQueue<>();
-    /** End positions of slices applied but not yet durable, with the offset after each commit record. */
+    private final AtomicLong queuedBytes = new AtomicLong();
+    /** End positions of slices applied but not yet durable, with the offset to commit once each is. */
     private final ArrayDeque<long[]> undurable = new ArrayDeque<>();
 
     private final AtomicLong committable = new AtomicLong(-1);
@@ -56,7 +58,6 @@ final class PartitionApplier implements Runnable {
     private boolean inSlice;
     private volatile boolean stopped;
     private volatile Throwable failure;
-    private boolean synced;
     private boolean flushAfterCommit;
     private boolean schemaInSlice;
     /** End of the last slice that held a schema change; {@link Lsn#INVALID} when none was seen. */
@@ -64,11 +65,7 @@ final class PartitionApplier implements Runnable {
 
     private Sink sink;
 
-    /**
-     * @param synced whether the first record handed over is at a slice boundary (the group's
-     *     committed offset); else records are skipped up to the first boundary
-     * @param sequences moves the target's sequences up to a {@code sequences} record's values
-     */
+    /** @param sequences moves the target's sequences up to a {@code sequences} record's values */
     PartitionApplier(
             String topic,
             int partition,
@@ -76,7 +73,6 @@ final class PartitionApplier implements Runnable {
             Supplier<Sink> sinks,
             Consumer<List<SequenceState>> sequences,
             Barriers barriers,
-            boolean synced,
             AtomicLong recordsApplied) {
         this.topic = topic;
         this.partition = partition;
@@ -84,7 +80,6 @@ final class PartitionApplier implements Runnable {
         this.sinks = sinks;
         this.sequences = sequences;
         this.barriers = barriers;
-        this.synced = synced;
         this.recordsApplied = recordsApplied;
         this.decoder = new RecordDecoder(topic, partition);
     }
@@ -128,11 +123,18 @@ final class PartitionApplier implements Runnable {
     }
 
     void offer(ConsumerRecord<byte[], byte[]> record) {
+        queuedBytes.addAndGet(record.value().length);
         queue.add(record);
     }
 
-    int queued() {
-        return queue.size();
+    /** Records handed over and not yet applied. */
+    boolean isIdle() {
+        return queue.isEmpty();
+    }
+
+    /** Bytes of the records handed over and not yet applied. */
+    long queuedBytes() {
+        return queuedBytes.get();
     }
 
     /** The offset to commit for this partition, or -1 when nothing new is durable. */
@@ -158,6 +160,7 @@ final class PartitionApplier implements Runnable {
                     continue;
                 }
                 handle(record);
+                queuedBytes.addAndGet(-record.value().length);
                 lastHandled = record.offset();
                 settle();
             }
@@ -176,17 +179,15 @@ final class PartitionApplier implements Runnable {
     }
 
     private void handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
-        if (!synced) {
-            if (!decoder.isBoundary(record.value(), record.offset())) {
-                log.debug(
-                        "Partition {} offset {}: skipped, before the first transaction begin",
-                        partition,
-                        record.offset());
-                return;
-            }
-            synced = true;
+        List<StreamRecord> decoded = decoder.read(record.value(), record.offset());
+        for (int i = 0; i < decoded.size(); i++) {
+            // Where a restart begins once this is on the target: this Kafka record while more of it follows.
+            long resumeAt = i == decoded.size() - 1 ? record.offset() + 1 : record.offset();
+            handle(decoded.get(i), resumeAt);
         }
-        StreamRecord decoded = decoder.decode(record.value(), record.offset());
+    }
+
+    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException {
         switch (decoded) {
             case StreamRecord.Start start -> {
                 inSlice = true;
@@ -204,7 +205,7 @@ final class PartitionApplier implements Runnable {
                     if (schemaInSlice) {
                         schemaEnd = commit.endLsn();
                     }
-                    undurable.addLast(new long[] {commit.endLsn().value(), record.offset() + 1});
+                    undurable.addLast(new long[] {commit.endLsn().value(), resumeAt});
                     if (flushAfterCommit) {
                         flushAfterCommit = false;
                         reopen();
@@ -215,7 +216,7 @@ final class PartitionApplier implements Runnable {
                 barrier(barrier);
                 if (partition != 0 && undurable.isEmpty() && !stopped) {
                     // Everything before the marker is committed: the group may move past it.
-                    committable.set(record.offset() + 1);
+                    committable.set(resumeAt);
                 }
             }
             case StreamRecord.Sequences values -> {
