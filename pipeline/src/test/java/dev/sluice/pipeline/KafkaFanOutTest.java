@@ -196,6 +196,11 @@ class KafkaFanOutTest {
                 Thread.sleep(300);
                 workload.stopAndCheck();
             }
+            // Rows of a table before and after its schema change in one transaction: the slice
+            // describes the table again for the rows of its new shape.
+            source.execute("BEGIN; INSERT INTO visits VALUES (998, 'eu', '10.1.1.3');"
+                    + " ALTER TABLE visits ADD COLUMN seen_at text;"
+                    + " INSERT INTO visits VALUES (999, 'us', '10.1.1.4', 'x'); COMMIT");
             source.execute(
                     "UPDATE users SET age = age + 1 WHERE age < 10",
                     "INSERT INTO visits VALUES (1000, 'eu', '10.1.1.1'), (1001, 'us', '10.1.1.2')");

@@ -209,7 +209,7 @@ class KafkaSequenceFollowTest {
         return pipeline;
     }
 
-    /** Every committed record of the topic, as text, partition by partition. */
+    /** Every committed Sluice record of the topic, as JSON text, partition by partition. */
     private static List<String> records(TestKafka kafka, String topic) {
         Map<String, Object> props = Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
@@ -231,7 +231,8 @@ class KafkaSequenceFollowTest {
             while (partitions.stream().anyMatch(p -> consumer.position(p) < ends.get(p))) {
                 assertThat(System.nanoTime()).as("topic read within 30 s").isLessThan(deadline);
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
-                    out.add(new String(r.value(), StandardCharsets.UTF_8));
+                    // A Kafka record's value holds one Sluice record per line.
+                    new String(r.value(), StandardCharsets.UTF_8).lines().forEach(out::add);
                 }
             }
         }

@@ -127,7 +127,9 @@ public final class KafkaSink implements Sink {
     private boolean snapshot;
     private boolean barrier;
     private boolean[] open;
-    private List<Set<Integer>> announced;
+    /** Per partition, the relations described in its open slice, by OID, as last described. */
+    private List<Map<Integer, Relation>> announced;
+
     private ValueBuffer[] values;
 
     private Supplier<SourceSequences> sequenceReader;
@@ -217,7 +219,7 @@ public final class KafkaSink implements Sink {
         announced = new ArrayList<>();
         values = new ValueBuffer[partitions];
         for (int p = 0; p < partitions; p++) {
-            announced.add(new HashSet<>());
+            announced.add(new HashMap<>());
             values[p] = new ValueBuffer();
         }
         if (sequenceReader != null) {
@@ -332,7 +334,10 @@ public final class KafkaSink implements Sink {
             }
         }
         Relation r = change.relation();
-        send(p, encoder.change(current, change, announced.get(p).add(r.oid())));
+        // Described again when its shape changed within the slice (a schema change of the same
+        // transaction): the consumer reads the rows that follow with the new description.
+        boolean describe = !r.equals(announced.get(p).put(r.oid(), r));
+        send(p, encoder.change(current, change, describe));
         rowsInKafkaTransaction++;
     }
 
@@ -474,13 +479,18 @@ public final class KafkaSink implements Sink {
         stats.bytesSent.addAndGet(value.length);
     }
 
-    /** Commits the Kafka transaction with the producer state, then reports the position durable. */
-    private void commitKafka() {
+    /** Sends what the partitions' values hold so far; before every Kafka commit. */
+    private void sendPendingValues() {
         for (int p = 0; p < partitions; p++) {
             if (!values[p].isEmpty()) {
                 sendValue(p);
             }
         }
+    }
+
+    /** Commits the Kafka transaction with the producer state, then reports the position durable. */
+    private void commitKafka() {
+        sendPendingValues();
         Commit last = pendingCommit;
         ProducerState next = new ProducerState(
                 last.endLsn(), source, settings.partitioning(), partitions, renamed.known(), withoutValues.get());
@@ -539,6 +549,7 @@ public final class KafkaSink implements Sink {
         producer.beginTransaction();
         inKafkaTransaction = true;
         sendSequences(sets, new Lsn(stats.lastPublishedEndLsn.get()));
+        sendPendingValues();
         producer.commitTransaction();
         inKafkaTransaction = false;
         Exception failed = sendFailure.get();
