@@ -708,7 +708,10 @@ public final class Pipeline {
         Gauge.builder("sluice_last_applied_lsn", sinkStats.lastAppliedEndLsn, AtomicLong::get)
                 .description("End LSN of the last source transaction committed on the target")
                 .register(registry);
-        counter("sluice_kafka_records_sent", "Records published to the Kafka topic", kafkaSinkStats.recordsSent);
+        counter(
+                "sluice_kafka_records_sent",
+                "Kafka records published to the topic (each packs up to about 128 kB of changes)",
+                kafkaSinkStats.recordsSent);
         counter(
                 "sluice_kafka_transactions_published",
                 "Source transactions published to the Kafka topic",
