@@ -42,10 +42,12 @@ final class RowSplicer {
     private static final int KEEP_BYTES = 1 << 20;
 
     private final Relation relation;
-    private final List<Processor> processors;
+    private final Processor[] processors;
     private final int width;
     /** Positions to decode, ascending. */
     private final int[] decoded;
+    /** A row's values before decoding: every one the placeholder. Cloned per row, never changed. */
+    private final String[] undecoded;
     /** Per field of the current row, where it starts and where it ends (exclusive) in the row. */
     private final int[] starts;
 
@@ -56,13 +58,15 @@ final class RowSplicer {
 
     RowSplicer(Relation relation, List<Processor> processors, int initialBytes) {
         this.relation = relation;
-        this.processors = List.copyOf(processors);
+        this.processors = processors.toArray(Processor[]::new);
         this.width = relation.columnCount();
         BitSet used = new BitSet(width);
         for (Processor p : this.processors) {
             used.or(p.columnsUsed(relation));
         }
         this.decoded = used.stream().filter(i -> i < width).toArray();
+        this.undecoded = new String[width];
+        Arrays.fill(undecoded, NOT_DECODED);
         this.starts = new int[Math.max(1, width)];
         this.ends = new int[Math.max(1, width)];
         this.initialBytes = initialBytes;
@@ -82,8 +86,7 @@ final class RowSplicer {
      */
     boolean append(byte[] row) {
         split(row);
-        String[] values = new String[width];
-        Arrays.fill(values, NOT_DECODED);
+        String[] values = undecoded.clone();
         for (int i : decoded) {
             values[i] = decode(row, starts[i], ends[i]);
         }
@@ -179,12 +182,8 @@ final class RowSplicer {
         if (end - start == 2 && row[start] == '\\' && row[start + 1] == 'N') {
             return null;
         }
-        for (int i = start; i < end; i++) {
-            if (row[i] == '\\') {
-                return CopyFormat.parseValue(new String(row, start, end - start, StandardCharsets.UTF_8));
-            }
-        }
-        return new String(row, start, end - start, StandardCharsets.UTF_8);
+        // A field's bytes are whole characters: tabs and backslashes never occur inside a UTF-8 sequence.
+        return CopyFormat.parseValue(new String(row, start, end - start, StandardCharsets.UTF_8));
     }
 
     private void copy(byte[] row, int start, int end) {
@@ -196,7 +195,8 @@ final class RowSplicer {
 
     /**
      * Writes a value as {@link CopyFormat#appendValue} escapes it, in UTF-8 as {@link
-     * String#getBytes} encodes it (a lone surrogate becomes {@code ?}).
+     * String#getBytes} encodes it (a lone surrogate becomes {@code ?}): escaping the UTF-8 bytes is
+     * the same as escaping the chars, since the bytes of a multi-byte character are all above 0x7F.
      */
     private void encode(String v) {
         if (v == null) {
@@ -205,51 +205,25 @@ final class RowSplicer {
             out[length++] = 'N';
             return;
         }
-        int n = v.length();
-        // At most three bytes per char: an escape takes two, a surrogate pair four for two chars.
-        ensure(3 * n);
+        byte[] utf8 = v.getBytes(StandardCharsets.UTF_8);
+        ensure(2 * utf8.length);
         byte[] b = out;
         int at = length;
-        for (int i = 0; i < n; i++) {
-            char c = v.charAt(i);
-            if (c < 0x80) {
-                switch (c) {
-                    case '\\' -> {
-                        b[at++] = '\\';
-                        b[at++] = '\\';
-                    }
-                    case '\n' -> {
-                        b[at++] = '\\';
-                        b[at++] = 'n';
-                    }
-                    case '\r' -> {
-                        b[at++] = '\\';
-                        b[at++] = 'r';
-                    }
-                    case '\t' -> {
-                        b[at++] = '\\';
-                        b[at++] = 't';
-                    }
-                    default -> b[at++] = (byte) c;
-                }
-            } else if (c < 0x800) {
-                b[at++] = (byte) (0xC0 | (c >> 6));
-                b[at++] = (byte) (0x80 | (c & 0x3F));
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(v.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, v.charAt(++i));
-                b[at++] = (byte) (0xF0 | (cp >> 18));
-                b[at++] = (byte) (0x80 | ((cp >> 12) & 0x3F));
-                b[at++] = (byte) (0x80 | ((cp >> 6) & 0x3F));
-                b[at++] = (byte) (0x80 | (cp & 0x3F));
-            } else if (Character.isSurrogate(c)) {
-                b[at++] = '?';
-            } else {
-                b[at++] = (byte) (0xE0 | (c >> 12));
-                b[at++] = (byte) (0x80 | ((c >> 6) & 0x3F));
-                b[at++] = (byte) (0x80 | (c & 0x3F));
+        int run = 0;
+        for (int i = 0; i < utf8.length; i++) {
+            byte c = utf8[i];
+            // Most bytes are printable, or part of a multi-byte character: one comparison lets them pass.
+            if (c > '\r' ? c != '\\' : c < '\t' || c == 0x0B || c == 0x0C) {
+                continue;
             }
+            System.arraycopy(utf8, run, b, at, i - run);
+            at += i - run;
+            b[at++] = '\\';
+            b[at++] = c == '\\' ? (byte) '\\' : c == '\n' ? (byte) 'n' : c == '\r' ? (byte) 'r' : (byte) 't';
+            run = i + 1;
         }
-        length = at;
+        System.arraycopy(utf8, run, b, at, utf8.length - run);
+        length = at + utf8.length - run;
     }
 
     private void ensure(int more) {
