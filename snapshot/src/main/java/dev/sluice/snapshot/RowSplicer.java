@@ -15,10 +15,10 @@ import java.util.List;
 /**
  * Passes rows of {@code COPY ... TO STDOUT} text through the processors of one relation, decoding
  * only the fields some processor uses ({@link Processor#columnsUsed}): each row is split at its
- * tabs, those fields become values, the processors run on the row with the other fields as
- * placeholders, and the row is written again with every field the processors left as it was (the
- * same instance) copied byte for byte and only the changed ones encoded. What comes out decodes to
- * exactly the values the processors returned.
+ * tabs and those fields become values ({@link #decode}); the processors run on the row with the
+ * other fields as placeholders; and the row is written again ({@link #write}) with every field the
+ * processors left as it was (the same instance) copied byte for byte and only the changed ones
+ * encoded. What comes out decodes to exactly the values the processors returned.
  *
  * <p>Rows go into one buffer that is drained in chunks and reused, so memory holds one chunk (or
  * the largest row) whatever the table size. Not thread-safe: one per copy task.
@@ -42,7 +42,6 @@ final class RowSplicer {
     private static final int KEEP_BYTES = 1 << 20;
 
     private final Relation relation;
-    private final Processor[] processors;
     private final int width;
     /** Positions to decode, ascending. */
     private final int[] decoded;
@@ -55,13 +54,17 @@ final class RowSplicer {
     private final int initialBytes;
     private byte[] out;
     private int length;
+    /** The row last decoded, its values and the tuple handed to the processors, until written. */
+    private byte[] row;
+
+    private String[] values;
+    private Tuple tuple;
 
     RowSplicer(Relation relation, List<Processor> processors, int initialBytes) {
         this.relation = relation;
-        this.processors = processors.toArray(Processor[]::new);
         this.width = relation.columnCount();
         BitSet used = new BitSet(width);
-        for (Processor p : this.processors) {
+        for (Processor p : processors) {
             used.or(p.columnsUsed(relation));
         }
         this.decoded = used.stream().filter(i -> i < width).toArray();
@@ -79,25 +82,41 @@ final class RowSplicer {
     }
 
     /**
-     * Runs one row (a line with its newline, as {@code CopyOut.readFromCopy} returns it) through
-     * the processors and buffers what they return.
-     *
-     * @return false when a processor dropped the row
+     * Splits a row (a line with its newline, as {@code CopyOut.readFromCopy} returns it) and decodes
+     * the fields the processors use: the insert to hand them. The caller runs the processors and
+     * passes what they return to {@link #write}, before decoding the next row.
      */
-    boolean append(byte[] row) {
+    Insert decode(byte[] row) {
         split(row);
         String[] values = undecoded.clone();
         for (int i : decoded) {
             values[i] = decode(row, starts[i], ends[i]);
         }
-        Tuple tuple = Tuple.wrap(values);
-        RowChange change = new Insert(relation, tuple);
-        for (Processor p : processors) {
-            change = p.process(change);
-            if (change == null) {
-                return false;
-            }
+        this.row = row;
+        this.values = values;
+        this.tuple = Tuple.wrap(values);
+        return new Insert(relation, tuple);
+    }
+
+    /**
+     * Buffers the row last decoded as the processors left it: {@code null} (or anything but an
+     * insert) when they dropped it.
+     *
+     * @return false when the row was dropped
+     */
+    boolean write(RowChange change) {
+        // The processors run in the caller's loop rather than here: a method called once per row
+        // that calls them is compiled early, with every transformer inlined into it, at a cost of
+        // more CPU than the splicing saves on a table of a million rows.
+        byte[] row = this.row;
+        if (row == null) {
+            throw new IllegalStateException("no row decoded to write");
         }
+        String[] values = this.values;
+        Tuple tuple = this.tuple;
+        this.row = null;
+        this.values = null;
+        this.tuple = null;
         if (!(change instanceof Insert insert)) {
             return false;
         }

@@ -5,6 +5,7 @@ import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.spi.Processor;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -296,6 +297,7 @@ public final class SnapshotCopier {
         try {
             boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
             RowSplicer splicer = rewritten ? new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES) : null;
+            Processor[] processors = config.processors().toArray(Processor[]::new);
             byte[] chunk = rewritten ? null : new byte[CHUNK_BYTES];
             int buffered = 0;
             byte[] row;
@@ -315,7 +317,11 @@ public final class SnapshotCopier {
                     }
                     rows++;
                 } else {
-                    if (splicer.append(row)) {
+                    RowChange change = splicer.decode(row);
+                    for (int i = 0; i < processors.length && change != null; i++) {
+                        change = processors[i].process(change);
+                    }
+                    if (splicer.write(change)) {
                         rows++;
                     }
                     if (splicer.buffered() >= CHUNK_BYTES) {
