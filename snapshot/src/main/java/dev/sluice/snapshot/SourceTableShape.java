@@ -19,10 +19,6 @@ import java.util.StringJoiner;
  */
 record SourceTableShape(TableId id, Relation relation, String columnList, long pages, long estimatedRows) {
 
-    int width() {
-        return relation.columnCount();
-    }
-
     /**
      * What holds a table's rows: the table itself, or for a partitioned table its leaf partitions
      * (foreign partitions hold none here), so each is copied, and split, on its own.
