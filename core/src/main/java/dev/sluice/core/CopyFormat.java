@@ -68,7 +68,7 @@ public final class CopyFormat {
             int tab = line.indexOf('\t', start);
             String raw = tab < 0 ? line.substring(start) : line.substring(start, tab);
             Preconditions.requireState(count < expectedFields, "COPY row has more than %d fields", expectedFields);
-            fields[count++] = raw.equals("\\N") ? null : unescape(raw);
+            fields[count++] = parseValue(raw);
             if (tab < 0) {
                 break;
             }
@@ -77,6 +77,11 @@ public final class CopyFormat {
         Preconditions.requireState(
                 count == expectedFields, "COPY row has %d fields, expected %d", count, expectedFields);
         return fields;
+    }
+
+    /** One field of a {@code COPY} line as it stands between tabs: its value, {@code null} for NULL. */
+    public static String parseValue(String raw) {
+        return raw.equals("\\N") ? null : unescape(raw);
     }
 
     private static String unescape(String raw) {

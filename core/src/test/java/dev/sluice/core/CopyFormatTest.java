@@ -40,4 +40,12 @@ class CopyFormatTest {
     void wrongFieldCountIsAnError() {
         assertThatThrownBy(() -> CopyFormat.parseLine("a\tb", 3)).hasMessageContaining("2 fields, expected 3");
     }
+
+    @Test
+    void parsesOneFieldAsParseLineDoes() {
+        assertThat(CopyFormat.parseValue("\\N")).isNull();
+        assertThat(CopyFormat.parseValue("\\\\N")).isEqualTo("\\N");
+        assertThat(CopyFormat.parseValue("a\\tb\\\\")).isEqualTo("a\tb\\");
+        assertThat(CopyFormat.parseValue("")).isEmpty();
+    }
 }

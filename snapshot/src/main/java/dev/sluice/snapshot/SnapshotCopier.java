@@ -1,16 +1,12 @@
 package dev.sluice.snapshot;
 
-import dev.sluice.core.CopyFormat;
 import dev.sluice.core.PgErrors;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
-import dev.sluice.core.event.ChangeEvent.Insert;
 import dev.sluice.core.event.ChangeEvent.RowChange;
-import dev.sluice.core.event.Tuple;
 import dev.sluice.core.spi.Processor;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -42,9 +38,10 @@ import org.slf4j.LoggerFactory;
  * <p>Every worker imports the same snapshot, so all tables are read as of one instant. A large table
  * is split into page ranges so that it, too, uses every worker. A table no processor changes (see
  * {@link Processor#changes}) passes from {@code COPY TO} to {@code COPY FROM} byte for byte;
- * otherwise each row is parsed, passed through the processors as an insert (exactly as a streamed
- * row would be), and encoded again. Memory holds
- * one chunk per worker whatever the table size. Each table part commits on its own.
+ * otherwise each row passes through the processors as an insert (exactly as a streamed row would),
+ * with only the fields they use ({@link Processor#columnsUsed}) decoded and only the fields they
+ * change encoded again, the others copied byte for byte ({@link RowSplicer}). Memory holds one
+ * chunk per worker whatever the table size. Each table part commits on its own.
  */
 public final class SnapshotCopier {
 
@@ -299,14 +296,14 @@ public final class SnapshotCopier {
         long bytes = 0;
         try {
             boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
-            StringBuilder text = rewritten ? new StringBuilder(CHUNK_BYTES + 1024) : null;
-            byte[] chunk = text == null ? new byte[CHUNK_BYTES] : null;
+            RowSplicer splicer = rewritten ? new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES) : null;
+            Processor[] processors = config.processors().toArray(Processor[]::new);
+            byte[] chunk = rewritten ? null : new byte[CHUNK_BYTES];
             int buffered = 0;
-            int[] columns = shape.allColumns();
             byte[] row;
             while ((row = out.readFromCopy()) != null) {
                 bytes += row.length;
-                if (text == null) {
+                if (splicer == null) {
                     // Rows go out in chunks: one message and one driver call per chunk instead of per row.
                     if (buffered + row.length > chunk.length) {
                         in.writeToCopy(chunk, 0, buffered);
@@ -320,21 +317,15 @@ public final class SnapshotCopier {
                     }
                     rows++;
                 } else {
-                    String line = new String(row, 0, row.length - 1, StandardCharsets.UTF_8);
-                    RowChange change =
-                            new Insert(shape.relation(), Tuple.wrap(CopyFormat.parseLine(line, shape.width())));
-                    for (Processor p : config.processors()) {
-                        change = p.process(change);
-                        if (change == null) {
-                            break;
-                        }
+                    RowChange change = splicer.decode(row);
+                    for (int i = 0; i < processors.length && change != null; i++) {
+                        change = processors[i].process(change);
                     }
-                    if (change instanceof Insert insert) {
-                        CopyFormat.appendRow(text, insert.after(), columns);
+                    if (splicer.write(change)) {
                         rows++;
                     }
-                    if (text.length() >= CHUNK_BYTES) {
-                        write(in, text);
+                    if (splicer.buffered() >= CHUNK_BYTES) {
+                        splicer.drain(in::writeToCopy);
                     }
                 }
                 if (bytes >= CHUNK_BYTES) {
@@ -343,8 +334,8 @@ public final class SnapshotCopier {
                     bytes = 0;
                 }
             }
-            if (text != null) {
-                write(in, text);
+            if (splicer != null) {
+                splicer.drain(in::writeToCopy);
             }
             if (buffered > 0) {
                 in.writeToCopy(chunk, 0, buffered);
@@ -372,15 +363,6 @@ public final class SnapshotCopier {
         table.rows.addAndGet(rows);
         table.bytes.addAndGet(bytes);
         listener.copied(table.id, rows, bytes);
-    }
-
-    private static void write(CopyIn in, StringBuilder text) throws SQLException {
-        if (text.isEmpty()) {
-            return;
-        }
-        byte[] chunk = text.toString().getBytes(StandardCharsets.UTF_8);
-        in.writeToCopy(chunk, 0, chunk.length);
-        text.setLength(0);
     }
 
     private static Connection connect(PgUrl url, String role) {

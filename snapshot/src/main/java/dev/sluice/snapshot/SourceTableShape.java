@@ -19,15 +19,6 @@ import java.util.StringJoiner;
  */
 record SourceTableShape(TableId id, Relation relation, String columnList, long pages, long estimatedRows) {
 
-    int width() {
-        return relation.columnCount();
-    }
-
-    /** Every column position, in order. */
-    int[] allColumns() {
-        return java.util.stream.IntStream.range(0, width()).toArray();
-    }
-
     /**
      * What holds a table's rows: the table itself, or for a partitioned table its leaf partitions
      * (foreign partitions hold none here), so each is copied, and split, on its own.

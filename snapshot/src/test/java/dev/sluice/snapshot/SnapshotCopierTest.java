@@ -194,6 +194,63 @@ class SnapshotCopierTest {
         }
     }
 
+    @Test
+    void columnsNoProcessorUsesArriveExactInEveryTypeWhileTheUsedOneChanges() throws Exception {
+        String[] schema = {
+            "CREATE TYPE pair AS (x int, y text)",
+            "CREATE TABLE typed (id int PRIMARY KEY, t text, v text, b bytea, j jsonb, a int[], ta text[],"
+                    + " ts timestamptz, u uuid, n numeric, p point, r int4range, bo bool, c pair, ch char(3))"
+        };
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            source.execute(schema);
+            target.execute(schema);
+            source.execute("INSERT INTO typed SELECT i,"
+                    + " CASE i % 5 WHEN 0 THEN NULL WHEN 1 THEN '' WHEN 2 THEN E'tab\\there\\nnew\\\\back\\r'"
+                    + "   WHEN 3 THEN E'\\b\\f' || chr(11) || E'\\\\N' ELSE 'é日本🐘 ' || i END,"
+                    + " CASE WHEN i % 4 = 0 THEN NULL ELSE E'secret\\t' || i END,"
+                    + " CASE WHEN i % 6 = 0 THEN NULL ELSE decode(md5(i::text) || '00095c0a', 'hex') END,"
+                    + " jsonb_build_object('k', E'q\"uo\\\\te\\t' || i, 'n', i, 'u', 'é'),"
+                    + " ARRAY[i, NULL, -i], ARRAY['a b', NULL, E'c\"d', E'e\\\\f', ''],"
+                    + " timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute 1.5 second',"
+                    + " md5(i::text)::uuid, i / 7.0, point(i, -i), int4range(i, i + 10), i % 2 = 0,"
+                    + " ROW(i, E'x\\ty')::pair, CASE WHEN i % 3 = 0 THEN NULL ELSE 'ab' END"
+                    + " FROM generate_series(1, 2000) i");
+            String others = "SELECT md5(string_agg((id, t, b, j, a, ta, ts, u, n, p, r, bo, c, ch)::text, E'\\n'"
+                    + " ORDER BY id)) FROM typed";
+            java.util.BitSet onlyV = new java.util.BitSet();
+            onlyV.set(2);
+            Processor maskV = new Processor() {
+                @Override
+                public dev.sluice.core.event.ChangeEvent.RowChange process(
+                        dev.sluice.core.event.ChangeEvent.RowChange change) {
+                    Insert insert = (Insert) change;
+                    String v = insert.after().get(2);
+                    return new Insert(insert.relation(), insert.after().with(2, v == null ? null : "masked"));
+                }
+
+                @Override
+                public java.util.BitSet columnsUsed(dev.sluice.core.event.Relation relation) {
+                    return (java.util.BitSet) onlyV.clone();
+                }
+            };
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_splice")) {
+                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of(maskV)))
+                        .copy(snapshot, List.of(new TableId("public", "typed")));
+            } finally {
+                source.execute("SELECT pg_drop_replication_slot('snap_splice')");
+            }
+            assertThat(target.queryForString("SELECT count(*) FROM typed")).isEqualTo("2000");
+            assertThat(target.queryForString(others))
+                    .as("every column but v, byte for byte")
+                    .isEqualTo(source.queryForString(others));
+            assertThat(target.queryForString("SELECT count(*) FROM typed WHERE v = 'masked'"))
+                    .isEqualTo("1500");
+            assertThat(target.queryForString("SELECT count(*) FROM typed WHERE v IS NULL"))
+                    .isEqualTo("500");
+        }
+    }
+
     private static void write(TestDatabase source, AtomicBoolean stop, AtomicLong writes) {
         try (Connection c = source.connect();
                 Statement st = c.createStatement()) {

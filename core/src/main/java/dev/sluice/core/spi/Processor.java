@@ -3,6 +3,7 @@ package dev.sluice.core.spi;
 import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.DdlCommand;
 import dev.sluice.core.event.Relation;
+import java.util.BitSet;
 
 /** Rewrites or drops row changes between source and sink (filters, anonymization). Must be a pure function. */
 @FunctionalInterface
@@ -17,6 +18,22 @@ public interface Processor {
      */
     default boolean changes(Relation relation) {
         return true;
+    }
+
+    /**
+     * The positions of the relation's columns whose values {@link #process} may read or change in
+     * a row of the relation; every column by default, which is always true. {@link #process} must
+     * pass every other column on untouched, as the same {@code String} instance ({@link
+     * dev.sluice.core.event.Tuple#with} does), and its result must not depend on their values: the
+     * snapshot decodes only these columns of each row, hands the others to the processor as
+     * placeholders, and copies their bytes as the source sent them.
+     *
+     * @return a new set, which the caller may change
+     */
+    default BitSet columnsUsed(Relation relation) {
+        BitSet all = new BitSet(relation.columnCount());
+        all.set(0, relation.columnCount());
+        return all;
     }
 
     /**

@@ -20,6 +20,7 @@ import dev.sluice.core.spi.Processor;
 import dev.sluice.transform.rules.ColumnChain.DynamicStep;
 import dev.sluice.transform.rules.CompiledRules.CompiledTable;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -210,6 +211,31 @@ public final class Anonymizer implements Processor {
     @Override
     public boolean changes(Relation relation) {
         return !plan(relation).passThrough;
+    }
+
+    /**
+     * The columns with a chain that transforms, the columns those chains take dynamic parameters
+     * from, and the columns strict mode writes without their values (whose NULLs it reads); none
+     * for a table that passes unchanged.
+     */
+    @Override
+    public BitSet columnsUsed(Relation relation) {
+        Plan plan = plan(relation);
+        BitSet used = new BitSet(relation.columnCount());
+        for (int k = 0; k < plan.positions.length; k++) {
+            used.set(plan.positions[k]);
+            for (int[] sources : plan.dynamic[k]) {
+                if (sources != null) {
+                    for (int p : sources) {
+                        used.set(p);
+                    }
+                }
+            }
+        }
+        for (int i : plan.nulled) {
+            used.set(i);
+        }
+        return used;
     }
 
     private Plan plan(Relation relation) {

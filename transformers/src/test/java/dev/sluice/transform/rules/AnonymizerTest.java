@@ -17,6 +17,7 @@ import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
 import dev.sluice.transform.Keyring;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -418,5 +419,78 @@ class AnonymizerTest {
         Insert insert = new Insert(ORDERS_REL, row("1", null, null));
 
         assertThat(anonymizer.process(insert)).isSameAs(insert);
+    }
+
+    private static final String USED_RULES = """
+            transformations:
+              validation_mode: strict
+              table_transformers:
+                - table: people
+                  column_transformers:
+                    id: noop
+                    sex: noop
+                    name:
+                      name: test_name
+                      dynamic_parameters:
+                        gender: {column: sex}
+                    email: test_hash
+                    created: noop
+                - table: plain
+                  column_transformers: {id: noop, v: noop}
+            """;
+
+    /** people(id key, sex, name, email, extra: no rule, created). */
+    private static final Relation PEOPLE_REL = relation(
+            new TableId("public", "people"),
+            ReplicaIdentity.DEFAULT,
+            "id*",
+            "sex",
+            "name",
+            "email",
+            "extra",
+            "created");
+
+    @Test
+    void columnsUsedAreTheTransformedOnesTheColumnsTheirParametersComeFromAndThoseStrictModeNulls() {
+        Anonymizer used = anonymizer(USED_RULES, TestTransformers.KEY, null);
+
+        BitSet expected = new BitSet();
+        expected.set(1); // sex: name's dynamic parameter
+        expected.set(2); // name
+        expected.set(3); // email
+        expected.set(4); // extra: no rule under strict mode
+        assertThat(used.columnsUsed(PEOPLE_REL)).isEqualTo(expected);
+        assertThat(used.columnsUsed(relation(new TableId("public", "plain"), ReplicaIdentity.DEFAULT, "id*", "v")))
+                .as("a table that passes unchanged")
+                .isEqualTo(new BitSet());
+    }
+
+    @Test
+    void columnsNotUsedAreNeitherReadNorChanged() {
+        Anonymizer used = anonymizer(USED_RULES, TestTransformers.KEY, null);
+        BitSet columns = used.columnsUsed(PEOPLE_REL);
+        String[][] rows = {
+            {"1", "F", "Ann", "ann@x.io", "raw", "2024-01-01"},
+            {"2", "M", "Bob", null, null, null},
+            {"3", null, null, "", "", ""},
+            {"4", "F", "", "b\\o\tb", "\u00e9", "x"},
+        };
+        for (String[] values : rows) {
+            Tuple full = ((Insert) used.process(new Insert(PEOPLE_REL, row(values)))).after();
+            // As the snapshot hands a row over: the columns not used as placeholders never decoded.
+            String[] partial = values.clone();
+            String placeholder = new String("not decoded");
+            for (int i = columns.nextClearBit(0); i < partial.length; i = columns.nextClearBit(i + 1)) {
+                partial[i] = placeholder;
+            }
+            Tuple spliced = ((Insert) used.process(new Insert(PEOPLE_REL, Tuple.wrap(partial)))).after();
+            for (int i = 0; i < values.length; i++) {
+                if (columns.get(i)) {
+                    assertThat(spliced.get(i)).as("column %d", i).isEqualTo(full.get(i));
+                } else {
+                    assertThat(spliced.get(i)).as("column %d", i).isSameAs(placeholder);
+                }
+            }
+        }
     }
 }
