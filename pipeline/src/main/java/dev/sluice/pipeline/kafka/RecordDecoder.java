@@ -56,6 +56,10 @@ public final class RecordDecoder {
     private long xid;
     private Lsn commitLsn = Lsn.INVALID;
     private Instant commitTime;
+    /** The last commit time parsed, and its text: a commit repeats its begin's, parsed once. */
+    private Instant lastTime;
+
+    private String lastTimeText;
     /** Whether a slice boundary was seen: before one, records are the tail of a slice already applied. */
     private boolean synced;
 
@@ -163,7 +167,7 @@ public final class RecordDecoder {
                 relations.clear();
                 xid = recordXid;
                 commitLsn = recordCommit;
-                commitTime = time(n);
+                commitTime = time(textOrNull(n, "commit_time"));
                 yield new StreamRecord.Start(
                         new Begin(recordXid, recordCommit, commitTime),
                         text(n, "source"),
@@ -173,7 +177,7 @@ public final class RecordDecoder {
             case "sequences" -> sequences(n, recordCommit);
             case "commit" -> {
                 inSlice(recordXid, recordCommit, offset);
-                Instant time = time(n);
+                Instant time = time(textOrNull(n, "commit_time"));
                 yield change(new Commit(recordCommit, Lsn.parse(text(n, "end_lsn")), time));
             }
             case "insert" -> {
@@ -231,10 +235,20 @@ public final class RecordDecoder {
         return new StreamRecord.Sequences(after, states);
     }
 
-    /** A row record the streaming reader read: checked and resolved like the tree path's. */
+    /** A record the streaming reader read: checked and resolved like the tree path's. */
     private StreamRecord row(RowReader.Row row, long offset) {
         Lsn recordCommit = Lsn.parse(row.commitLsn());
+        if (row.kind().equals("begin")) {
+            relations.clear();
+            xid = row.xid();
+            commitLsn = recordCommit;
+            commitTime = time(row.commitTime());
+            return new StreamRecord.Start(new Begin(xid, recordCommit, commitTime), row.source(), row.snapshot());
+        }
         inSlice(row.xid(), recordCommit, offset);
+        if (row.kind().equals("commit")) {
+            return change(new Commit(recordCommit, Lsn.parse(row.endLsn()), time(row.commitTime())));
+        }
         Relation r = relationFor(row.relation(), row.rel(), offset);
         return switch (row.kind()) {
             case "insert" -> change(new Insert(r, tuple(row.after(), row.afterUnchanged(), "after", r)));
@@ -387,9 +401,21 @@ public final class RecordDecoder {
         return new TableId(t.path("schema").asText(), t.path("name").asText());
     }
 
-    private static Instant time(JsonNode n) {
-        JsonNode t = n.get("commit_time");
-        return t == null || t.isNull() ? null : Instant.parse(t.asText());
+    /** A commit time; the one parsed last when the text is the same (a commit's is its begin's). */
+    private Instant time(String text) {
+        if (text == null) {
+            return null;
+        }
+        if (!text.equals(lastTimeText)) {
+            lastTime = Instant.parse(text);
+            lastTimeText = text;
+        }
+        return lastTime;
+    }
+
+    private static String textOrNull(JsonNode n, String field) {
+        JsonNode t = n.get(field);
+        return t == null || t.isNull() ? null : t.asText();
     }
 
     private static String text(JsonNode n, String field) {

@@ -8,17 +8,22 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
- * Reads a row record (insert, update, delete) with Jackson's streaming parser, straight into
- * value arrays, without building a tree: row records are nearly all of a topic, and a tree per
- * record was the largest cost of applying one. Any other record, or a row record with a field this
- * reader does not know, comes back as null, and {@link RecordDecoder} reads it with the tree model
- * (which also reports every error).
+ * Reads row records (insert, update, delete) and the begin and commit records around them with
+ * Jackson's streaming parser, rows straight into value arrays, without building a tree: these are
+ * nearly all of a topic (a small transaction is a begin, a few rows and a commit), and a tree per
+ * record was the largest cost of applying one. Any other record, or one with a field this reader
+ * does not know, comes back as null, and {@link RecordDecoder} reads it with the tree model (which
+ * also reports every error).
  */
 final class RowReader {
 
-    /** The fields of one row record, as read. */
+    /**
+     * The fields of one row, begin or commit record, as read; those its kind does not have are null
+     * (or 0, false).
+     */
     record Row(
             int version,
             String kind,
@@ -29,7 +34,13 @@ final class RowReader {
             String[] before,
             int[] beforeUnchanged,
             String[] after,
-            int[] afterUnchanged) {}
+            int[] afterUnchanged,
+            String commitTime,
+            String endLsn,
+            String source,
+            boolean snapshot) {}
+
+    private static final Set<String> KINDS = Set.of("insert", "update", "delete", "begin", "commit");
 
     private final ObjectMapper json;
     private final JsonFactory factory;
@@ -40,8 +51,8 @@ final class RowReader {
     }
 
     /**
-     * The fields of the row record in {@code length} bytes of {@code value} from {@code from}, or
-     * null when it is not a row record this reader handles.
+     * The fields of the row, begin or commit record in {@code length} bytes of {@code value} from
+     * {@code from}, or null when it is not one this reader handles.
      */
     Row read(byte[] value, int from, int length) {
         try (JsonParser p = factory.createParser(value, from, length)) {
@@ -58,6 +69,10 @@ final class RowReader {
             String[] after = null;
             int[] beforeUnchanged = null;
             int[] afterUnchanged = null;
+            String commitTime = null;
+            String endLsn = null;
+            String source = null;
+            boolean snapshot = false;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
@@ -65,7 +80,7 @@ final class RowReader {
                     case "v" -> version = p.getValueAsInt(-1);
                     case "kind" -> {
                         kind = p.getText();
-                        if (!kind.equals("insert") && !kind.equals("update") && !kind.equals("delete")) {
+                        if (!KINDS.contains(kind)) {
                             return null;
                         }
                     }
@@ -77,6 +92,10 @@ final class RowReader {
                     case "after" -> after = values(p);
                     case "before_unchanged" -> beforeUnchanged = indexes(p);
                     case "after_unchanged" -> afterUnchanged = indexes(p);
+                    case "commit_time" -> commitTime = p.currentToken() == JsonToken.VALUE_NULL ? null : p.getText();
+                    case "end_lsn" -> endLsn = p.getText();
+                    case "source" -> source = p.getText();
+                    case "snapshot" -> snapshot = p.getBooleanValue();
                     default -> {
                         return null;
                     }
@@ -85,8 +104,29 @@ final class RowReader {
             if (version < 1 || version > RecordEncoder.VERSION || kind == null || commitLsn == null) {
                 return null;
             }
+            boolean complete = switch (kind) {
+                case "begin" -> source != null;
+                case "commit" -> endLsn != null;
+                default -> true;
+            };
+            if (!complete) {
+                return null;
+            }
             return new Row(
-                    version, kind, xid, commitLsn, rel, relation, before, beforeUnchanged, after, afterUnchanged);
+                    version,
+                    kind,
+                    xid,
+                    commitLsn,
+                    rel,
+                    relation,
+                    before,
+                    beforeUnchanged,
+                    after,
+                    afterUnchanged,
+                    commitTime,
+                    endLsn,
+                    source,
+                    snapshot);
         } catch (IOException | RuntimeException e) {
             // Malformed for this reader: the tree model reads it again and says what is wrong.
             return null;

@@ -120,6 +120,18 @@ class KafkaRecordFormatTest {
     }
 
     @Test
+    void commitWithoutItsEndPositionIsRefusedNamingTheField() {
+        decoder.decode(encoder.start(BEGIN, "s", false), 0);
+        byte[] commit = ("{\"v\":2,\"kind\":\"commit\",\"xid\":731,\"commit_lsn\":\"0/16B3748\","
+                        + "\"commit_time\":\"2026-11-21T08:00:00Z\"}")
+                .getBytes(StandardCharsets.UTF_8);
+        assertThatThrownBy(() -> decoder.decode(commit, 4))
+                .isInstanceOf(SluiceException.class)
+                .hasMessageContaining("offset 4")
+                .hasMessageContaining("no field 'end_lsn'");
+    }
+
+    @Test
     void barrierRoundTrips() {
         assertThat(decoder.decode(encoder.barrier(5, Lsn.parse("1/0")), 3))
                 .isEqualTo(new StreamRecord.Barrier(5, Lsn.parse("1/0")));
