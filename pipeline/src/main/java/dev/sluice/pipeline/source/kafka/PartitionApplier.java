@@ -10,6 +10,7 @@ import dev.sluice.snapshot.SequenceSync.SequenceState;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -21,8 +22,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Applies one partition's records to the target through its own sink, on its own thread, and
- * tracks the offset up to which the target holds them.
+ * Applies one partition's records to the target through its own sink, on its own thread (a second
+ * one decodes them ahead of it), and tracks the offset up to which the target holds them.
  *
  * <p>The sink (a PostgreSQL sink whose progress row is this partition's) applies each transaction
  * slice atomically and skips the slices it already holds, so redelivery changes nothing. Once
@@ -37,6 +38,15 @@ final class PartitionApplier implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(PartitionApplier.class);
     private static final Duration IDLE_POLL = Duration.ofMillis(20);
 
+    /**
+     * Kafka records (each up to about 128 kB) decoded ahead of the sink: decoding goes on while the
+     * sink waits for the target, as the direct pipeline decodes the WAL on a thread of its own.
+     */
+    private static final int DECODED_AHEAD = 32;
+
+    /** A Kafka record's Sluice records, decoded; its bytes count as queued until applied. */
+    private record Decoded(long offset, int bytes, List<StreamRecord> records) {}
+
     private final String topic;
     private final int partition;
     private final Supplier<Sink> sinks;
@@ -44,6 +54,7 @@ final class PartitionApplier implements Runnable {
     private final Barriers barriers;
     private final RecordDecoder decoder;
     private final BlockingQueue<ConsumerRecord<byte[], byte[]>> queue = new LinkedBlockingQueue<>();
+    private final BlockingQueue<Decoded> decoded = new ArrayBlockingQueue<>(DECODED_AHEAD);
     private final AtomicLong queuedBytes = new AtomicLong();
     /** End positions of slices applied but not yet durable, with the offset to commit once each is. */
     private final ArrayDeque<long[]> undurable = new ArrayDeque<>();
@@ -127,9 +138,9 @@ final class PartitionApplier implements Runnable {
         queue.add(record);
     }
 
-    /** Records handed over and not yet applied. */
+    /** Whether no record handed over waits to be decoded or applied (one may be in decoding). */
     boolean isIdle() {
-        return queue.isEmpty();
+        return queue.isEmpty() && decoded.isEmpty();
     }
 
     /** Bytes of the records handed over and not yet applied. */
@@ -150,18 +161,21 @@ final class PartitionApplier implements Runnable {
         stopped = true;
     }
 
+    /** Applies on this thread what a second one decodes, until stopped or failed. */
     @Override
     public void run() {
+        Thread decoding =
+                Thread.ofPlatform().name("sluice-kafka-decode-" + this).start(this::decode);
         try {
-            while (!stopped) {
-                ConsumerRecord<byte[], byte[]> record = queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
-                if (record == null) {
+            while (!stopped && failure == null) {
+                Decoded next = decoded.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                if (next == null) {
                     sink.idle();
                     continue;
                 }
-                handle(record);
-                queuedBytes.addAndGet(-record.value().length);
-                lastHandled = record.offset();
+                apply(next);
+                queuedBytes.addAndGet(-next.bytes());
+                lastHandled = next.offset();
                 settle();
             }
         } catch (InterruptedException e) {
@@ -169,6 +183,13 @@ final class PartitionApplier implements Runnable {
         } catch (RuntimeException | Error e) {
             failure = e;
         } finally {
+            stopped = true;
+            decoding.interrupt();
+            try {
+                decoding.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             try {
                 // Commits complete transactions still grouped; rolls back one in flight.
                 sink.close();
@@ -178,12 +199,28 @@ final class PartitionApplier implements Runnable {
         }
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> record) throws InterruptedException {
-        List<StreamRecord> decoded = decoder.read(record.value(), record.offset());
-        for (int i = 0; i < decoded.size(); i++) {
+    private void decode() {
+        try {
+            while (!stopped) {
+                ConsumerRecord<byte[], byte[]> record = queue.poll(IDLE_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                if (record != null) {
+                    List<StreamRecord> records = decoder.read(record.value(), record.offset());
+                    decoded.put(new Decoded(record.offset(), record.value().length, records));
+                }
+            }
+        } catch (InterruptedException e) {
+            // Stopping: what is left is read again from the committed offset.
+        } catch (RuntimeException | Error e) {
+            failure = e;
+        }
+    }
+
+    private void apply(Decoded record) throws InterruptedException {
+        List<StreamRecord> records = record.records();
+        for (int i = 0; i < records.size(); i++) {
             // Where a restart begins once this is on the target: this Kafka record while more of it follows.
-            long resumeAt = i == decoded.size() - 1 ? record.offset() + 1 : record.offset();
-            handle(decoded.get(i), resumeAt);
+            long resumeAt = i == records.size() - 1 ? record.offset() + 1 : record.offset();
+            handle(records.get(i), resumeAt);
         }
     }
 
