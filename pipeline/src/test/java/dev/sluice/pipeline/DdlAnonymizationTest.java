@@ -9,7 +9,6 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -23,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 3, unit = TimeUnit.MINUTES)
 class DdlAnonymizationTest {
 
-    private static final String RULES = """
+    /** Strict rules for users and the marker table: a column added without a rule gets no values. */
+    static final String RULES = """
             transformations:
               validation_mode: strict
               table_transformers:
@@ -59,15 +59,9 @@ class DdlAnonymizationTest {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase();
                 Replication replication = new Replication(source, target)) {
-            source.execute(
-                    "CREATE TABLE users (id int PRIMARY KEY, email text, name text)",
-                    Replication.MARKER_DDL,
-                    "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i"
-                            + " FROM generate_series(1, 50) i");
+            createUsers(source, 50);
             SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            Pipeline pipeline = AnonymizationTest.pipeline(source, target, rules, TestTransformers.KEY_HEX, registry);
-            CompletableFuture<Void> run = Replication.background(pipeline);
-            Replication.awaitStreaming(pipeline, run);
+            replication.start(pipeline(source, target, rules, registry)).awaitStreaming();
 
             source.execute(
                     "ALTER TABLE users ADD COLUMN phone text",
@@ -100,13 +94,9 @@ class DdlAnonymizationTest {
 
             // A restart tolerates the recorded columns (strict mode would otherwise refuse to start)
             // and remembers the rename; a rule added for phone covers it from then on.
-            pipeline.stop();
-            run.get(30, TimeUnit.SECONDS);
+            replication.stop();
             Files.writeString(rules, RULES_WITH_PHONE);
-            pipeline = AnonymizationTest.pipeline(
-                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
-            run = Replication.background(pipeline);
-            Replication.awaitStreaming(pipeline, run);
+            replication.start(pipeline(source, target, rules)).awaitStreaming();
             source.execute("INSERT INTO customers VALUES (101, 'later@example.com', 'carol', 'PHONE-SECRET-101',"
                     + " 'SSN-SECRET-101')");
             replication.awaitCaughtUp(Duration.ofMinutes(1));
@@ -118,8 +108,7 @@ class DdlAnonymizationTest {
                     .isEqualTo("0");
             awaitRecorded(target, "public.customers.phone", false);
             assertThat(UncoveredColumns.describe(target.url(), "sluice")).containsOnlyKeys("public.customers.ssn");
-            pipeline.stop();
-            run.get(30, TimeUnit.SECONDS);
+            replication.stop();
         }
     }
 
@@ -130,15 +119,8 @@ class DdlAnonymizationTest {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase();
                 Replication replication = new Replication(source, target)) {
-            source.execute(
-                    "CREATE TABLE users (id int PRIMARY KEY, email text, name text)",
-                    Replication.MARKER_DDL,
-                    "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i"
-                            + " FROM generate_series(1, 20) i");
-            Pipeline pipeline = AnonymizationTest.pipeline(
-                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
-            CompletableFuture<Void> run = Replication.background(pipeline);
-            Replication.awaitStreaming(pipeline, run);
+            createUsers(source, 20);
+            replication.start(pipeline(source, target, rules)).awaitStreaming();
 
             source.execute(
                     "CREATE SCHEMA archive",
@@ -160,12 +142,8 @@ class DdlAnonymizationTest {
                             + " || to_name FROM sluice.renames WHERE kind = 'table'"))
                     .containsExactly("public.users -> archive.users");
 
-            pipeline.stop();
-            run.get(30, TimeUnit.SECONDS);
-            pipeline = AnonymizationTest.pipeline(
-                    source, target, rules, TestTransformers.KEY_HEX, new SimpleMeterRegistry());
-            run = Replication.background(pipeline);
-            Replication.awaitStreaming(pipeline, run);
+            replication.stop();
+            replication.start(pipeline(source, target, rules)).awaitStreaming();
             source.execute("INSERT INTO archive.users VALUES (101, 'carol@example.com', 'carol')");
             replication.awaitCaughtUp(Duration.ofMinutes(1));
 
@@ -174,9 +152,25 @@ class DdlAnonymizationTest {
                     .isEqualTo("CAROL");
             assertThat(target.queryForString("SELECT count(*) FROM archive.users WHERE full_name IS NULL"))
                     .isEqualTo("0");
-            pipeline.stop();
-            run.get(30, TimeUnit.SECONDS);
+            replication.stop();
         }
+    }
+
+    private static void createUsers(TestDatabase source, int rows) {
+        source.execute(
+                "CREATE TABLE users (id int PRIMARY KEY, email text, name text)",
+                Replication.MARKER_DDL,
+                "INSERT INTO users SELECT i, 'user' || i || '@example.com', 'name ' || i" + " FROM generate_series(1, "
+                        + rows + ") i");
+    }
+
+    private static Pipeline pipeline(TestDatabase source, TestDatabase target, Path rules) {
+        return pipeline(source, target, rules, new SimpleMeterRegistry());
+    }
+
+    private static Pipeline pipeline(
+            TestDatabase source, TestDatabase target, Path rules, SimpleMeterRegistry registry) {
+        return AnonymizationTest.pipeline(source, target, rules, TestTransformers.KEY_HEX, registry);
     }
 
     private static void awaitRecorded(TestDatabase target, String column, boolean present) throws Exception {

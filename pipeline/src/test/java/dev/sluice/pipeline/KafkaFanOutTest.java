@@ -6,15 +6,12 @@ import dev.sluice.branching.BranchStore;
 import dev.sluice.branching.StoreOptions;
 import dev.sluice.core.PgUrl;
 import dev.sluice.pipeline.cli.SluiceCli;
-import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
-import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.testing.StoreDirectories;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
 import dev.sluice.transform.Keyring;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -27,10 +24,8 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -68,9 +63,8 @@ class KafkaFanOutTest {
     @TempDir
     Path dir;
 
-    private final List<CompletableFuture<Void>> running = new ArrayList<>();
-    private final List<Pipeline> pipelines = new ArrayList<>();
-    private int markers;
+    /** For a marker to reach every target. */
+    private static final Duration CAUGHT_UP = Duration.ofSeconds(90);
 
     @Test
     void threeGroupsAndALateJoinerEqualDirectReplicationThroughDdlAndTruncate() throws Exception {
@@ -87,21 +81,19 @@ class KafkaFanOutTest {
                 TestDatabase late = TestPostgres.server().createDatabase();
                 BranchStore store = BranchStore.open(
                         StoreDirectories.newRoot("kafka-fanout"),
-                        StoreOptions.defaults().withServerSettings(STORE_SETTINGS))) {
-            try {
-                run(
-                        kafka,
-                        topic,
-                        rules,
-                        source,
-                        Target.of(direct),
-                        Target.of(t1),
-                        Target.of(t2),
-                        new Target("store-main", store.mainWriterUrl()),
-                        Target.of(late));
-            } finally {
-                stopAll();
-            }
+                        StoreOptions.defaults().withServerSettings(STORE_SETTINGS));
+                RunningPipelines running = new RunningPipelines()) {
+            run(
+                    kafka,
+                    topic,
+                    rules,
+                    running,
+                    source,
+                    Target.of(direct),
+                    Target.of(t1),
+                    Target.of(t2),
+                    new Target("store-main", store.mainWriterUrl()),
+                    Target.of(late));
         }
     }
 
@@ -140,6 +132,7 @@ class KafkaFanOutTest {
             TestKafka kafka,
             String topic,
             Path rules,
+            RunningPipelines running,
             TestDatabase source,
             Target direct,
             Target t1,
@@ -156,21 +149,12 @@ class KafkaFanOutTest {
                             + " FROM generate_series(1, 500) i",
                     "INSERT INTO visits SELECT i, CASE WHEN i % 2 = 0 THEN 'eu' ELSE 'us' END, '10.0.0.' || i % 250"
                             + " FROM generate_series(1, 200) i");
-            Map<Setting, String> common = new HashMap<>(Map.of(
-                    Setting.KAFKA_BROKERS,
-                    kafka.bootstrap(),
-                    Setting.KAFKA_TOPIC,
-                    topic,
-                    Setting.METRICS_PORT,
-                    "0",
-                    Setting.SINK_GROUP_MAX_DELAY,
-                    "50ms"));
+            Map<Setting, String> common = KafkaFlags.common(kafka, topic);
 
-            Map<Setting, String> producer = new HashMap<>(common);
-            producer.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
+            Map<Setting, String> producer = KafkaFlags.producer(common, source.url());
             producer.put(Setting.KAFKA_PARTITIONING, "table");
             producer.put(Setting.TRANSFORM_FILE, rules.toString());
-            startAndAwaitStreaming(producer);
+            running.startAndAwaitStreaming(KafkaFlags.anonymizing(producer));
 
             Map<Setting, String> reference = Map.of(
                     Setting.SOURCE_URL, source.url().toUrlWithPassword(),
@@ -178,14 +162,15 @@ class KafkaFanOutTest {
                     Setting.SOURCE_SLOT, "direct",
                     Setting.TRANSFORM_FILE, rules.toString(),
                     Setting.METRICS_PORT, "0");
-            startAndAwaitStreaming(reference);
+            running.startAndAwaitStreaming(KafkaFlags.anonymizing(reference));
             for (Target target : List.of(t1, t2, t3)) {
-                start(consumer(common, target, "group-" + target.name()));
+                running.start(
+                        KafkaFlags.anonymizing(KafkaFlags.consumer(common, target.url(), "group-" + target.name())));
             }
 
             try (Workload workload = new ShopWorkload(source)) {
                 workload.start();
-                awaitCaughtUp(source, List.of(direct, t1, t2, t3));
+                running.awaitCaughtUp(source, CAUGHT_UP, direct.url(), t1.url(), t2.url(), t3.url());
                 // Schema changes while rows flow: one per table, one spanning both, and a truncate.
                 source.execute("ALTER TABLE users ADD COLUMN vip boolean NOT NULL DEFAULT false");
                 Thread.sleep(300);
@@ -204,10 +189,10 @@ class KafkaFanOutTest {
             source.execute(
                     "UPDATE users SET age = age + 1 WHERE age < 10",
                     "INSERT INTO visits VALUES (1000, 'eu', '10.1.1.1'), (1001, 'us', '10.1.1.2')");
-            awaitCaughtUp(source, List.of(direct, t1, t2, t3));
+            running.awaitCaughtUp(source, CAUGHT_UP, direct.url(), t1.url(), t2.url(), t3.url());
 
-            start(consumer(common, late, "late-joiner"));
-            awaitCaughtUp(source, List.of(direct, t1, t2, t3, late));
+            running.start(KafkaFlags.anonymizing(KafkaFlags.consumer(common, late.url(), "late-joiner")));
+            running.awaitCaughtUp(source, CAUGHT_UP, direct.url(), t1.url(), t2.url(), t3.url(), late.url());
 
             // Partitions apply independently: a marker proves its own partition caught up, not the others.
             for (Target target : List.of(t1, t2, t3, late)) {
@@ -269,68 +254,6 @@ class KafkaFanOutTest {
         assertThat(target.tableChecksum(table))
                 .as("%s on %s equals direct replication", table, target.name())
                 .isEqualTo(expected.tableChecksum(table));
-    }
-
-    private static Map<Setting, String> consumer(Map<Setting, String> common, Target target, String group) {
-        Map<Setting, String> flags = new HashMap<>(common);
-        flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
-        flags.put(Setting.KAFKA_GROUP, group);
-        return flags;
-    }
-
-    private Pipeline start(Map<Setting, String> flags) {
-        SluiceConfig config = ConfigLoader.load(null, Map.of(), flags);
-        Pipeline pipeline = new Pipeline(
-                        config, new SimpleMeterRegistry(), false, TestTransformers.env(TestTransformers.KEY_HEX))
-                .transformers(TestTransformers.registry());
-        pipelines.add(pipeline);
-        running.add(Replication.background(pipeline));
-        return pipeline;
-    }
-
-    private void startAndAwaitStreaming(Map<Setting, String> flags) throws Exception {
-        Pipeline pipeline = start(flags);
-        Replication.awaitStreaming(pipeline, running.getLast());
-    }
-
-    /** A marker committed on the source reaches every target: all before it is applied there. */
-    private void awaitCaughtUp(TestDatabase source, List<Target> targets) throws Exception {
-        int id = ++markers;
-        source.execute("INSERT INTO sluice_test_marker VALUES (" + id + ")");
-        long deadline = System.nanoTime() + Duration.ofSeconds(90).toNanos();
-        for (Target target : targets) {
-            while (true) {
-                for (CompletableFuture<Void> run : running) {
-                    if (run.isDone()) {
-                        run.get();
-                    }
-                }
-                boolean exists = target.queryForString(
-                                "SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_test_marker'")
-                        .equals("1");
-                if (exists
-                        && target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
-                                .equals("1")) {
-                    break;
-                }
-                assertThat(System.nanoTime())
-                        .as("%s caught up within 90 s", target.name())
-                        .isLessThan(deadline);
-                Thread.sleep(50);
-            }
-        }
-    }
-
-    /** Stops every pipeline before the databases go; a failure of theirs was already reported. */
-    private void stopAll() {
-        pipelines.forEach(Pipeline::stop);
-        for (CompletableFuture<Void> run : running) {
-            try {
-                run.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // awaitCaughtUp rethrows a pipeline's failure while the test runs.
-            }
-        }
     }
 
     /** Users and their orders inserted, updated and deleted in small transactions, until stopped. */

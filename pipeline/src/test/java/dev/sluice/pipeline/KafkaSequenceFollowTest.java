@@ -11,10 +11,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -40,21 +38,6 @@ class KafkaSequenceFollowTest {
         Replication.MARKER_DDL
     };
 
-    private final List<CompletableFuture<Void>> running = new ArrayList<>();
-    private final List<Pipeline> pipelines = new ArrayList<>();
-
-    /** Stops every pipeline before the databases go; a failure of theirs was already reported. */
-    private void stopAll() {
-        pipelines.forEach(Pipeline::stop);
-        for (CompletableFuture<Void> run : running) {
-            try {
-                run.get(60, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                // A failure of a pipeline was already reported while the test ran.
-            }
-        }
-    }
-
     @Test
     void consumerTargetsSequencesFollowTheSourceAfterTheCopyWhileStreamingAndForALateGroup() throws Exception {
         TestKafka kafka = TestKafka.broker();
@@ -62,37 +45,38 @@ class KafkaSequenceFollowTest {
         String topic = kafka.createTopic("sequences", 3);
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase early = TestPostgres.server().createDatabase();
-                TestDatabase late = TestPostgres.server().createDatabase()) {
-            try {
-                copyStreamAndJoinLate(kafka, topic, source, early, late);
-            } finally {
-                stopAll();
-            }
+                TestDatabase late = TestPostgres.server().createDatabase();
+                RunningPipelines running = new RunningPipelines()) {
+            copyStreamAndJoinLate(running, kafka, topic, source, early, late);
         }
     }
 
     private void copyStreamAndJoinLate(
-            TestKafka kafka, String topic, TestDatabase source, TestDatabase early, TestDatabase late)
+            RunningPipelines running,
+            TestKafka kafka,
+            String topic,
+            TestDatabase source,
+            TestDatabase early,
+            TestDatabase late)
             throws Exception {
         source.execute(SCHEMA);
         source.execute(
                 "INSERT INTO orders (note) SELECT 'copied' FROM generate_series(1, 50)",
                 "INSERT INTO tickets (what) SELECT 'copied' FROM generate_series(1, 30)",
                 "INSERT INTO audit (what) SELECT 'left out' FROM generate_series(1, 70)");
-        Map<Setting, String> common = common(kafka, topic);
-        Map<Setting, String> producerFlags = new HashMap<>(common);
-        producerFlags.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
+        Map<Setting, String> common = KafkaFlags.common(kafka, topic);
+        Map<Setting, String> producerFlags = KafkaFlags.producer(common, source.url());
         producerFlags.put(Setting.KAFKA_PARTITIONING, "table");
         producerFlags.put(Setting.SOURCE_TABLES, "*,!public.audit");
         producerFlags.put(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL, "200ms");
         SimpleMeterRegistry producerMetrics = new SimpleMeterRegistry();
-        Replication.awaitStreaming(start(producerFlags, producerMetrics), running.getLast());
+        running.startAndAwaitStreaming(pipeline(producerFlags, producerMetrics));
 
         SimpleMeterRegistry earlyMetrics = new SimpleMeterRegistry();
-        start(consumer(common, early, "early"), earlyMetrics);
+        running.start(pipeline(KafkaFlags.consumer(common, early.url(), "early"), earlyMetrics));
         // After the initial copy alone.
-        awaitNextIdAbove(early, "orders_id_seq", 50);
-        awaitNextIdAbove(early, "tickets_id_seq", 30);
+        awaitNextIdAbove(running, early, "orders_id_seq", 50);
+        awaitNextIdAbove(running, early, "tickets_id_seq", 30);
 
         // A large transaction, then a table created while the producer still publishes it: the
         // producer reads the new table's sequence before its schema change is in the topic.
@@ -101,19 +85,19 @@ class KafkaSequenceFollowTest {
                 "INSERT INTO tickets (what) SELECT 'streamed' FROM generate_series(1, 20)",
                 "CREATE TABLE visits (id serial PRIMARY KEY, at text)",
                 "INSERT INTO visits (at) SELECT 'streamed' FROM generate_series(1, 7)");
-        awaitNextIdAbove(early, "orders_id_seq", 20050);
-        awaitNextIdAbove(early, "tickets_id_seq", 50);
-        awaitNextIdAbove(early, "visits_id_seq", 7);
-        awaitRows(early, "orders", 20050);
+        awaitNextIdAbove(running, early, "orders_id_seq", 20050);
+        awaitNextIdAbove(running, early, "tickets_id_seq", 50);
+        awaitNextIdAbove(running, early, "visits_id_seq", 7);
+        awaitRows(running, early, "orders", 20050);
 
-        start(consumer(common, late, "late"), new SimpleMeterRegistry());
-        awaitNextIdAbove(late, "orders_id_seq", 20050);
-        awaitNextIdAbove(late, "tickets_id_seq", 50);
-        awaitNextIdAbove(late, "visits_id_seq", 7);
-        awaitRows(late, "orders", 20050);
+        running.start(pipeline(KafkaFlags.consumer(common, late.url(), "late"), new SimpleMeterRegistry()));
+        awaitNextIdAbove(running, late, "orders_id_seq", 20050);
+        awaitNextIdAbove(running, late, "tickets_id_seq", 50);
+        awaitNextIdAbove(running, late, "visits_id_seq", 7);
+        awaitRows(running, late, "orders", 20050);
 
         for (TestDatabase target : List.of(early, late)) {
-            awaitRows(target, "visits", 7);
+            awaitRows(running, target, "visits", 7);
             target.execute(
                     "INSERT INTO orders (note) VALUES ('staging')", "INSERT INTO tickets (what) VALUES ('staging')");
             assertThat(target.queryForString("SELECT id FROM orders WHERE note = 'staging'"))
@@ -154,27 +138,24 @@ class KafkaSequenceFollowTest {
         TestKafka kafka = TestKafka.broker();
         String topic = kafka.createTopic("no-sequences", 1);
         try (TestDatabase source = TestPostgres.server().createDatabase();
-                TestDatabase target = TestPostgres.server().createDatabase()) {
-            try {
-                publishWithoutSequences(kafka, topic, source, target);
-            } finally {
-                stopAll();
-            }
+                TestDatabase target = TestPostgres.server().createDatabase();
+                RunningPipelines running = new RunningPipelines()) {
+            publishWithoutSequences(running, kafka, topic, source, target);
         }
     }
 
-    private void publishWithoutSequences(TestKafka kafka, String topic, TestDatabase source, TestDatabase target)
+    private void publishWithoutSequences(
+            RunningPipelines running, TestKafka kafka, String topic, TestDatabase source, TestDatabase target)
             throws Exception {
         source.execute(SCHEMA);
         source.execute("INSERT INTO orders (note) SELECT 'copied' FROM generate_series(1, 50)");
-        Map<Setting, String> common = common(kafka, topic);
-        Map<Setting, String> producerFlags = new HashMap<>(common);
-        producerFlags.put(Setting.SOURCE_URL, source.url().toUrlWithPassword());
+        Map<Setting, String> common = KafkaFlags.common(kafka, topic);
+        Map<Setting, String> producerFlags = KafkaFlags.producer(common, source.url());
         producerFlags.put(Setting.SOURCE_SEQUENCE_SYNC_INTERVAL, "0");
-        Replication.awaitStreaming(start(producerFlags, new SimpleMeterRegistry()), running.getLast());
-        start(consumer(common, target, "target"), new SimpleMeterRegistry());
+        running.startAndAwaitStreaming(pipeline(producerFlags, new SimpleMeterRegistry()));
+        running.start(pipeline(KafkaFlags.consumer(common, target.url(), "target"), new SimpleMeterRegistry()));
         source.execute("INSERT INTO orders (note) SELECT 'streamed' FROM generate_series(1, 10)");
-        awaitRows(target, "orders", 60);
+        awaitRows(running, target, "orders", 60);
         Thread.sleep(500);
 
         List<String> records = records(kafka, topic);
@@ -183,30 +164,8 @@ class KafkaSequenceFollowTest {
         assertThat(target.queryForString("SELECT is_called FROM orders_id_seq")).isEqualTo("f");
     }
 
-    private static Map<Setting, String> common(TestKafka kafka, String topic) {
-        return Map.of(
-                Setting.KAFKA_BROKERS,
-                kafka.bootstrap(),
-                Setting.KAFKA_TOPIC,
-                topic,
-                Setting.METRICS_PORT,
-                "0",
-                Setting.SINK_GROUP_MAX_DELAY,
-                "50ms");
-    }
-
-    private static Map<Setting, String> consumer(Map<Setting, String> common, TestDatabase target, String group) {
-        Map<Setting, String> flags = new HashMap<>(common);
-        flags.put(Setting.TARGET_URL, target.url().toUrlWithPassword());
-        flags.put(Setting.KAFKA_GROUP, group);
-        return flags;
-    }
-
-    private Pipeline start(Map<Setting, String> flags, SimpleMeterRegistry registry) {
-        Pipeline pipeline = new Pipeline(ConfigLoader.load(null, Map.of(), flags), registry);
-        pipelines.add(pipeline);
-        running.add(Replication.background(pipeline));
-        return pipeline;
+    private static Pipeline pipeline(Map<Setting, String> flags, SimpleMeterRegistry registry) {
+        return new Pipeline(ConfigLoader.load(null, Map.of(), flags), registry);
     }
 
     /** Every committed Sluice record of the topic, as JSON text, partition by partition. */
@@ -239,10 +198,11 @@ class KafkaSequenceFollowTest {
         return out;
     }
 
-    private void awaitRows(TestDatabase target, String table, int rows) throws Exception {
+    private static void awaitRows(RunningPipelines running, TestDatabase target, String table, int rows)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (true) {
-            rethrowFailures();
+            running.rethrowFailures();
             boolean exists = target.queryForString("SELECT count(*) FROM pg_tables WHERE tablename = '" + table + "'")
                     .equals("1");
             if (exists && Long.parseLong(target.queryForString("SELECT count(*) FROM " + table)) >= rows) {
@@ -256,11 +216,12 @@ class KafkaSequenceFollowTest {
     }
 
     /** Waits until the target's sequence would hand out an id above {@code maxId}, without drawing one. */
-    private void awaitNextIdAbove(TestDatabase target, String sequence, long maxId) throws Exception {
+    private static void awaitNextIdAbove(RunningPipelines running, TestDatabase target, String sequence, long maxId)
+            throws Exception {
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         String next = null;
         while (System.nanoTime() < deadline) {
-            rethrowFailures();
+            running.rethrowFailures();
             boolean exists = target.queryForString(
                             "SELECT count(*) FROM pg_class WHERE relkind = 'S' AND relname = '" + sequence + "'")
                     .equals("1");
@@ -275,13 +236,5 @@ class KafkaSequenceFollowTest {
         }
         throw new AssertionError(target.name() + ": sequence " + sequence + " did not pass " + maxId
                 + " within 60 s (next value " + next + ")");
-    }
-
-    private void rethrowFailures() throws Exception {
-        for (CompletableFuture<Void> run : running) {
-            if (run.isDone()) {
-                run.get();
-            }
-        }
     }
 }

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.UnaryOperator;
 
 /**
  * A source and a target database with the same schema, a slot and publication on the source, and
@@ -69,7 +70,12 @@ final class Replication implements AutoCloseable {
     }
 
     Replication start(Map<Setting, String> extra) {
-        pipeline = new Pipeline(config(extra), new SimpleMeterRegistry());
+        return start(new Pipeline(config(extra), new SimpleMeterRegistry()));
+    }
+
+    /** Runs a pipeline the test built itself (its own settings, transformers or registry) in place of this one's. */
+    Replication start(Pipeline pipeline) {
+        this.pipeline = pipeline;
         thread = new Thread(
                 () -> {
                     try {
@@ -80,6 +86,17 @@ final class Replication implements AutoCloseable {
                 },
                 "pipeline-under-test");
         thread.start();
+        return this;
+    }
+
+    /** Waits until the pipeline streams: a marker row alone could have been copied by a snapshot before the rest. */
+    Replication awaitStreaming() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (pipeline.state() != Pipeline.State.STREAMING) {
+            rethrow();
+            assertThat(System.nanoTime()).as("streaming within a minute").isLessThan(deadline);
+            Thread.sleep(50);
+        }
         return this;
     }
 
@@ -125,19 +142,21 @@ final class Replication implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline) {
             rethrow();
-            // The table may not exist yet, while a snapshot is still creating the schema.
-            boolean exists = target.queryForString(
-                            "SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_test_marker'")
-                    .equals("1");
-            if (exists
-                    && target.queryForString("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
-                            .equals("1")) {
+            if (hasMarker(target::queryForString, id)) {
                 return;
             }
             Thread.sleep(50);
         }
         rethrow();
         throw new AssertionError("target did not catch up within " + timeout);
+    }
+
+    /** Whether a database, read by the query, has the marker: the table may not exist yet while a snapshot creates it. */
+    static boolean hasMarker(UnaryOperator<String> query, int id) {
+        return query.apply("SELECT count(*) FROM pg_tables WHERE tablename = 'sluice_test_marker'")
+                        .equals("1")
+                && query.apply("SELECT count(*) FROM sluice_test_marker WHERE id = " + id)
+                        .equals("1");
     }
 
     /** Every listed table holds the same rows, compared by a checksum of each row's text. */
