@@ -44,7 +44,10 @@ final class KafkaFlags {
         return flags;
     }
 
-    /** A pipeline with the test transformers under the test key, for settings with a transform file. */
+    /**
+     * A pipeline that knows the test transformers and the test key: the anonymizing tests build every
+     * pipeline so, the consumers and the direct reference too, so all run under the same key.
+     */
     static Pipeline anonymizing(Map<Setting, String> flags) {
         return new Pipeline(
                         ConfigLoader.load(null, Map.of(), flags),

@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * own. Declared last in the test's try-with-resources, so that closing stops them before the
  * databases go (a database with an active slot cannot be dropped); the waits below rethrow a
  * pipeline's failure, so a test fails with the cause rather than with a timeout.
- * {@link Replication} is the fixture of one pipeline between two databases; this one only runs.
+ * {@link Replication} is the fixture of one pipeline between two databases (schema, slot, clean-up);
+ * this only runs pipelines the test built, several at once.
  */
 final class RunningPipelines implements AutoCloseable {
 
