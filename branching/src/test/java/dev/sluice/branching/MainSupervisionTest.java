@@ -4,11 +4,17 @@ import static dev.sluice.branching.BranchStoreTest.execute;
 import static dev.sluice.branching.BranchStoreTest.queryLong;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.localpg.LocalPostgres;
+import java.net.BindException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -27,21 +33,60 @@ class MainSupervisionTest {
                     "CREATE TABLE kept (id int PRIMARY KEY)",
                     "INSERT INTO kept SELECT generate_series(1, 1000)");
             long killed = postmasterPid(root).orElseThrow();
+            // A writer connected at the time, as the pipeline is: its backend outlives the postmaster briefly.
+            try (Connection writer = TestStores.connect(store.mainWriterUrl())) {
+                ProcessHandle.of(killed).orElseThrow().destroyForcibly(); // SIGKILL, as the OOM killer sends
 
-            ProcessHandle.of(killed).orElseThrow().destroyForcibly(); // SIGKILL, as the OOM killer sends
-
-            assertThat(awaitRowCount(store, Duration.ofSeconds(90)))
-                    .as("rows in main after its restart")
-                    .isEqualTo(1000);
+                assertThat(awaitRowCount(store, Duration.ofSeconds(90)))
+                        .as("rows in main after its restart")
+                        .isEqualTo(1000);
+                assertThat(writer.isValid(5))
+                        .as("the connection to the killed server")
+                        .isFalse();
+            }
             assertThat(postmasterPid(root)).isPresent().get().isNotEqualTo(killed);
             assertThat(ProcessHandle.of(killed).filter(ProcessHandle::isAlive)).isEmpty();
-            MainSupervisor.Restarts restarts = store.mainRestarts();
+            // Clients may connect a moment before the supervisor counts the restart.
+            MainSupervisor.Restarts restarts = awaitRestarts(store);
             assertThat(restarts.count()).isEqualTo(1);
             assertThat(restarts.last()).isPresent();
             assertThat(store.find(Branch.MAIN).orElseThrow().state()).isEqualTo(BranchState.RUNNING);
 
             Branch branch = store.create(BranchSpec.of("after-restart"));
             assertThat(queryLong(branch.url(), "SELECT count(*) FROM kept")).isEqualTo(1000);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void mainWhoseRestartFailsIsTriedAgainUntilItRuns() throws Exception {
+        Path root = TestStores.newRoot("main-retried");
+        try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+            execute(
+                    store.mainWriterUrl(),
+                    "SET synchronous_commit = on",
+                    "CREATE TABLE kept (id int)",
+                    "INSERT INTO kept VALUES (1)");
+            int port = store.mainWriterUrl().port();
+            ProcessHandle postmaster =
+                    ProcessHandle.of(postmasterPid(root).orElseThrow()).orElseThrow();
+
+            postmaster.destroyForcibly();
+            postmaster.onExit().get(30, TimeUnit.SECONDS);
+            // main keeps its port, so that clients reconnect: while another program holds it, starts fail.
+            try (ServerSocket squatter = bindWhenFree(port)) {
+                assertThat(squatter.getLocalPort()).isEqualTo(port);
+                Thread.sleep(MainSupervisor.FIRST_BACKOFF.multipliedBy(4).toMillis());
+                assertThat(store.mainRestarts().count())
+                        .as("restarts while the port is taken")
+                        .isZero();
+                assertThat(store.find(Branch.MAIN).orElseThrow().state()).isEqualTo(BranchState.STOPPED);
+            }
+
+            assertThat(awaitRowCount(store, Duration.ofSeconds(90))).isEqualTo(1);
+            assertThat(awaitRestarts(store).count()).isEqualTo(1);
+            assertThat(store.mainWriterUrl().port()).isEqualTo(port);
         } finally {
             TestStores.delete(root);
         }
@@ -100,6 +145,29 @@ class MainSupervisionTest {
         }
         long pid = Long.parseLong(Files.readAllLines(pidFile).get(0).strip());
         return ProcessHandle.of(pid).filter(ProcessHandle::isAlive).map(ProcessHandle::pid);
+    }
+
+    private static ServerSocket bindWhenFree(int port) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            try {
+                return new ServerSocket(port, 1, InetAddress.getByName(LocalPostgres.HOST));
+            } catch (BindException e) {
+                assertThat(System.nanoTime())
+                        .as("port %s free after the kill", port)
+                        .isLessThan(deadline);
+                Thread.sleep(10);
+            }
+        }
+    }
+
+    private static MainSupervisor.Restarts awaitRestarts(BranchStore store) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (store.mainRestarts().count() == 0) {
+            assertThat(System.nanoTime()).as("a restart counted").isLessThan(deadline);
+            Thread.sleep(10);
+        }
+        return store.mainRestarts();
     }
 
     private static long awaitRowCount(BranchStore store, Duration patience) throws InterruptedException {
