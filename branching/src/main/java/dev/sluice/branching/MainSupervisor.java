@@ -22,9 +22,9 @@ import org.slf4j.LoggerFactory;
  * and runs crash recovery from its WAL, so every committed transaction is back. Without this the
  * pipeline's retries and every branch create would fail until someone restarted the store.
  *
- * <p>One platform thread checks every {@code checkInterval}; a failed start (e.g. backends of the dead
- * postmaster still hold its shared memory) is tried again after a backoff that doubles from {@code
- * firstBackoff} up to {@code maxBackoff}. {@link #close()} stops the thread and waits for it, so the
+ * <p>One platform thread checks every {@link #CHECK_INTERVAL}; a failed start (e.g. the port was taken
+ * meanwhile, or backends of the dead postmaster still hold its shared memory) is tried again after a
+ * backoff that doubles from {@link #FIRST_BACKOFF} up to {@link #MAX_BACKOFF}. {@link #close()} stops the thread and waits for it, so the
  * owner can stop main afterwards without a restart racing it; a JVM that is shutting down (whose hook
  * stops every server) gets no restart either.
  */
@@ -48,32 +48,20 @@ final class MainSupervisor implements AutoCloseable {
 
     private final LocalPostgres postgres;
     private final Clock clock;
-    private final Duration checkInterval;
-    private final Duration firstBackoff;
-    private final Duration maxBackoff;
     private final Thread thread;
     private volatile boolean closed;
     private volatile Restarts restarts = new Restarts(0, Optional.empty());
 
-    private MainSupervisor(
-            LocalPostgres postgres, Clock clock, Duration checkInterval, Duration firstBackoff, Duration maxBackoff) {
+    private MainSupervisor(LocalPostgres postgres, Clock clock) {
         this.postgres = postgres;
         this.clock = clock;
-        this.checkInterval = checkInterval;
-        this.firstBackoff = firstBackoff;
-        this.maxBackoff = maxBackoff;
         this.thread =
                 Thread.ofPlatform().name("sluice-main-supervisor").daemon().unstarted(this::superviseQuietly);
     }
 
-    /** Supervises {@code postgres}, which runs, with the default intervals. */
+    /** Supervises {@code postgres}, which runs; {@code clock} stamps the restarts. */
     static MainSupervisor start(LocalPostgres postgres, Clock clock) {
-        return start(postgres, clock, CHECK_INTERVAL, FIRST_BACKOFF, MAX_BACKOFF);
-    }
-
-    static MainSupervisor start(
-            LocalPostgres postgres, Clock clock, Duration checkInterval, Duration firstBackoff, Duration maxBackoff) {
-        MainSupervisor supervisor = new MainSupervisor(postgres, clock, checkInterval, firstBackoff, maxBackoff);
+        MainSupervisor supervisor = new MainSupervisor(postgres, clock);
         supervisor.thread.start();
         return supervisor;
     }
@@ -82,7 +70,10 @@ final class MainSupervisor implements AutoCloseable {
         return restarts;
     }
 
-    /** Stops supervising; waits for a restart under way to end (it is interrupted, and stops main again). */
+    /**
+     * Stops supervising and waits for the thread to end; a restart under way is interrupted (or
+     * completes), so the owner stops main afterwards.
+     */
     @Override
     public void close() {
         closed = true;
@@ -105,12 +96,12 @@ final class MainSupervisor implements AutoCloseable {
     }
 
     private void supervise() throws InterruptedException {
-        Duration backoff = firstBackoff;
-        Duration pause = checkInterval;
+        Duration backoff = FIRST_BACKOFF;
+        Duration pause = CHECK_INTERVAL;
         boolean down = false;
         while (!closed) {
             Thread.sleep(pause);
-            pause = checkInterval;
+            pause = CHECK_INTERVAL;
             if (postgres.isRunning()) {
                 continue;
             }
@@ -127,7 +118,7 @@ final class MainSupervisor implements AutoCloseable {
                         postgres.logFile(),
                         logTail(postgres.logFile()));
                 down = true;
-                backoff = firstBackoff;
+                backoff = FIRST_BACKOFF;
             }
             try {
                 postgres.start();
@@ -137,7 +128,7 @@ final class MainSupervisor implements AutoCloseable {
                 }
                 LOG.warn("starting main again failed; next attempt in {}: {}", backoff, e.getMessage());
                 pause = backoff;
-                backoff = min(backoff.multipliedBy(2), maxBackoff);
+                backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
                 continue;
             }
             restarts = new Restarts(restarts.count() + 1, Optional.of(clock.instant()));
