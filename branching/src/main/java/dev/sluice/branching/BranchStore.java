@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  * <p>Each branch is reached on a public port the store owns ({@link WakingRelay}); its postmaster
  * listens on an internal loopback port. A branch without connections for {@link
  * StoreOptions#idleStop()} stops; expired branches are deleted. Both are checked every {@link
- * StoreOptions#reaperInterval()}.
+ * StoreOptions#reaperInterval()}. When main's postmaster dies while the store is open, {@link
+ * MainSupervisor} starts it again.
  *
  * <p>Thread-safe: operations on the same names are serialized by per-name locks (a create holds its
  * name and its parent's); {@link #list()} and {@link #find} never wait for them.
@@ -82,6 +83,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final PostgresBinaries binaries;
     private final PublicPorts ports;
     private final MainServer main;
+    private final MainSupervisor mainSupervisor;
     private final Map<String, Live> branches = new ConcurrentHashMap<>();
     /** Branches whose create is under way, shown as CREATING. */
     private final Map<String, BranchRecord> creating = new ConcurrentHashMap<>();
@@ -123,6 +125,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         this.binaries = binaries;
         this.ports = new PublicPorts(options.listenHost(), options.firstPort(), options.lastPort());
         this.main = main;
+        this.mainSupervisor = MainSupervisor.start(main.postgres(), options.clock());
         this.maintenance = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("sluice-branch-reaper").daemon().factory());
     }
@@ -319,6 +322,8 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
         closed = true;
         try {
+            // First, so that main, stopped below, is not started again.
+            mainSupervisor.close();
             maintenance.shutdownNow();
             try {
                 maintenance.awaitTermination(1, TimeUnit.MINUTES);
@@ -348,6 +353,11 @@ public final class BranchStore implements Branches, AutoCloseable {
                 live.server().stopIfIdle(options.idleStop());
             }
         }
+    }
+
+    /** How often main's postmaster was started again after it died, since the store opened. */
+    MainSupervisor.Restarts mainRestarts() {
+        return mainSupervisor.restarts();
     }
 
     /** For tests: called with the name of each step of a create or reset as it completes; may throw to fail it. */

@@ -24,6 +24,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Properties;
 
 /**
@@ -138,6 +139,17 @@ public final class LocalPostgres implements AutoCloseable {
 
     public synchronized boolean isRunning() {
         return postmaster != null && postmaster.isAlive();
+    }
+
+    /**
+     * The exit code of a postmaster that exited without being asked to (a crash, the OOM killer,
+     * {@code kill -9}; 128 + the signal's number when a signal ended it); empty while it runs, after
+     * {@link #stop()}, and before the first start. A supervisor logs it before it calls {@link #start()}.
+     */
+    public synchronized OptionalInt exitCode() {
+        return postmaster != null && !postmaster.isAlive()
+                ? OptionalInt.of(postmaster.exitValue())
+                : OptionalInt.empty();
     }
 
     /**
