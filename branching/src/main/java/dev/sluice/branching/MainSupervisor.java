@@ -139,7 +139,7 @@ final class MainSupervisor implements AutoCloseable {
 
     /**
      * The last lines of main's server log, without those that can quote SQL or data (the statement a
-     * crashed backend ran, a COPY line): the log of the anonymized replica is not the place for them
+     * crashed backend ran, a COPY line, a key's values): the log of the anonymized replica is not the place for them
      * either, but a warning must not spread them further.
      */
     static String logTail(Path logFile) {
@@ -163,6 +163,7 @@ final class MainSupervisor implements AutoCloseable {
 
     private static boolean safeToLog(String line) {
         return !line.contains("STATEMENT:")
+                && !line.contains("DETAIL:")
                 && !line.contains("CONTEXT:")
                 && !line.contains("Failed process was running")
                 && !line.startsWith("\t")

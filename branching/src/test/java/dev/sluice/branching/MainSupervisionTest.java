@@ -125,13 +125,16 @@ class MainSupervisionTest {
                     2026-11-21 09:00:00 UTC [7] LOG:  database system is ready to accept connections
                     2026-11-21 09:00:01 UTC [9] ERROR:  duplicate key value violates unique constraint "kept_pkey"
                     2026-11-21 09:00:01 UTC [9] STATEMENT:  INSERT INTO kept VALUES ('secret-value')
+                    2026-11-21 09:00:01 UTC [9] DETAIL:  Key (id)=(secret-key) already exists.
                     2026-11-21 09:00:02 UTC [7] LOG:  server process (PID 9) was terminated by signal 9: Killed
                     2026-11-21 09:00:02 UTC [7] DETAIL:  Failed process was running: SELECT 'secret-value'
                     """);
 
             String tail = MainSupervisor.logTail(log);
 
-            assertThat(tail).doesNotContain("secret-value").contains("terminated by signal 9", "ready to accept");
+            assertThat(tail)
+                    .doesNotContain("secret-value", "secret-key")
+                    .contains("terminated by signal 9", "ready to accept");
         } finally {
             Files.delete(log);
         }
