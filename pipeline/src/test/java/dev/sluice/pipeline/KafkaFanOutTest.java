@@ -216,7 +216,7 @@ class KafkaFanOutTest {
     /** `sluice status` with the Kafka settings shows the group's lag, which drops to zero. */
     private static void assertStatusShowsNoLag(TestKafka kafka, String topic, Target target, String group)
             throws Exception {
-        String expected = "group:        " + group + ", lag 0 record(s)";
+        String expected = "group:        " + group + ", lag 0 record(s), 0 B of source WAL";
         String shown = "";
         long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (!shown.contains(expected) && System.nanoTime() < deadline) {

@@ -114,7 +114,7 @@ class KafkaSecurityTest {
 
     /** `sluice status` until the group shows no lag (its offsets are committed every half second); its output. */
     private static String awaitNoLag(Map<String, String> env, String group) throws Exception {
-        String expected = "group:        " + group + ", lag 0 record(s)";
+        String expected = "group:        " + group + ", lag 0 record(s), 0 B of source WAL";
         String output = "";
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (!output.contains(expected) && System.nanoTime() < deadline) {

@@ -212,6 +212,9 @@ final class StatusCommand implements Callable<Integer> {
             out.println("groups:       none");
         }
         groups.forEach((name, g) -> out.println("group:        " + name + ", lag " + g.get("lag_records") + " record(s)"
+                + (g.get("lag_bytes") == null
+                        ? ""
+                        : ", " + ByteSizes.format((Long) g.get("lag_bytes")) + " of source WAL")
                 + ((Boolean) g.get("has_offsets") ? "" : " (no committed offsets yet)")));
     }
 

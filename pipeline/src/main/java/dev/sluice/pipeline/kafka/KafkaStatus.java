@@ -1,21 +1,81 @@
 package dev.sluice.pipeline.kafka;
 
+import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException.Reason;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
  * What {@code sluice status} shows of a Kafka topic: what the producer published and, per
  * consumer group, how many records it has yet to apply (end offsets minus the group's committed
- * offsets; a partition without a committed offset counts from its earliest retained record).
+ * offsets; a partition without a committed offset counts from its earliest retained record) and
+ * how much source WAL that is: a consumer commits each offset with the end position of the last
+ * source transaction that partition holds on its target, and the lag is the published position
+ * minus the oldest of those among the partitions with records still to apply.
  */
 public final class KafkaStatus {
 
+    private static final String APPLIED = "applied_end_lsn";
+    private static final Pattern APPLIED_METADATA =
+            Pattern.compile("\\{\"" + APPLIED + "\":\"([0-9A-Fa-f]+/[0-9A-Fa-f]+)\"}");
+
     private KafkaStatus() {}
+
+    /** The offset metadata a consumer commits: where its target is, in the source's WAL. */
+    public static String appliedMetadata(Lsn appliedEnd) {
+        return "{\"" + APPLIED + "\":\"" + appliedEnd + "\"}";
+    }
+
+    /**
+     * A group's lag.
+     *
+     * @param records Kafka records still to apply
+     * @param bytes source WAL between the published position and the oldest applied one among the
+     *     partitions with records still to apply (0 when none is behind); empty when a partition
+     *     behind has no applied position yet, or nothing was published
+     */
+    record Lag(long records, Optional<Long> bytes) {}
+
+    /**
+     * The lag of a group with these committed offsets, given each partition's end and earliest
+     * offsets and the producer's published position.
+     */
+    static Lag lag(
+            int partitions,
+            Map<Integer, Long> ends,
+            Map<Integer, Long> earliest,
+            Map<Integer, OffsetAndMetadata> committed,
+            Optional<Lsn> published) {
+        long records = 0;
+        Optional<Lsn> oldest = published;
+        for (int p = 0; p < partitions; p++) {
+            OffsetAndMetadata om = committed.get(p);
+            long from = om == null ? earliest.getOrDefault(p, 0L) : om.offset();
+            long behind = Math.max(0, ends.getOrDefault(p, 0L) - from);
+            records += behind;
+            if (behind > 0 && oldest.isPresent()) {
+                Optional<Lsn> at = applied(om);
+                if (at.isEmpty()) {
+                    oldest = Optional.empty();
+                } else if (at.get().compareTo(oldest.get()) < 0) {
+                    oldest = at;
+                }
+            }
+        }
+        return new Lag(records, oldest.flatMap(o -> published.map(pub -> pub.bytesSince(o))));
+    }
+
+    private static Optional<Lsn> applied(OffsetAndMetadata om) {
+        Matcher m = om == null ? null : APPLIED_METADATA.matcher(om.metadata());
+        return m != null && m.matches() ? Optional.of(Lsn.parse(m.group(1))) : Optional.empty();
+    }
 
     /** Status fields, in the order they print; {@code group} set: only that group, else every group on the topic. */
     public static Map<String, Object> read(KafkaSettings settings, String group) {
@@ -45,14 +105,12 @@ public final class KafkaStatus {
             List<String> names = group.isEmpty() ? topic.consumerGroups() : List.of(group);
             for (String name : names) {
                 Map<TopicPartition, OffsetAndMetadata> committed = topic.committed(name);
-                long lag = 0;
-                for (int p = 0; p < n; p++) {
-                    OffsetAndMetadata om = committed.get(new TopicPartition(settings.topic(), p));
-                    long from = om == null ? earliest.getOrDefault(p, 0L) : om.offset();
-                    lag += Math.max(0, ends.getOrDefault(p, 0L) - from);
-                }
+                Map<Integer, OffsetAndMetadata> byPartition = new HashMap<>();
+                committed.forEach((tp, om) -> byPartition.put(tp.partition(), om));
+                Lag lag = lag(n, ends, earliest, byPartition, state.map(ProducerState::endLsn));
                 Map<String, Object> g = new LinkedHashMap<>();
-                g.put("lag_records", lag);
+                g.put("lag_records", lag.records());
+                g.put("lag_bytes", lag.bytes().orElse(null));
                 g.put("has_offsets", !committed.isEmpty());
                 groups.put(name, g);
             }

@@ -1,8 +1,10 @@
 package dev.sluice.pipeline.source.kafka;
 
+import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
+import dev.sluice.pipeline.kafka.KafkaStatus;
 import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.snapshot.SequenceSync.SequenceState;
@@ -247,7 +249,11 @@ public final class KafkaSource implements AutoCloseable {
         for (int p = 0; p < appliers.size(); p++) {
             long offset = Math.max(appliers.get(p).committable(), settled.getOrDefault(p, -1L));
             if (offset >= 0 && offset > last.getOrDefault(p, -1L)) {
-                offsets.put(new TopicPartition(settings.topic(), p), new OffsetAndMetadata(offset));
+                // What the target holds, for `status` to count the group's lag in source WAL.
+                Lsn applied = appliers.get(p).appliedEnd();
+                offsets.put(
+                        new TopicPartition(settings.topic(), p),
+                        new OffsetAndMetadata(offset, applied.isValid() ? KafkaStatus.appliedMetadata(applied) : ""));
                 last.put(p, offset);
             }
         }

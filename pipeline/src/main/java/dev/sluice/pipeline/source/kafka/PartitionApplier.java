@@ -60,6 +60,9 @@ final class PartitionApplier implements Runnable {
     private final ArrayDeque<long[]> undurable = new ArrayDeque<>();
 
     private final AtomicLong committable = new AtomicLong(-1);
+    /** End position of the last source transaction whose slice here is durable on the target. */
+    private volatile Lsn appliedEnd = Lsn.INVALID;
+
     private final AtomicLong recordsApplied;
 
     /** The offset of the last record handled when nothing of it waits for the target; else -1. */
@@ -110,6 +113,7 @@ final class PartitionApplier implements Runnable {
 
     void durable(Lsn end) {
         barriers.applied(partition, end);
+        appliedEnd = end;
         long next = -1;
         while (!undurable.isEmpty() && Long.compareUnsigned(undurable.peekFirst()[0], end.value()) <= 0) {
             next = undurable.pollFirst()[1];
@@ -146,6 +150,11 @@ final class PartitionApplier implements Runnable {
     /** Bytes of the records handed over and not yet applied. */
     long queuedBytes() {
         return queuedBytes.get();
+    }
+
+    /** End position of the last source transaction this partition holds on the target; may be invalid. */
+    Lsn appliedEnd() {
+        return appliedEnd;
     }
 
     /** The offset to commit for this partition, or -1 when nothing new is durable. */
