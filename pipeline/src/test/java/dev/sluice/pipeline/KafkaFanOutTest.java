@@ -153,6 +153,8 @@ class KafkaFanOutTest {
 
             Map<Setting, String> producer = KafkaFlags.producer(common, source.url());
             producer.put(Setting.KAFKA_PARTITIONING, "table");
+            // Not the default codec: consumers read whatever the producer chose.
+            producer.put(Setting.KAFKA_COMPRESSION, "zstd");
             producer.put(Setting.TRANSFORM_FILE, rules.toString());
             running.startAndAwaitStreaming(KafkaFlags.anonymizing(producer));
 

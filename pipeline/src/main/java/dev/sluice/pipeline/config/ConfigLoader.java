@@ -8,6 +8,7 @@ import dev.sluice.core.Lsn;
 import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.pipeline.kafka.KafkaSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -196,6 +197,13 @@ public final class ConfigLoader {
                     throw invalid(s, raw, "'" + text + "'");
                 }
                 yield text;
+            }
+            case COMPRESSION -> {
+                String lower = text.toLowerCase(Locale.ROOT);
+                if (!KafkaSettings.COMPRESSIONS.contains(lower)) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield lower;
             }
             case PARTITIONING -> {
                 if (!List.of("schema", "table", "key").contains(text)) {

@@ -146,6 +146,13 @@ public enum Setting {
             "Let the producer create a missing topic (kafka.partitions partitions, unlimited retention)."),
     KAFKA_PARTITIONS(
             "kafka.partitions", "--partitions", "1", Kind.POSITIVE_INT, "Partitions of a topic the producer creates."),
+    KAFKA_COMPRESSION(
+            "kafka.compression",
+            "--kafka-compression",
+            "lz4",
+            Kind.COMPRESSION,
+            "How the producer compresses what it publishes: lz4 (fast, about 5:1 on Sluice's JSON), zstd (smaller,"
+                    + " more CPU), snappy, gzip or none; consumers read any."),
     KAFKA_SECURITY_PROTOCOL(
             "kafka.security_protocol",
             "--kafka-security-protocol",
@@ -227,6 +234,7 @@ public enum Setting {
         PARTITIONING("one of schema, table, key"),
         SECURITY_PROTOCOL("one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL"),
         SASL_MECHANISM("one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512"),
+        COMPRESSION("one of lz4, zstd, snappy, gzip, none"),
         /** Text that must never appear in a message or a log. */
         SECRET("a secret");
 

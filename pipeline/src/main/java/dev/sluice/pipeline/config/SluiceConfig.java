@@ -196,6 +196,7 @@ public final class SluiceConfig {
                     Partitioning.parse((String) required(Setting.KAFKA_PARTITIONING)),
                     (Boolean) required(Setting.KAFKA_CREATE_TOPIC),
                     (Integer) required(Setting.KAFKA_PARTITIONS),
+                    (String) required(Setting.KAFKA_COMPRESSION),
                     (String) required(Setting.KAFKA_SECURITY_PROTOCOL),
                     (String) required(Setting.KAFKA_SASL_MECHANISM),
                     text(Setting.KAFKA_SASL_USERNAME),

@@ -30,6 +30,8 @@ import org.apache.kafka.common.config.SslConfigs;
  * @param partitioning how records are spread over the topic's partitions (producer side)
  * @param createTopic whether the producer creates the topic when it is missing
  * @param partitions partitions of a topic the producer creates (default 1)
+ * @param compression how the producer compresses record batches: lz4 (default), zstd, snappy, gzip
+ *     or none
  * @param securityProtocol PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL (default PLAINTEXT)
  * @param saslMechanism PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (default PLAIN)
  * @param saslUsername user for SASL, empty for none
@@ -44,12 +46,16 @@ public record KafkaSettings(
         Partitioning partitioning,
         boolean createTopic,
         int partitions,
+        String compression,
         String securityProtocol,
         String saslMechanism,
         String saslUsername,
         String saslPassword,
         Optional<Path> truststore,
         String truststorePassword) {
+
+    /** Compression types of Kafka's producer that Sluice offers; every consumer reads them all. */
+    public static final List<String> COMPRESSIONS = List.of("lz4", "zstd", "snappy", "gzip", "none");
 
     private static final List<String> PROTOCOLS = List.of("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL");
     private static final List<String> MECHANISMS = List.of("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512");
@@ -77,6 +83,12 @@ public record KafkaSettings(
                 saslMechanism,
                 String.join(", ", MECHANISMS));
         requireConfig(partitions >= 1, "kafka.partitions: %d is not allowed (expected 1 or more)", partitions);
+        compression = compression.toLowerCase(Locale.ROOT);
+        requireConfig(
+                COMPRESSIONS.contains(compression),
+                "kafka.compression: '%s' is not allowed (expected one of %s)",
+                compression,
+                String.join(", ", COMPRESSIONS));
         boolean sasl = securityProtocol.startsWith("SASL_");
         requireConfig(
                 !sasl || !saslUsername.isEmpty(),

@@ -87,6 +87,9 @@ class ConfigLoaderTest {
                 .hasMessageContaining("flag --metrics-port: metrics.port = '70000'");
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of(Setting.SOURCE_SLOT, "My-Slot")))
                 .hasMessageContaining("source.slot = 'My-Slot' is not allowed");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_KAFKA_COMPRESSION", "brotli"), Map.of()))
+                .hasMessageContaining("kafka.compression = 'brotli' is not allowed")
+                .hasMessageContaining("one of lz4, zstd, snappy, gzip, none");
     }
 
     @Test

@@ -39,6 +39,7 @@ class KafkaSettingsTest {
                 Partitioning.SCHEMA,
                 false,
                 1,
+                "lz4",
                 protocol,
                 "scram-sha-256",
                 "sluice",
