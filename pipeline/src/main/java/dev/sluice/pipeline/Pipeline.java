@@ -620,7 +620,8 @@ public final class Pipeline {
                 kafkaSinkStats.sequencesPublished);
         counter(
                 "sluice_kafka_records_applied",
-                "Records of the Kafka topic applied to the target",
+                "Sluice records of the Kafka topic (row changes, commits, schema changes, sequences) applied to the"
+                        + " target",
                 kafkaSourceStats.recordsApplied);
         Gauge.builder("sluice_kafka_published_lsn", kafkaSinkStats.lastPublishedEndLsn, AtomicLong::get)
                 .description("End LSN of the last source transaction committed to the Kafka topic")
