@@ -1,14 +1,15 @@
 package dev.sluice.pipeline.kafka;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException.Reason;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
@@ -23,14 +24,13 @@ import org.apache.kafka.common.TopicPartition;
 public final class KafkaStatus {
 
     private static final String APPLIED = "applied_end_lsn";
-    private static final Pattern APPLIED_METADATA =
-            Pattern.compile("\\{\"" + APPLIED + "\":\"([0-9A-Fa-f]+/[0-9A-Fa-f]+)\"}");
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private KafkaStatus() {}
 
     /** The offset metadata a consumer commits: where its target is, in the source's WAL. */
     public static String appliedMetadata(Lsn appliedEnd) {
-        return "{\"" + APPLIED + "\":\"" + appliedEnd + "\"}";
+        return JSON.createObjectNode().put(APPLIED, appliedEnd.toString()).toString();
     }
 
     /**
@@ -72,9 +72,19 @@ public final class KafkaStatus {
         return new Lag(records, oldest.flatMap(o -> published.map(pub -> pub.bytesSince(o))));
     }
 
+    /** The applied position a consumer committed with the offset; empty for none, or metadata not Sluice's. */
     private static Optional<Lsn> applied(OffsetAndMetadata om) {
-        Matcher m = om == null ? null : APPLIED_METADATA.matcher(om.metadata());
-        return m != null && m.matches() ? Optional.of(Lsn.parse(m.group(1))) : Optional.empty();
+        if (om == null || om.metadata() == null || om.metadata().isBlank()) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode applied = JSON.readTree(om.metadata()).get(APPLIED);
+            return applied == null || !applied.isTextual()
+                    ? Optional.empty()
+                    : Optional.of(Lsn.parse(applied.asText()));
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** Status fields, in the order they print; {@code group} set: only that group, else every group on the topic. */

@@ -55,7 +55,6 @@ public final class RecordDecoder {
 
     private long xid;
     private Lsn commitLsn = Lsn.INVALID;
-    private Instant commitTime;
     /** The last commit time parsed, and its text: a commit repeats its begin's, parsed once. */
     private Instant lastTime;
 
@@ -163,16 +162,13 @@ public final class RecordDecoder {
         long recordXid = n.path("xid").asLong();
         Lsn recordCommit = Lsn.parse(text(n, "commit_lsn"));
         return switch (kind) {
-            case "begin" -> {
-                relations.clear();
-                xid = recordXid;
-                commitLsn = recordCommit;
-                commitTime = time(textOrNull(n, "commit_time"));
-                yield new StreamRecord.Start(
-                        new Begin(recordXid, recordCommit, commitTime),
+            case "begin" ->
+                start(
+                        recordXid,
+                        recordCommit,
+                        textOrNull(n, "commit_time"),
                         text(n, "source"),
                         n.path("snapshot").asBoolean(false));
-            }
             case "barrier" -> new StreamRecord.Barrier(recordXid, recordCommit);
             case "sequences" -> sequences(n, recordCommit);
             case "commit" -> {
@@ -235,15 +231,19 @@ public final class RecordDecoder {
         return new StreamRecord.Sequences(after, states);
     }
 
+    /** A slice begins: the relations of the one before are forgotten. */
+    private StreamRecord start(long beginXid, Lsn beginCommit, String commitTimeText, String source, boolean snapshot) {
+        relations.clear();
+        xid = beginXid;
+        commitLsn = beginCommit;
+        return new StreamRecord.Start(new Begin(beginXid, beginCommit, time(commitTimeText)), source, snapshot);
+    }
+
     /** A record the streaming reader read: checked and resolved like the tree path's. */
     private StreamRecord row(RowReader.Row row, long offset) {
         Lsn recordCommit = Lsn.parse(row.commitLsn());
         if (row.kind().equals("begin")) {
-            relations.clear();
-            xid = row.xid();
-            commitLsn = recordCommit;
-            commitTime = time(row.commitTime());
-            return new StreamRecord.Start(new Begin(xid, recordCommit, commitTime), row.source(), row.snapshot());
+            return start(row.xid(), recordCommit, row.commitTime(), row.source(), row.snapshot());
         }
         inSlice(row.xid(), recordCommit, offset);
         if (row.kind().equals("commit")) {

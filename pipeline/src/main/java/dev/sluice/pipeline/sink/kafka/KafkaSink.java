@@ -337,7 +337,7 @@ public final class KafkaSink implements Sink {
         // Described again when its shape changed within the slice (a schema change of the same
         // transaction): the consumer reads the rows that follow with the new description.
         boolean describe = !r.equals(announced.get(p).put(r.oid(), r));
-        send(p, encoder.change(current, change, describe));
+        appendToSlice(p, encoder.change(current, change, describe));
         rowsInKafkaTransaction++;
     }
 
@@ -353,7 +353,7 @@ public final class KafkaSink implements Sink {
                 p = concerned.iterator().next();
             }
         }
-        send(p, encoder.change(current, event, false));
+        appendToSlice(p, encoder.change(current, event, false));
     }
 
     /** The routing keys of the tables a truncate empties; empty when it concerns every partition. */
@@ -416,18 +416,19 @@ public final class KafkaSink implements Sink {
         for (int p = 1; p < partitions; p++) {
             if (open[p]) {
                 // Its end is not known yet; the commit position itself orders it correctly.
-                send(p, encoder.change(current, new Commit(current.commitLsn(), current.commitLsn(), null), false));
+                appendToSlice(
+                        p, encoder.change(current, new Commit(current.commitLsn(), current.commitLsn(), null), false));
                 closeSlice(p);
             }
-            sendRaw(p, encoder.barrier(current.xid(), current.commitLsn()));
+            append(p, encoder.barrier(current.xid(), current.commitLsn()));
         }
-        sendRaw(0, encoder.barrier(current.xid(), current.commitLsn()));
+        append(0, encoder.barrier(current.xid(), current.commitLsn()));
     }
 
     private void commit(Commit commit) {
         for (int p = 0; p < partitions; p++) {
             if (open[p]) {
-                send(p, encoder.change(current, commit, false));
+                appendToSlice(p, encoder.change(current, commit, false));
                 closeSlice(p);
             }
         }
@@ -449,16 +450,17 @@ public final class KafkaSink implements Sink {
         return System.nanoTime() - kafkaTransactionStart >= groupMaxDelay.toNanos();
     }
 
-    /** Sends a record of the current transaction to partition {@code p}, opening its slice there first. */
-    private void send(int p, byte[] value) {
+    /** Adds a record of the current transaction to partition {@code p}, opening its slice there first. */
+    private void appendToSlice(int p, byte[] record) {
         if (!open[p]) {
             open[p] = true;
-            sendRaw(p, encoder.start(current, source, snapshot));
+            append(p, encoder.start(current, source, snapshot));
         }
-        sendRaw(p, value);
+        append(p, record);
     }
 
-    private void sendRaw(int p, byte[] record) {
+    /** Adds a record to partition {@code p}'s packed value, which goes out once full (or at commit). */
+    private void append(int p, byte[] record) {
         if (values[p].add(record)) {
             sendValue(p);
         }
@@ -529,7 +531,7 @@ public final class KafkaSink implements Sink {
     private void sendSequences(Map<Integer, List<SequenceState>> sets, Lsn after) {
         sets.forEach((p, states) -> {
             for (int i = 0; i < states.size(); i += SEQUENCES_PER_RECORD) {
-                sendRaw(
+                append(
                         p,
                         encoder.sequences(after, states.subList(i, Math.min(states.size(), i + SEQUENCES_PER_RECORD))));
             }
