@@ -132,6 +132,86 @@ class SchemaCopierTest {
     }
 
     @Test
+    void foreignKeysBetweenPlainTablesAreAddedAsSoonAsBothTablesHaveTheirRowsAndKeys() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            try {
+                source.execute(SCHEMA);
+                source.execute(
+                        "INSERT INTO app.customers (email, mood, score) SELECT 'c' || i, 'ok', i"
+                                + " FROM generate_series(1, 100) i",
+                        "INSERT INTO app.orders (customer_id, total) SELECT 1 + i % 100, i FROM generate_series(1, 500) i",
+                        "INSERT INTO app.events VALUES (1, '2024-05-01', 'launch')",
+                        "INSERT INTO app.event_notes VALUES (1, '2024-05-01', 'went well')",
+                        "INSERT INTO app.left_side VALUES (1, NULL)",
+                        "INSERT INTO app.right_side VALUES (1, 1)",
+                        "UPDATE app.left_side SET right_id = 1");
+                SchemaCopier schema = copier(source, target);
+                SnapshotLedger ledger = SnapshotLedger.open(target.url(), "early_keys_test");
+                try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "early_keys_test");
+                        SchemaCopier.PostData postData = schema.startPostData(
+                                snapshot.name(),
+                                2,
+                                ledger,
+                                new SchemaCopier.PostDataListener() {},
+                                new java.util.concurrent.Semaphore(2))) {
+                    ledger.start(snapshot.consistentPoint());
+                    schema.copyPreData(snapshot.name(), conn -> ledger.recordPreData(conn, snapshot.consistentPoint()));
+                    new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of()))
+                            .copy(snapshot, TABLES);
+                    postData.tableCopied(new TableId("app", "orders"));
+                    // Its referenced table has no rows yet: the key must wait.
+                    awaitConstraint(target, "orders_pkey");
+                    assertThat(constraintExists(target, "orders_customer_id_fkey"))
+                            .isFalse();
+
+                    postData.tableCopied(new TableId("app", "customers"));
+                    awaitConstraint(target, "orders_customer_id_fkey");
+                    // Two keys that lock the same two tables, in opposite orders: one after the other.
+                    postData.tableCopied(new TableId("app", "left_side"));
+                    postData.tableCopied(new TableId("app", "right_side"));
+                    awaitConstraint(target, "left_right");
+                    awaitConstraint(target, "right_side_left_id_fkey");
+                    // A key on a partitioned table needs the partitions' indexes attached first.
+                    postData.tableCopied(new TableId("app", "events"));
+                    postData.tableCopied(new TableId("app", "event_notes"));
+                    awaitConstraint(target, "events_pkey");
+                    assertThat(constraintExists(target, "event_notes_event_id_event_at_fkey"))
+                            .isFalse();
+
+                    SchemaCopier.PostDataResult result = postData.finish();
+                    assertThat(result.created())
+                            .isEqualTo(ledger.finishedPostData().size());
+                } finally {
+                    source.execute("SELECT pg_drop_replication_slot('early_keys_test')");
+                }
+                assertThat(indexes(target)).isEqualTo(indexes(source));
+                assertThat(constraints(target)).isEqualTo(constraints(source));
+                assertThat(normalized(schema, target)).isEqualTo(normalized(schema, source));
+            } finally {
+                source.execute("DROP SCHEMA IF EXISTS app CASCADE", "DROP ROLE IF EXISTS sluice_test_owner");
+            }
+        }
+    }
+
+    private static boolean constraintExists(TestDatabase db, String name) {
+        return db.queryForString("SELECT count(*) FROM pg_constraint WHERE connamespace = 'app'::regnamespace"
+                        + " AND conname = '" + name + "'")
+                .equals("1");
+    }
+
+    /** Waits for a constraint the post-data builder creates in the background. */
+    private static void awaitConstraint(TestDatabase db, String name) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!constraintExists(db, name)) {
+            assertThat(System.nanoTime())
+                    .as("constraint " + name + " within 30 s")
+                    .isLessThan(deadline);
+            Thread.sleep(20);
+        }
+    }
+
+    @Test
     void postDataStoppedByAFailureResumesWithTheObjectsItHadNotCreated() {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase()) {
