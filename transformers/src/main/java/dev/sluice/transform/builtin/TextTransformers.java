@@ -67,15 +67,20 @@ final class TextTransformers {
     /** Letters to keyed letters of the same case, digits to keyed digits, the rest unchanged. */
     static String reshape(KeyedRandom r, String value) {
         StringBuilder b = new StringBuilder(value.length());
-        value.codePoints().forEach(cp -> {
-            if (Character.isDigit(cp)) {
+        for (int i = 0; i < value.length(); ) {
+            int cp = value.codePointAt(i);
+            i += Character.charCount(cp);
+            // ASCII is told apart by ranges, as Character's tables would, without three lookups.
+            boolean ascii = cp < 0x80;
+            if (ascii ? cp >= '0' && cp <= '9' : Character.isDigit(cp)) {
                 b.append((char) ('0' + r.below(10)));
-            } else if (Character.isLetter(cp)) {
-                b.append((char) ((Character.isUpperCase(cp) ? 'A' : 'a') + r.below(26)));
+            } else if (ascii ? (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z' : Character.isLetter(cp)) {
+                boolean upper = ascii ? cp <= 'Z' : Character.isUpperCase(cp);
+                b.append((char) ((upper ? 'A' : 'a') + r.below(26)));
             } else {
                 b.appendCodePoint(cp);
             }
-        });
+        }
         return b.toString();
     }
 
