@@ -533,11 +533,27 @@ final class Fpe {
      * two AES blocks.
      */
     private byte[] tweak(String tweak) {
-        MessageDigest sha = DIGESTS.get();
-        sha.reset();
-        byte[] h = sha.digest((label + '|' + tweak).getBytes(StandardCharsets.UTF_8));
-        return java.util.Arrays.copyOf(h, 8);
+        byte[] t = tweaks.get(tweak);
+        if (t == null) {
+            MessageDigest sha = DIGESTS.get();
+            sha.reset();
+            byte[] h = sha.digest((label + '|' + tweak).getBytes(StandardCharsets.UTF_8));
+            t = java.util.Arrays.copyOf(h, 8);
+            if (tweaks.size() < TWEAKS_MAX) {
+                tweaks.putIfAbsent(tweak, t);
+            }
+        }
+        return t;
     }
+
+    /**
+     * Tweaks already hashed, by text. A column's values bring few distinct tweaks (the kept prefix
+     * of an address, an email's domain) and hashing one cost as much as a third of an IP's FF1.
+     * Bounded because values choose them; the arrays are shared, so nothing may write to them.
+     */
+    private final ConcurrentHashMap<String, byte[]> tweaks = new ConcurrentHashMap<>();
+
+    private static final int TWEAKS_MAX = 4096;
 
     private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(() -> {
         try {
