@@ -1,11 +1,8 @@
 package dev.sluice.transform;
 
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.InvalidKeyException;
+import java.security.MessageDigest;
 import java.util.Random;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 
 /**
  * The keyed pseudo-random function of one domain: HMAC-SHA256 under a key derived from the master
@@ -13,20 +10,16 @@ import javax.crypto.spec.SecretKeySpec;
  * get the same outputs for the same inputs; nobody without the master key can rebuild the mapping
  * by hashing candidate values.
  *
- * <p>Thread-safe: each thread keeps its own {@link Mac}, since creating one costs about as much as
- * the HMAC itself and a Mac resets after every {@code doFinal}.
+ * <p>Thread-safe: {@link HmacSha256} only clones its prepared states.
  */
 public final class DomainKey {
 
-    private static final String HMAC = "HmacSHA256";
-
     private final String domain;
-    private final SecretKeySpec key;
-    private final ThreadLocal<Mac> macs = ThreadLocal.withInitial(this::newMac);
+    private final HmacSha256 hmac;
 
     DomainKey(String domain, byte[] key) {
         this.domain = domain;
-        this.key = new SecretKeySpec(key.clone(), HMAC);
+        this.hmac = new HmacSha256(key);
     }
 
     public String domain() {
@@ -35,18 +28,20 @@ public final class DomainKey {
 
     /** HMAC-SHA256 of the input, 32 bytes. */
     public byte[] mac(byte[] input) {
-        Mac mac = macs.get();
-        return mac.doFinal(input);
+        MessageDigest d = hmac.start();
+        d.update(input);
+        return hmac.finish(d);
     }
 
     /** HMAC-SHA256 of a purpose label and a value, kept apart so that no two pairs share an input. */
     public byte[] mac(String purpose, String value) {
-        Mac mac = macs.get();
         byte[] p = purpose.getBytes(StandardCharsets.UTF_8);
-        mac.update((byte) (p.length >>> 8));
-        mac.update((byte) p.length);
-        mac.update(p);
-        return mac.doFinal(value.getBytes(StandardCharsets.UTF_8));
+        MessageDigest d = hmac.start();
+        d.update((byte) (p.length >>> 8));
+        d.update((byte) p.length);
+        d.update(p);
+        d.update(value.getBytes(StandardCharsets.UTF_8));
+        return hmac.finish(d);
     }
 
     /** A 64-bit number drawn from the value, for a transformer's {@code purpose}. */
@@ -76,18 +71,6 @@ public final class DomainKey {
         byte[] out = new byte[bytes];
         System.arraycopy(full, 0, out, 0, bytes);
         return out;
-    }
-
-    private Mac newMac() {
-        try {
-            Mac mac = Mac.getInstance(HMAC);
-            mac.init(key);
-            return mac;
-        } catch (InvalidKeyException e) {
-            throw new IllegalStateException("HMAC key rejected", e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("HmacSHA256 is missing from this JDK", e);
-        }
     }
 
     @Override

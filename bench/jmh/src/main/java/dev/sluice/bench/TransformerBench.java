@@ -64,6 +64,8 @@ public class TransformerBench {
         "hash",
         "masking",
         "json",
+        "json:events",
+        "json:customers",
         "encrypted_aes_siv"
     })
     public String cases;
@@ -177,9 +179,38 @@ public class TransformerBench {
                                         Map.of("operation", "delete", "path", "user.ssn"))),
                         i -> "{\"user\": {\"email\": \"" + email.apply(i) + "\", \"ssn\": \"123-45-6789\", \"n\": " + i
                                 + "}}");
+            // The documents and rules of bench/snapshot.d (data.sql, transform.yaml), as PostgreSQL
+            // prints jsonb.
+            case "json:events" ->
+                new Spec(
+                        "json",
+                        "jsonb",
+                        Map.of("operations", List.of(transform("ip", "ip", Map.of("ipv4_prefix", 8)))),
+                        i -> "{\"ip\": \"10." + i % 256 + "." + r.nextInt(256) + "." + i % 7 + "\", \"agent\": \"firefox\","
+                                + " \"value\": " + r.nextInt(10000) / 100.0 + ", \"session\": \""
+                                + HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong())
+                                + "\"}");
+            case "json:customers" ->
+                new Spec(
+                        "json",
+                        "jsonb",
+                        Map.of(
+                                "operations",
+                                List.of(
+                                        transform("address.street", "address", Map.of()),
+                                        transform("address.city", "city", Map.of()),
+                                        transform("address.zip", "zip", Map.of()))),
+                        i -> "{\"tags\": [\"t" + i % 17 + "\", \"t" + i % 29 + "\"], \"tier\": \"pro\", \"address\": {\"zip\":"
+                                + " \"" + String.format("%05d", r.nextInt(99999)) + "\", \"city\": \"City " + i % 5000
+                                + "\", \"street\": \"" + i % 999 + " Main Street\"}, \"newsletter\": " + (i % 3 == 0) + "}");
             case "encrypted_aes_siv" -> new Spec("encrypted_aes_siv", "text", Map.of(), email);
             default -> throw new IllegalArgumentException(c);
         };
+    }
+
+    private static Map<String, Object> transform(String path, String name, Map<String, Object> parameters) {
+        return Map.of(
+                "operation", "transform", "path", path, "transformer", Map.of("name", name, "parameters", parameters));
     }
 
     @Benchmark

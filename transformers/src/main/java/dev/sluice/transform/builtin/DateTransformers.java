@@ -160,10 +160,19 @@ final class DateTransformers {
         if (z.charAt(0) != '+' && z.charAt(0) != '-') {
             return false;
         }
-        String digits = z.substring(1).replace(":", "");
-        return (digits.length() == 2 || digits.length() == 4 || digits.length() == 6)
-                && digits.chars().allMatch(c -> c >= '0' && c <= '9')
-                && z.length() - 1 - digits.length() <= 2;
+        int digits = 0;
+        int colons = 0;
+        for (int i = 1; i < z.length(); i++) {
+            char c = z.charAt(i);
+            if (c == ':') {
+                colons++;
+            } else if (isDigit(c)) {
+                digits++;
+            } else {
+                return false;
+            }
+        }
+        return (digits == 2 || digits == 4 || digits == 6) && colons <= 2;
     }
 
     /**

@@ -66,9 +66,12 @@ final class JsonTransformer implements Transformer {
             Transformer transformer) {}
 
     private final List<Operation> operations;
+    /** The token-by-token copy when the operations allow one, else null. */
+    private final JsonStreaming streaming;
 
     private JsonTransformer(List<Operation> operations) {
         this.operations = operations;
+        this.streaming = JsonStreaming.of(operations).orElse(null);
     }
 
     static TransformerFactory factory() {
@@ -237,6 +240,23 @@ final class JsonTransformer implements Transformer {
 
     @Override
     public String apply(String value) {
+        if (streaming != null) {
+            try {
+                return streaming.apply(value);
+            } catch (JsonStreaming.Fallback e) {
+                // The tree decides this document's output or error.
+            }
+        }
+        return applyTree(value);
+    }
+
+    /** The copy, if the operations allow one; for tests that compare it with the tree. */
+    JsonStreaming streaming() {
+        return streaming;
+    }
+
+    /** The operations applied to the whole document read as a tree: the reference behaviour. */
+    String applyTree(String value) {
         JsonNode root;
         try {
             root = MAPPER.readTree(value);
@@ -358,7 +378,7 @@ final class JsonTransformer implements Transformer {
         return TextNode.valueOf(op.template().render(v));
     }
 
-    private static JsonNode transformed(Transformer t, JsonNode current) {
+    static JsonNode transformed(Transformer t, JsonNode current) {
         if (current == null || current.isNull()) {
             return NullNode.getInstance();
         }

@@ -68,12 +68,16 @@ final class KeyedRandom extends Random {
 
     /** A uniform draw in {@code [0, bound)}; {@code bound} > 0. */
     long below(long bound) {
-        long r = nextLong() >>> 1;
-        long limit = Long.MAX_VALUE - (Long.MAX_VALUE % bound);
-        while (r >= limit) {
+        // Rejects the draws from the largest multiple of bound up to Long.MAX_VALUE, whose
+        // remainders would favour small results: r minus its remainder is that multiple exactly
+        // when it lies above Long.MAX_VALUE - bound. One division per draw, not two.
+        long r;
+        long rem;
+        do {
             r = nextLong() >>> 1;
-        }
-        return r % bound;
+            rem = r % bound;
+        } while (r - rem > Long.MAX_VALUE - bound);
+        return rem;
     }
 
     /** A uniform draw in {@code [min, max]}, the whole {@code long} range allowed. */

@@ -108,10 +108,17 @@ final class NetworkTransformers {
     }
 
     private static int octet(String s) {
-        if (s.isEmpty() || s.length() > 3 || !s.chars().allMatch(ch -> ch >= '0' && ch <= '9')) {
+        if (s.isEmpty() || s.length() > 3) {
             throw notIp();
         }
-        int v = Integer.parseInt(s);
+        int v = 0;
+        for (int i = 0; i < s.length(); i++) {
+            char ch = s.charAt(i);
+            if (ch < '0' || ch > '9') {
+                throw notIp();
+            }
+            v = v * 10 + (ch - '0');
+        }
         if (v > 255) {
             throw notIp();
         }

@@ -66,17 +66,27 @@ final class TextTransformers {
 
     /** Letters to keyed letters of the same case, digits to keyed digits, the rest unchanged. */
     static String reshape(KeyedRandom r, String value) {
-        StringBuilder b = new StringBuilder(value.length());
-        value.codePoints().forEach(cp -> {
-            if (Character.isDigit(cp)) {
-                b.append((char) ('0' + r.below(10)));
-            } else if (Character.isLetter(cp)) {
-                b.append((char) ((Character.isUpperCase(cp) ? 'A' : 'a') + r.below(26)));
+        // Never longer than the value: a letter or digit becomes one char, anything else stays.
+        // A char array, since StringBuilder's checks per append cost more than the draws.
+        char[] out = new char[value.length()];
+        int n = 0;
+        for (int i = 0; i < value.length(); ) {
+            int cp = value.codePointAt(i);
+            int count = Character.charCount(cp);
+            // ASCII is told apart by ranges, as Character's tables would, without three lookups.
+            boolean ascii = cp < 0x80;
+            if (ascii ? cp >= '0' && cp <= '9' : Character.isDigit(cp)) {
+                out[n++] = (char) ('0' + r.below(10));
+            } else if (ascii ? (cp | 0x20) >= 'a' && (cp | 0x20) <= 'z' : Character.isLetter(cp)) {
+                boolean upper = ascii ? cp <= 'Z' : Character.isUpperCase(cp);
+                out[n++] = (char) ((upper ? 'A' : 'a') + r.below(26));
             } else {
-                b.appendCodePoint(cp);
+                value.getChars(i, i + count, out, n);
+                n += count;
             }
-        });
-        return b.toString();
+            i += count;
+        }
+        return new String(out, 0, n);
     }
 
     private static String lorem(KeyedRandom r, int length) {
