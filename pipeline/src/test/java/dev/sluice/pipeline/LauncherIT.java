@@ -1,0 +1,66 @@
+package dev.sluice.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * {@code bin/sluice} against the jar the build just packaged: its class data sharing archive is
+ * written by a long-running command, used by every start after it, and replaced after the jar is
+ * rebuilt (the JVM itself neither uses nor replaces an archive older than the jar).
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LauncherIT {
+
+    private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
+    private static final Path JAR = ROOT.resolve("pipeline/target/sluice.jar");
+    private static final Path ARCHIVE = ROOT.resolve("pipeline/target/sluice.jsa");
+
+    @Test
+    void classDataSharingArchiveIsWrittenUsedAndReplacedWhenTheJarChanges() throws Exception {
+        Files.deleteIfExists(ARCHIVE);
+
+        launch("", "snapshot", "--help");
+        assertThat(ARCHIVE).as("written at the exit of a long-running command").exists();
+        assertThat(Files.getLastModifiedTime(ARCHIVE)).isGreaterThanOrEqualTo(Files.getLastModifiedTime(JAR));
+        assertThat(launch("-Xlog:class+load=info", "--version"))
+                .contains("dev.sluice.pipeline.cli.SluiceCli source: shared objects file (top)");
+
+        // As after a rebuild: the jar is newer than the archive made from its predecessor.
+        Files.setLastModifiedTime(
+                ARCHIVE,
+                FileTime.from(Files.getLastModifiedTime(JAR).toInstant().minus(Duration.ofHours(1))));
+        launch("", "--version");
+        assertThat(ARCHIVE).as("a stale archive is removed").doesNotExist();
+
+        launch("", "snapshot", "--help");
+        assertThat(ARCHIVE).as("and written again").exists();
+        assertThat(launch("-Xlog:class+load=info", "--version"))
+                .contains("dev.sluice.pipeline.cli.SluiceCli source: shared objects file (top)");
+    }
+
+    /** Runs the launcher with these JVM options and arguments; its output, after checking it exited 0. */
+    private static String launch(String javaOptions, String... args) throws IOException, InterruptedException {
+        String[] command = new String[args.length + 2];
+        command[0] = "bash";
+        command[1] = ROOT.resolve("bin/sluice").toString();
+        System.arraycopy(args, 0, command, 2, args.length);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+        builder.environment().put("SLUICE_JAVA_OPTS", javaOptions);
+        builder.environment().remove("SLUICE_CDS");
+        Process process = builder.start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor())
+                .as("exit status of bin/sluice %s: %s", String.join(" ", args), output)
+                .isZero();
+        return output;
+    }
+}
