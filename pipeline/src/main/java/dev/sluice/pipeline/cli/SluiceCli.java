@@ -10,6 +10,8 @@ import picocli.CommandLine.Command;
 @Command(
         name = "sluice",
         mixinStandardHelpOptions = true,
+        // Every command, and each command of a group, answers --help (and --version).
+        scope = CommandLine.ScopeType.INHERIT,
         versionProvider = SluiceCli.Version.class,
         description = "Streams a production PostgreSQL into staging: snapshot, then WAL, exactly once.",
         subcommands = {
@@ -24,7 +26,8 @@ import picocli.CommandLine.Command;
             VerifyCommand.class,
             DemoCommand.class,
             BranchCommand.class,
-            ServeCommand.class
+            ServeCommand.class,
+            CommandLine.HelpCommand.class
         })
 public final class SluiceCli {
 
@@ -41,7 +44,7 @@ public final class SluiceCli {
         env = environment;
         CommandLine cli = new CommandLine(new SluiceCli());
         cli.getSubcommands().values().forEach(sub -> {
-            if (sub.getCommandName().equals("demo")) {
+            if (sub.getCommandName().equals("demo") || sub.getCommandName().equals("help")) {
                 return;
             }
             // A command group (branch) takes its settings on each of its commands.
