@@ -29,6 +29,10 @@ class LauncherIT {
         Files.deleteIfExists(ARCHIVE);
 
         launch("", "snapshot", "--help");
+        assertThat(ARCHIVE)
+                .as("not written by a command that only prints its help")
+                .doesNotExist();
+        snapshotOfNothing();
         assertThat(ARCHIVE).as("written at the exit of a long-running command").exists();
         assertThat(Files.getLastModifiedTime(ARCHIVE)).isGreaterThanOrEqualTo(Files.getLastModifiedTime(JAR));
         assertThat(launch("-Xlog:class+load=info", "--version"))
@@ -41,14 +45,32 @@ class LauncherIT {
         launch("", "--version");
         assertThat(ARCHIVE).as("a stale archive is removed").doesNotExist();
 
-        launch("", "snapshot", "--help");
+        snapshotOfNothing();
         assertThat(ARCHIVE).as("and written again").exists();
         assertThat(launch("-Xlog:class+load=info", "--version"))
                 .contains("dev.sluice.pipeline.cli.SluiceCli source: shared objects file (top)");
     }
 
-    /** Runs the launcher with these JVM options and arguments; its output, after checking it exited 0. */
+    /** A long-running command that ends at once, with exit status 3: its source refuses the connection. */
+    private static void snapshotOfNothing() throws IOException, InterruptedException {
+        String output = launch(
+                3,
+                "",
+                "snapshot",
+                "--source-url",
+                "postgres://sluice@127.0.0.1:1/none",
+                "--target-url",
+                "postgres://sluice@127.0.0.1:1/none");
+        assertThat(output).contains("Cannot reach the source server");
+    }
+
     private static String launch(String javaOptions, String... args) throws IOException, InterruptedException {
+        return launch(0, javaOptions, args);
+    }
+
+    /** Runs the launcher with these JVM options and arguments; its output, after checking its exit status. */
+    private static String launch(int status, String javaOptions, String... args)
+            throws IOException, InterruptedException {
         String[] command = new String[args.length + 2];
         command[0] = "bash";
         command[1] = ROOT.resolve("bin/sluice").toString();
@@ -60,7 +82,7 @@ class LauncherIT {
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor())
                 .as("exit status of bin/sluice %s: %s", String.join(" ", args), output)
-                .isZero();
+                .isEqualTo(status);
         return output;
     }
 }
