@@ -9,16 +9,13 @@ import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.spi.Processor;
 import java.sql.Connection;
 import java.sql.DriverManager;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -183,9 +180,7 @@ public final class SnapshotCopier {
     private List<CopyTask> plan(List<TableId> tables) {
         List<CopyTask> tasks = new ArrayList<>();
         List<TableEstimate> estimates = new ArrayList<>();
-        Set<TableId> referenced;
         try (Connection conn = connect(config.source(), "source")) {
-            referenced = referencedByForeignKeys(conn);
             for (TableId table : tables) {
                 TableCopy copy = new TableCopy(table);
                 long rows = 0;
@@ -214,28 +209,9 @@ public final class SnapshotCopier {
                     Reason.SOURCE_UNREACHABLE, "Reading table sizes on the source failed: " + e.getMessage(), e);
         }
         listener.planned(List.copyOf(estimates));
-        // Largest parts first, so the last ones to finish are small; but a small table that foreign
-        // keys reference goes before all of them: it takes moments, and until its rows are in, no
-        // key referencing it can be added, however early the referencing table is done.
-        long small = Math.max(1, config.splitPages() / 16);
-        tasks.sort(Comparator.comparing(
-                        (CopyTask t) -> !(referenced.contains(t.shape().id()) && !t.isRange() && t.weight() <= small))
-                .thenComparing(Comparator.comparingLong(CopyTask::weight).reversed()));
+        // Largest parts first, so the last ones to finish are small.
+        tasks.sort(Comparator.comparingLong(CopyTask::weight).reversed());
         return tasks;
-    }
-
-    /** Tables some foreign key references. */
-    private static Set<TableId> referencedByForeignKeys(Connection conn) throws SQLException {
-        Set<TableId> out = new HashSet<>();
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SELECT DISTINCT n.nspname, c.relname FROM pg_constraint k"
-                        + " JOIN pg_class c ON c.oid = k.confrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-                        + " WHERE k.contype = 'f'")) {
-            while (rs.next()) {
-                out.add(new TableId(rs.getString(1), rs.getString(2)));
-            }
-        }
-        return out;
     }
 
     private void work(ExportedSnapshot snapshot, ConcurrentLinkedQueue<CopyTask> queue, AtomicBoolean failed) {

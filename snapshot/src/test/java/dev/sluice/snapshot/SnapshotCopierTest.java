@@ -155,39 +155,6 @@ class SnapshotCopierTest {
     }
 
     @Test
-    void smallTablesThatForeignKeysReferenceAreCopiedBeforeLargerOnes() throws Exception {
-        String[] schema = {
-            "CREATE TABLE lookup (id int PRIMARY KEY, label text)",
-            "CREATE TABLE facts (id int PRIMARY KEY, lookup_id int REFERENCES lookup)",
-            "CREATE TABLE bulk (id int, pad text)"
-        };
-        try (TestDatabase source = TestPostgres.server().createDatabase();
-                TestDatabase target = TestPostgres.server().createDatabase()) {
-            source.execute(schema);
-            target.execute(schema);
-            source.execute(
-                    "INSERT INTO lookup SELECT i, 'l' || i FROM generate_series(1, 10) i",
-                    "INSERT INTO facts SELECT i, 1 + i % 10 FROM generate_series(1, 1000) i",
-                    "INSERT INTO bulk SELECT i, repeat('x', 200) FROM generate_series(1, 2000) i",
-                    "ANALYZE");
-            Recorder recorder = new Recorder();
-            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_order")) {
-                // One worker, so the order of the tasks is the order they finish in.
-                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 1, 64, List.of()), recorder)
-                        .copy(
-                                snapshot,
-                                List.of(
-                                        new TableId("public", "bulk"),
-                                        new TableId("public", "facts"),
-                                        new TableId("public", "lookup")));
-            } finally {
-                source.execute("SELECT pg_drop_replication_slot('snap_order')");
-            }
-            assertThat(recorder.finished).extracting(r -> r.table().name()).containsExactly("lookup", "bulk", "facts");
-        }
-    }
-
-    @Test
     void tablesNoProcessorChangesAreCopiedWithoutParsing() throws Exception {
         try (TestDatabase source = TestPostgres.server().createDatabase();
                 TestDatabase target = TestPostgres.server().createDatabase()) {
