@@ -16,7 +16,6 @@ import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.EnumMap;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +27,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.PriorityBlockingQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -42,9 +42,8 @@ import org.slf4j.LoggerFactory;
  * records it in the snapshot ledger, skipping those a previous run recorded.
  *
  * <p>A table's indexes and table constraints can start as soon as its rows are committed ({@link
- * #tableCopied}), beside the copy of the other tables, as {@code pg_restore -j} does, and a foreign
- * key between two plain tables as soon as both have their rows and their indexes; whatever is left
- * then goes in four waves, each finished before the next starts: indexes and table constraints
+ * #tableCopied}), beside the copy of the other tables, as {@code pg_restore -j} does; whatever is
+ * left then goes in four waves, each finished before the next starts: indexes and table constraints
  * (primary keys, unique, exclusion, check) in parallel, largest tables first; partition index
  * attachments one by one, since a partitioned index becomes valid, and usable by a foreign key,
  * only once every partition's index is attached; foreign keys in parallel, retried when two of them
@@ -107,16 +106,11 @@ final class PostDataBuilder implements AutoCloseable {
     private int alreadyDone;
     private int toCreate;
 
-    // Objects built while rows are still being copied, largest table first, foreign keys last.
+    // Objects built while rows are still being copied, largest table first.
     private ExecutorService early;
-    private final Schedule earlySchedule = new Schedule(List.of());
+    private final PriorityBlockingQueue<Step> earlyQueue = new PriorityBlockingQueue<>(
+            16, Comparator.comparingLong(Step::pages).reversed());
     private final LinkedBlockingQueue<Integer> freeConnections = new LinkedBlockingQueue<>();
-    // What decides when a foreign key can be added early: both its tables copied, with no index
-    // build of theirs queued or running (the referenced key must exist, and an index build would
-    // block the key's validation on its lock anyway).
-    private final Set<TableId> copied = new HashSet<>();
-    private final Map<TableId, Integer> indexesUnderway = new HashMap<>();
-    private boolean earlyKeys;
     private final List<Future<?>> earlyTasks = new CopyOnWriteArrayList<>();
     private final AtomicInteger earlyCreated = new AtomicInteger();
     private final AtomicBoolean earlyFailed = new AtomicBoolean();
@@ -171,9 +165,6 @@ final class PostDataBuilder implements AutoCloseable {
                     .add(step);
         }
         toCreate = waves.values().stream().mapToInt(List::size).sum();
-        // An index whose table the script does not name could be the key a foreign key needs.
-        earlyKeys = waves.getOrDefault(Wave.INDEXES_AND_CONSTRAINTS, List.of()).stream()
-                .allMatch(step -> SqlNames.table(step.sql()).isPresent());
     }
 
     /**
@@ -187,106 +178,47 @@ final class PostDataBuilder implements AutoCloseable {
                 freeConnections.add(i);
             }
         }
-        copied.add(table);
         List<Step> first = waves.getOrDefault(Wave.INDEXES_AND_CONSTRAINTS, new ArrayList<>());
+        List<Step> ready = new ArrayList<>();
         for (java.util.Iterator<Step> it = first.iterator(); it.hasNext(); ) {
             Step step = it.next();
             if (SqlNames.table(step.sql())
                     .map(selection::rowsOwner)
                     .filter(table::equals)
                     .isPresent()) {
+                ready.add(step);
                 it.remove();
-                indexesUnderway.merge(table, 1, Integer::sum);
-                startEarly(step);
             }
         }
-        startForeignKeys();
+        for (Step step : ready) {
+            earlyQueue.add(step);
+            earlyTasks.add(early.submit(this::applyNextEarly));
+        }
     }
 
-    /**
-     * Starts each foreign key whose two tables are plain tables with their rows and indexes in.
-     * Partitioned tables wait for the waves: their keys need the partition indexes attached.
-     */
-    private synchronized void startForeignKeys() {
-        if (!earlyKeys) {
+    /** Builds the largest ready object on a free connection. */
+    private void applyNextEarly() {
+        Step step = earlyQueue.poll();
+        if (step == null || earlyFailed.get()) {
             return;
         }
-        List<Step> keys = waves.getOrDefault(Wave.FOREIGN_KEYS, new ArrayList<>());
-        for (java.util.Iterator<Step> it = keys.iterator(); it.hasNext(); ) {
-            Step step = it.next();
-            if (!step.locks().isEmpty() && step.locks().stream().allMatch(this::readyForKeys)) {
-                it.remove();
-                startEarly(step);
-            }
-        }
-    }
-
-    private boolean readyForKeys(TableId table) {
-        return copied.contains(table)
-                && indexesUnderway.getOrDefault(table, 0) == 0
-                && !selection.partitioned.contains(table)
-                && !selection.roots.containsKey(table);
-    }
-
-    private void startEarly(Step step) {
-        if (early.isShutdown()) {
-            return; // closing: what was not started is left for the next run
-        }
-        earlySchedule.add(step);
-        earlyTasks.add(early.submit(this::applyNextEarly));
-    }
-
-    /**
-     * Builds the largest ready object on a free connection, never two foreign keys that lock the
-     * same table at once.
-     */
-    private void applyNextEarly() {
-        Step step;
+        int slot;
         try {
-            step = earlySchedule.take();
+            slot = freeConnections.take();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return;
         }
-        if (step == null) {
-            return;
-        }
+        slots.acquireUninterruptibly();
         try {
-            if (earlyFailed.get()) {
-                return;
-            }
-            int slot;
-            try {
-                slot = freeConnections.take();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-            slots.acquireUninterruptibly();
-            try {
-                apply(connection(slot), step);
-                earlyCreated.incrementAndGet();
-            } catch (RuntimeException e) {
-                earlyFailed.set(true);
-                throw e;
-            } finally {
-                slots.release();
-                freeConnections.add(slot);
-            }
+            apply(connection(slot), step);
+            earlyCreated.incrementAndGet();
+        } catch (RuntimeException e) {
+            earlyFailed.set(true);
+            throw e;
         } finally {
-            earlySchedule.done(step);
-            if (Wave.of(step.entry().type()) == Wave.INDEXES_AND_CONSTRAINTS) {
-                indexBuilt(step);
-            }
-        }
-    }
-
-    private synchronized void indexBuilt(Step step) {
-        SqlNames.table(step.sql())
-                .map(selection::rowsOwner)
-                .ifPresent(table -> indexesUnderway.merge(table, -1, Integer::sum));
-        if (!earlyFailed.get()) {
-            startForeignKeys();
+            slots.release();
+            freeConnections.add(slot);
         }
     }
 
@@ -300,9 +232,7 @@ final class PostDataBuilder implements AutoCloseable {
             log.info("Post-data: {} object(s) already on the target from an earlier run", alreadyDone);
         }
         if (created > 0) {
-            log.info(
-                    "Post-data: {} index(es), constraint(s) and foreign key(s) were built while rows were copied",
-                    created);
+            log.info("Post-data: {} index(es) and constraint(s) were built while rows were copied", created);
         }
         listener.planned(toCreate);
         for (Wave wave : Wave.values()) {
@@ -316,13 +246,12 @@ final class PostDataBuilder implements AutoCloseable {
             if (early == null) {
                 return 0;
             }
+            early.shutdown();
         }
         RuntimeException first = null;
-        // By index: a task that finishes an index build may start foreign keys, adding tasks to the
-        // end of the list before it completes itself.
-        for (int i = 0; i < earlyTasks.size(); i++) {
+        for (Future<?> task : earlyTasks) {
             try {
-                earlyTasks.get(i).get();
+                task.get();
             } catch (ExecutionException e) {
                 if (first == null) {
                     first = e.getCause() instanceof RuntimeException re
@@ -333,9 +262,6 @@ final class PostDataBuilder implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new SluiceException(Reason.INTERNAL, "Interrupted while creating post-data objects", e);
             }
-        }
-        synchronized (this) {
-            early.shutdown();
         }
         if (first != null) {
             throw first;
@@ -566,16 +492,6 @@ final class PostDataBuilder implements AutoCloseable {
 
         Schedule(List<Step> steps) {
             this.pending = new ArrayList<>(steps);
-        }
-
-        /** Queues a step behind those of larger tables (foreign keys, of no size, come last). */
-        synchronized void add(Step step) {
-            int at = 0;
-            while (at < pending.size() && pending.get(at).pages() >= step.pages()) {
-                at++;
-            }
-            pending.add(at, step);
-            notifyAll();
         }
 
         /** The next step free to run now, waiting while none is; null when none is left. */
