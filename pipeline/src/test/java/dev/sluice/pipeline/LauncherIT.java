@@ -14,8 +14,9 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * {@code bin/sluice} against the jar the build just packaged: its class data sharing archive is
- * written by a long-running command, used by every start after it, and replaced after the jar is
- * rebuilt (the JVM itself neither uses nor replaces an archive older than the jar).
+ * written by a long-running command, holds the anonymization classes even when that command used
+ * none, is used by every start after it, and is replaced after the jar is rebuilt (the JVM itself
+ * neither uses nor replaces an archive older than the jar).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class LauncherIT {
@@ -37,6 +38,21 @@ class LauncherIT {
         assertThat(Files.getLastModifiedTime(ARCHIVE)).isGreaterThanOrEqualTo(Files.getLastModifiedTime(JAR));
         assertThat(launch("-Xlog:class+load=info", "--version"))
                 .contains("dev.sluice.pipeline.cli.SluiceCli source: shared objects file (top)");
+        // That command used no rules, yet the archive holds the transformers, loaded beside it.
+        Path rules = Files.createTempFile("sluice-launcher", ".yaml");
+        try {
+            Files.writeString(rules, """
+                    transformations:
+                      table_transformers:
+                        - table: users
+                          column_transformers: {email: email_fpe, born: date_shift}
+                    """);
+            assertThat(launch("-Xlog:class+load=info", "validate", "--transform", rules.toString()))
+                    .contains("dev.sluice.transform.builtin.Fpe source: shared objects file (top)")
+                    .contains("dev.sluice.transform.builtin.DateTransformers source: shared objects file (top)");
+        } finally {
+            Files.delete(rules);
+        }
 
         // As after a rebuild: the jar is newer than the archive made from its predecessor.
         Files.setLastModifiedTime(
@@ -78,6 +94,7 @@ class LauncherIT {
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         builder.environment().put("SLUICE_JAVA_OPTS", javaOptions);
         builder.environment().remove("SLUICE_CDS");
+        builder.environment().put("SLUICE_KEY", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(process.waitFor())

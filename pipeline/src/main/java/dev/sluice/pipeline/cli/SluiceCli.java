@@ -35,6 +35,9 @@ public final class SluiceCli {
     static Map<String, String> env = System.getenv();
 
     public static void main(String[] args) {
+        if (Boolean.getBoolean(ClassTraining.PROPERTY)) {
+            ClassTraining.startInBackground();
+        }
         int code = run(args, System.getenv(), new PrintWriter(System.out, true), new PrintWriter(System.err, true));
         System.exit(code);
     }
