@@ -209,22 +209,30 @@ final class Emails {
     }
 
     static boolean validDomain(String d) {
-        String[] labels = d.split("\\.", -1);
-        if (labels.length < 2 || d.length() > 253) {
+        if (d.length() > 253) {
             return false;
         }
-        for (String l : labels) {
-            if (l.isEmpty() || l.length() > 63 || l.startsWith("-") || l.endsWith("-")) {
+        // Label by label in place rather than split: this runs for every address transformed.
+        int labels = 0;
+        int start = 0;
+        for (int end = 0; end <= d.length(); end++) {
+            if (end < d.length() && d.charAt(end) != '.') {
+                continue;
+            }
+            int length = end - start;
+            if (length == 0 || length > 63 || d.charAt(start) == '-' || d.charAt(end - 1) == '-') {
                 return false;
             }
-            for (int i = 0; i < l.length(); i++) {
-                char ch = l.charAt(i);
+            for (int i = start; i < end; i++) {
+                char ch = d.charAt(i);
                 if (!(ch < 128 && (Character.isLetterOrDigit(ch) || ch == '-'))) {
                     return false;
                 }
             }
+            labels++;
+            start = end + 1;
         }
-        return true;
+        return labels >= 2;
     }
 
     static final class EmailTransformer implements Transformer {
