@@ -2,7 +2,6 @@ package dev.sluice.pipeline.cli;
 
 import dev.sluice.core.TableId;
 import dev.sluice.core.event.ChangeEvent.Insert;
-import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.event.Relation;
 import dev.sluice.core.event.Relation.ReplicaIdentity;
 import dev.sluice.core.event.Tuple;
@@ -12,7 +11,6 @@ import dev.sluice.transform.rules.CompiledRules;
 import dev.sluice.transform.rules.Rules;
 import dev.sluice.transform.rules.TransformerRegistry;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -121,10 +119,11 @@ final class ClassTraining {
         Set<String> changed = new HashSet<>();
         for (int i = 1; i <= ROWS; i++) {
             Tuple row = Tuple.wrap(row(i));
-            RowChange out = anonymizer.process(new Insert(relation, row));
-            for (int c = 0; c < COLUMNS.size(); c++) {
-                if (out instanceof Insert insert && !insert.after().get(c).equals(row.get(c))) {
-                    changed.add(COLUMNS.get(c).name());
+            if (anonymizer.process(new Insert(relation, row)) instanceof Insert out) {
+                for (int c = 0; c < COLUMNS.size(); c++) {
+                    if (!out.after().get(c).equals(row.get(c))) {
+                        changed.add(COLUMNS.get(c).name());
+                    }
                 }
             }
         }
@@ -132,23 +131,23 @@ final class ClassTraining {
     }
 
     private static String[] row(int i) {
-        List<String> v = new ArrayList<>();
-        v.add(Integer.toString(i));
-        v.add("user" + i + "@example.com");
-        v.add("contact" + i + "@example.org");
-        v.add("Jane Doe" + i);
-        v.add("Jane");
-        v.add("+1 555-010" + i % 10);
-        v.add("Call John Smith about order " + i + ".");
-        v.add("token-" + i);
-        v.add(i + " Main Street");
-        v.add("Springfield");
-        v.add(String.format("%05d", i));
-        v.add("2024-03-05 12:34:" + (10 + i % 50) + "+00");
-        v.add("1990-01-" + (10 + i % 18));
-        v.add("10.1.2." + i);
-        v.add("4111111111111111");
-        v.add("{\"address\": {\"city\": \"Springfield\"}, \"n\": " + i + "}");
-        return v.toArray(String[]::new);
+        return new String[] {
+            Integer.toString(i),
+            "user" + i + "@example.com",
+            "contact" + i + "@example.org",
+            "Jane Doe" + i,
+            "Jane",
+            "+1 555-010" + i % 10,
+            "Call John Smith about order " + i + ".",
+            "token-" + i,
+            i + " Main Street",
+            "Springfield",
+            String.format("%05d", i),
+            "2024-03-05 12:34:" + (10 + i % 50) + "+00",
+            "1990-01-" + (10 + i % 18),
+            "10.1.2." + i,
+            "4111111111111111",
+            "{\"address\": {\"city\": \"Springfield\"}, \"n\": " + i + "}"
+        };
     }
 }

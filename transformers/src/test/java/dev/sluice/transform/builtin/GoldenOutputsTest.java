@@ -51,54 +51,31 @@ class GoldenOutputsTest {
         s.put("credit_card_fpe", new Spec("credit_card_fpe", "text", Map.of("keep_prefix", 6)));
         s.put("integer_fpe", new Spec("integer_fpe", "bigint", Map.of()));
         s.put("uuid_fpe", new Spec("uuid_fpe", "uuid", Map.of()));
-        s.put(
-                "json:events",
-                new Spec(
-                        "json",
-                        "jsonb",
-                        Map.of("operations", List.of(transform("ip", "ip", Map.of("ipv4_prefix", 8))))));
+        s.put("json:events", json(transform("ip", "ip", Map.of("ipv4_prefix", 8))));
         s.put(
                 "json:customers",
-                new Spec(
-                        "json",
-                        "jsonb",
-                        Map.of(
-                                "operations",
-                                List.of(
-                                        transform("address.street", "address", Map.of()),
-                                        transform("address.city", "city", Map.of()),
-                                        transform("address.zip", "zip", Map.of())))));
+                json(
+                        transform("address.street", "address", Map.of()),
+                        transform("address.city", "city", Map.of()),
+                        transform("address.zip", "zip", Map.of())));
         s.put(
                 "json:mixed",
-                new Spec(
-                        "json",
-                        "jsonb",
-                        Map.of(
-                                "operations",
-                                List.of(
-                                        transform("user.email", "email", Map.of()),
-                                        Map.of("operation", "delete", "path", "user.ssn"),
-                                        transform("items.1", "text", Map.of()),
-                                        transform("n", "integer_fpe", Map.of())))));
+                json(
+                        transform("user.email", "email", Map.of()),
+                        Map.of("operation", "delete", "path", "user.ssn"),
+                        transform("items.1", "text", Map.of()),
+                        transform("n", "integer_fpe", Map.of())));
         s.put(
                 "json:wildcard",
-                new Spec(
-                        "json",
-                        "jsonb",
-                        Map.of(
-                                "operations",
-                                List.of(
-                                        transform("items.#.name", "text", Map.of()),
-                                        Map.of(
-                                                "operation",
-                                                "set",
-                                                "path",
-                                                "meta.v",
-                                                "value",
-                                                2,
-                                                "skip_not_exist",
-                                                false)))));
+                json(
+                        transform("items.#.name", "text", Map.of()),
+                        Map.of("operation", "set", "path", "meta.v", "value", 2, "skip_not_exist", false)));
         return s;
+    }
+
+    /** The {@code json} transformer on a jsonb column with these operations. */
+    private static Spec json(Object... operations) {
+        return new Spec("json", "jsonb", Map.of("operations", List.of(operations)));
     }
 
     private static Map<String, Object> transform(String path, String name, Map<String, Object> params) {
