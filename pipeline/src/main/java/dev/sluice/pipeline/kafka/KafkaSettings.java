@@ -70,31 +70,27 @@ public record KafkaSettings(
                 topic != null && topic.matches("[A-Za-z0-9._-]{1,249}"),
                 "kafka.topic: '%s' is not allowed (expected 1 to 249 letters, digits, '.', '_' or '-')",
                 topic);
-        securityProtocol = securityProtocol.toUpperCase(Locale.ROOT);
-        requireConfig(
-                PROTOCOLS.contains(securityProtocol),
-                "kafka.security_protocol: '%s' is not allowed (expected one of %s)",
-                securityProtocol,
-                String.join(", ", PROTOCOLS));
-        saslMechanism = saslMechanism.toUpperCase(Locale.ROOT);
-        requireConfig(
-                MECHANISMS.contains(saslMechanism),
-                "kafka.sasl_mechanism: '%s' is not allowed (expected one of %s)",
-                saslMechanism,
-                String.join(", ", MECHANISMS));
+        securityProtocol = oneOf("kafka.security_protocol", securityProtocol.toUpperCase(Locale.ROOT), PROTOCOLS);
+        saslMechanism = oneOf("kafka.sasl_mechanism", saslMechanism.toUpperCase(Locale.ROOT), MECHANISMS);
         requireConfig(partitions >= 1, "kafka.partitions: %d is not allowed (expected 1 or more)", partitions);
-        compression = compression.toLowerCase(Locale.ROOT);
-        requireConfig(
-                COMPRESSIONS.contains(compression),
-                "kafka.compression: '%s' is not allowed (expected one of %s)",
-                compression,
-                String.join(", ", COMPRESSIONS));
+        compression = oneOf("kafka.compression", compression.toLowerCase(Locale.ROOT), COMPRESSIONS);
         boolean sasl = securityProtocol.startsWith("SASL_");
         requireConfig(
                 !sasl || !saslUsername.isEmpty(),
                 "kafka.security_protocol %s needs kafka.sasl_username and kafka.sasl_password (SLUICE_KAFKA_SASL_PASSWORD)",
                 securityProtocol);
         truststore.ifPresent(path -> checkTruststore(path, truststorePassword));
+    }
+
+    /** The setting's value, checked to be one of those allowed. */
+    private static String oneOf(String key, String value, List<String> allowed) {
+        requireConfig(
+                allowed.contains(value),
+                "%s: '%s' is not allowed (expected one of %s)",
+                key,
+                value,
+                String.join(", ", allowed));
+        return value;
     }
 
     /** Opens the truststore as the clients will, so that what they would fail on is reported here. */
