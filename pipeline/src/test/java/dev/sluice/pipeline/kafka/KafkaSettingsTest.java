@@ -49,6 +49,46 @@ class KafkaSettingsTest {
     }
 
     @Test
+    void choiceSettingsNameTheValueFoundAndTheValuesAllowed() {
+        assertThatThrownBy(() -> settings("tls", Optional.empty(), ""))
+                .isInstanceOf(SluiceException.class)
+                .hasMessage("kafka.security_protocol: 'TLS' is not allowed"
+                        + " (expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)");
+        assertThatThrownBy(() -> new KafkaSettings(
+                        List.of("k1:9093"),
+                        "changes",
+                        Partitioning.SCHEMA,
+                        false,
+                        1,
+                        "Brotli",
+                        "plaintext",
+                        "gssapi",
+                        "",
+                        "",
+                        Optional.empty(),
+                        ""))
+                .isInstanceOf(SluiceException.class)
+                .hasMessage("kafka.sasl_mechanism: 'GSSAPI' is not allowed"
+                        + " (expected one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)");
+        assertThatThrownBy(() -> new KafkaSettings(
+                        List.of("k1:9093"),
+                        "changes",
+                        Partitioning.SCHEMA,
+                        false,
+                        1,
+                        "Brotli",
+                        "plaintext",
+                        "plain",
+                        "",
+                        "",
+                        Optional.empty(),
+                        ""))
+                .isInstanceOf(SluiceException.class)
+                .hasMessage(
+                        "kafka.compression: 'brotli' is not allowed (expected one of lz4, zstd, snappy, gzip, none)");
+    }
+
+    @Test
     void truststoreThatOpensIsPassedToEveryClient() {
         Path truststore = TestTls.generate(dir, STORE_SECRET).truststore();
         KafkaSettings s = settings("sasl_ssl", Optional.of(truststore), STORE_SECRET);
