@@ -292,56 +292,14 @@ public final class SnapshotCopier {
         CopyIn in = target.unwrap(PGConnection.class)
                 .getCopyAPI()
                 .copyIn("COPY " + shape.id().quoted() + " (" + shape.columnList() + ") FROM STDIN");
-        long rows = 0;
-        long bytes = 0;
         try {
             boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
-            RowSplicer splicer = rewritten ? new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES) : null;
-            Processor[] processors = config.processors().toArray(Processor[]::new);
-            byte[] chunk = rewritten ? null : new byte[CHUNK_BYTES];
-            int buffered = 0;
-            byte[] row;
-            while ((row = out.readFromCopy()) != null) {
-                bytes += row.length;
-                if (splicer == null) {
-                    // Rows go out in chunks: one message and one driver call per chunk instead of per row.
-                    if (buffered + row.length > chunk.length) {
-                        in.writeToCopy(chunk, 0, buffered);
-                        buffered = 0;
-                    }
-                    if (row.length > chunk.length) {
-                        in.writeToCopy(row, 0, row.length);
-                    } else {
-                        System.arraycopy(row, 0, chunk, buffered, row.length);
-                        buffered += row.length;
-                    }
-                    rows++;
-                } else {
-                    RowChange change = splicer.decode(row);
-                    for (int i = 0; i < processors.length && change != null; i++) {
-                        change = processors[i].process(change);
-                    }
-                    if (splicer.write(change)) {
-                        rows++;
-                    }
-                    if (splicer.buffered() >= CHUNK_BYTES) {
-                        splicer.drain(in::writeToCopy);
-                    }
-                }
-                if (bytes >= CHUNK_BYTES) {
-                    report(task.table, rows, bytes);
-                    rows = 0;
-                    bytes = 0;
-                }
-            }
-            if (splicer != null) {
-                splicer.drain(in::writeToCopy);
-            }
-            if (buffered > 0) {
-                in.writeToCopy(chunk, 0, buffered);
+            if (rewritten) {
+                splice(out, in, task.table, new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES));
+            } else {
+                passThrough(out, in, task.table);
             }
             in.endCopy();
-            report(task.table, rows, bytes);
         } catch (SQLException e) {
             throw new SluiceException(
                     Reason.APPLY,
@@ -357,6 +315,70 @@ public final class SnapshotCopier {
             }
         }
         log.debug("Copied a part of {}", shape.id());
+    }
+
+    /**
+     * Rows go out in chunks: one message and one driver call per chunk instead of per row. Kept
+     * apart from {@link #splice}, so that the JIT compiles this loop without the processors'
+     * code and a table of either kind does not make it compile the other's loop again.
+     */
+    private void passThrough(CopyOut out, CopyIn in, TableCopy table) throws SQLException {
+        byte[] chunk = new byte[CHUNK_BYTES];
+        int buffered = 0;
+        long rows = 0;
+        long bytes = 0;
+        byte[] row;
+        while ((row = out.readFromCopy()) != null) {
+            bytes += row.length;
+            if (buffered + row.length > chunk.length) {
+                in.writeToCopy(chunk, 0, buffered);
+                buffered = 0;
+            }
+            if (row.length > chunk.length) {
+                in.writeToCopy(row, 0, row.length);
+            } else {
+                System.arraycopy(row, 0, chunk, buffered, row.length);
+                buffered += row.length;
+            }
+            rows++;
+            if (bytes >= CHUNK_BYTES) {
+                report(table, rows, bytes);
+                rows = 0;
+                bytes = 0;
+            }
+        }
+        if (buffered > 0) {
+            in.writeToCopy(chunk, 0, buffered);
+        }
+        report(table, rows, bytes);
+    }
+
+    /** Each row through the processors as an insert; a row they drop is not written. */
+    private void splice(CopyOut out, CopyIn in, TableCopy table, RowSplicer splicer) throws SQLException {
+        Processor[] processors = config.processors().toArray(Processor[]::new);
+        long rows = 0;
+        long bytes = 0;
+        byte[] row;
+        while ((row = out.readFromCopy()) != null) {
+            bytes += row.length;
+            RowChange change = splicer.decode(row);
+            for (int i = 0; i < processors.length && change != null; i++) {
+                change = processors[i].process(change);
+            }
+            if (splicer.write(change)) {
+                rows++;
+            }
+            if (splicer.buffered() >= CHUNK_BYTES) {
+                splicer.drain(in::writeToCopy);
+            }
+            if (bytes >= CHUNK_BYTES) {
+                report(table, rows, bytes);
+                rows = 0;
+                bytes = 0;
+            }
+        }
+        splicer.drain(in::writeToCopy);
+        report(table, rows, bytes);
     }
 
     private void report(TableCopy table, long rows, long bytes) {

@@ -317,28 +317,47 @@ final class JsonStreaming {
             } else {
                 digits();
             }
-            boolean integer = true;
+            int point = -1;
             if (pos < in.length() && in.charAt(pos) == '.') {
-                pos++;
+                point = pos++;
                 digits();
-                integer = false;
             }
+            boolean exponent = false;
             if (pos < in.length() && (in.charAt(pos) == 'e' || in.charAt(pos) == 'E')) {
                 pos++;
                 if (peek() == '+' || peek() == '-') {
                     pos++;
                 }
                 digits();
-                integer = false;
+                exponent = true;
             }
             if (pos - start > MAX_NUMBER || in.startsWith("-0", start) && pos - start == 2) {
                 throw FALLBACK;
             }
-            if (integer) {
+            if (point < 0 && !exponent || point >= 0 && !exponent && asBigDecimalWrites(start, point)) {
                 out.append(in, start, pos);
             } else {
                 out.append(new BigDecimal(in.substring(start, pos)).toString());
             }
+        }
+
+        /**
+         * Whether {@link BigDecimal#toString()} gives back the decimal {@code in[start, pos)},
+         * written without an exponent and with its point at {@code point}: it keeps the digits and
+         * the scale, but drops the sign of a zero and writes an exponent once the first significant
+         * digit lies more than six places after the point ({@code 0.0000001} is {@code 1E-7}).
+         */
+        private boolean asBigDecimalWrites(int start, int point) {
+            int first = in.charAt(start) == '-' ? start + 1 : start;
+            if (in.charAt(first) != '0') {
+                return true;
+            }
+            int i = point + 1;
+            while (i < pos && in.charAt(i) == '0') {
+                i++;
+            }
+            // 0.000 keeps its scale as long as it has at most six fraction digits.
+            return i < pos ? i - point <= 6 : first == start && pos - point - 1 <= 6;
         }
 
         /** One or more digits. */

@@ -144,7 +144,36 @@ class JsonStreamingTest {
                         "4.9e-325",
                         "0.000001000"),
                 Arbitraries.doubles().map(String::valueOf),
-                Arbitraries.longs().map(String::valueOf));
+                Arbitraries.longs().map(String::valueOf),
+                decimal());
+    }
+
+    /**
+     * Decimals without an exponent, around where BigDecimal starts writing one: a zero or nonzero
+     * whole part, then up to nine zeros and maybe more digits after the point.
+     */
+    private static Arbitrary<String> decimal() {
+        return Combinators.combine(
+                        Arbitraries.of("", "-"),
+                        Arbitraries.of("0", "1", "10", "987654321"),
+                        Arbitraries.integers().between(0, 9),
+                        Arbitraries.strings().numeric().ofMaxLength(4))
+                .as((sign, whole, zeros, rest) -> sign + whole + "." + "0".repeat(zeros) + rest)
+                .filter(d -> !d.endsWith("."));
+    }
+
+    @Property(tries = 2000)
+    void decimalsAreWrittenAsTheTreeWritesThem(@ForAll("decimals") String decimal) {
+        String doc = "{\"ip\": \"10.1.2.3\", \"value\": " + decimal + "}";
+        for (JsonTransformer t : RULES) {
+            assertThat(outcome(t, doc, false)).as(doc).isEqualTo(outcome(t, doc, true));
+            assertThat(copied(t, doc)).as(doc).isTrue();
+        }
+    }
+
+    @Provide
+    Arbitrary<String> decimals() {
+        return decimal();
     }
 
     private static Arbitrary<String> value(int depth) {
