@@ -99,7 +99,11 @@ final class Fpe {
             size *= radix;
             value = value * radix + (s & 0xff);
         }
-        Range range = range(size, radix + "^" + n + "|" + tweak);
+        RangeKey key = new RangeKey(size, radix, tweak);
+        Range range = ranges.get(key);
+        if (range == null) {
+            range = keep(key, newRange(size, radix + "^" + n + "|" + tweak));
+        }
         long out = encrypt ? range.permute(value) : range.unpermute(value);
         byte[] result = new byte[n];
         for (int i = n - 1; i >= 0; i--) {
@@ -174,14 +178,46 @@ final class Fpe {
     }
 
     /**
-     * The permutation of {@code [0, size)} under a tweak; cheap to make (a hash and an AES block),
-     * and callers on a hot path keep it.
+     * The permutation of {@code [0, size)} under a tweak, made once per size and tweak (up to a
+     * bound) and kept.
      */
     Range range(long size, String tweak) {
+        RangeKey key = new RangeKey(size, 0, tweak);
+        Range range = ranges.get(key);
+        return range != null ? range : keep(key, newRange(size, tweak));
+    }
+
+    private Range newRange(long size, String tweak) {
         if (size < 1) {
             throw new IllegalArgumentException("empty range");
         }
         return new Range(plan(size), tweak(tweak + "|" + size));
+    }
+
+    /**
+     * A range by its size and tweak, and for the ranges {@link #encrypt} makes of short strings the
+     * radix (0 for those of {@link #range}).
+     */
+    private record RangeKey(long size, int radix, String tweak) {}
+
+    /**
+     * Ranges already made. Values bring few distinct tweaks (an email's domain, the kept prefix of
+     * an address), and making a range again for every value cost more than permuting the value: two
+     * strings built and hashed and, for a small domain, an AES block. Bounded because values choose
+     * the tweaks; ranges are immutable, so threads share them.
+     */
+    private final ConcurrentHashMap<RangeKey, Range> ranges = new ConcurrentHashMap<>();
+
+    /** How many ranges are kept: bounded by {@link #TWEAKS_MAX} however many tweaks values bring. */
+    int rangesKept() {
+        return ranges.size();
+    }
+
+    private Range keep(RangeKey key, Range range) {
+        if (ranges.size() < TWEAKS_MAX) {
+            ranges.putIfAbsent(key, range);
+        }
+        return range;
     }
 
     /**
@@ -575,7 +611,7 @@ final class Fpe {
      */
     private final ConcurrentHashMap<String, byte[]> tweaks = new ConcurrentHashMap<>();
 
-    private static final int TWEAKS_MAX = 4096;
+    static final int TWEAKS_MAX = 4096;
 
     private static final ThreadLocal<MessageDigest> DIGESTS = ThreadLocal.withInitial(() -> {
         try {
