@@ -44,8 +44,9 @@ final class KeyedRandom extends Random {
     }
 
     @Override
-    public synchronized void setSeed(long seed) {
-        // Random's constructor calls this; the state comes from the MAC alone.
+    public void setSeed(long seed) {
+        // Random's constructor calls this; the state comes from the MAC alone. Not synchronized
+        // as Random's is: there is nothing to guard, and a lock per value costs.
     }
 
     @Override
