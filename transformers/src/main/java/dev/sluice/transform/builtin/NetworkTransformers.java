@@ -9,6 +9,7 @@ import dev.sluice.transform.TransformerContext;
 import dev.sluice.transform.TransformerFactory;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 
 /** IP addresses and UUIDs. */
 final class NetworkTransformers {
@@ -37,10 +38,13 @@ final class NetworkTransformers {
         p.requireAllUsed();
         boolean cidr = c.type() != null && c.type().strip().equalsIgnoreCase("cidr");
         Fpe fpe = Fpe.of(c.key(), "ip");
+        Ipv4 v4 = new Ipv4(fpe, keep4);
         return new Transformer() {
             @Override
             public String apply(String value) {
-                return crypt(fpe, value, keep4, keep6, cidr, true);
+                return value.indexOf('/') < 0 && value.indexOf(':') < 0
+                        ? v4.crypt(value, true)
+                        : crypt(fpe, value, keep4, keep6, cidr, true);
             }
 
             @Override
@@ -88,13 +92,62 @@ final class NetworkTransformers {
         return slash < 0 ? text : text + value.substring(slash);
     }
 
+    /**
+     * IPv4 addresses without a mask, in {@code int} arithmetic: the permutation {@link #crypt}
+     * makes of the same address through its array of bits (the same tweak, named by the kept
+     * prefix's bits), with the range of each prefix kept when there are at most 2^16 of them.
+     */
+    static final class Ipv4 {
+        private final Fpe fpe;
+        private final int keep;
+        private final AtomicReferenceArray<Fpe.Range> ranges;
+
+        Ipv4(Fpe fpe, int keep) {
+            this.fpe = fpe;
+            this.keep = keep;
+            this.ranges = keep <= 16 ? new AtomicReferenceArray<>(1 << keep) : null;
+        }
+
+        String crypt(String address, boolean encrypt) {
+            long ip = parse4Int(address) & 0xffffffffL;
+            int k = 32 - keep;
+            if (k == 0) {
+                return format4(ip);
+            }
+            long prefix = ip >>> k;
+            Fpe.Range range = ranges == null ? null : ranges.get((int) prefix);
+            if (range == null) {
+                StringBuilder tweak = new StringBuilder("bits|v4|").append(keep).append("|32|");
+                for (int b = keep - 1; b >= 0; b--) {
+                    tweak.append((prefix >>> b) & 1);
+                }
+                range = fpe.range(1L << k, tweak.toString());
+                if (ranges != null) {
+                    ranges.set((int) prefix, range);
+                }
+            }
+            long middle = ip & ((1L << k) - 1);
+            long out = encrypt ? range.permute(middle) : range.unpermute(middle);
+            return format4((prefix << k) | out);
+        }
+    }
+
     private static TransformException notIp() {
         return new TransformException("not an IP address (IPv4 or IPv6, optionally with /mask)");
     }
 
     static byte[] parse4(String s) {
-        // Walked in place rather than split: this runs for every address of a transformed column.
+        int ip = parse4Int(s);
         byte[] bits = new byte[32];
+        for (int b = 0; b < 32; b++) {
+            bits[b] = (byte) ((ip >>> (31 - b)) & 1);
+        }
+        return bits;
+    }
+
+    private static int parse4Int(String s) {
+        // Walked in place rather than split: this runs for every address of a transformed column.
+        int ip = 0;
         int part = 0;
         int start = 0;
         for (int end = 0; end <= s.length(); end++) {
@@ -104,17 +157,14 @@ final class NetworkTransformers {
             if (part == 4) {
                 throw notIp();
             }
-            int octet = octet(s, start, end);
-            for (int b = 0; b < 8; b++) {
-                bits[part * 8 + b] = (byte) ((octet >>> (7 - b)) & 1);
-            }
+            ip = (ip << 8) | octet(s, start, end);
             part++;
             start = end + 1;
         }
         if (part != 4) {
             throw notIp();
         }
-        return bits;
+        return ip;
     }
 
     private static int octet(String s, int from, int to) {
@@ -201,16 +251,20 @@ final class NetworkTransformers {
     }
 
     static String format4(byte[] bits) {
+        long ip = 0;
+        for (byte bit : bits) {
+            ip = (ip << 1) | bit;
+        }
+        return format4(ip);
+    }
+
+    private static String format4(long ip) {
         StringBuilder b = new StringBuilder(15);
-        for (int i = 0; i < 4; i++) {
-            int v = 0;
-            for (int k = 0; k < 8; k++) {
-                v = (v << 1) | bits[i * 8 + k];
-            }
-            if (i > 0) {
+        for (int shift = 24; shift >= 0; shift -= 8) {
+            b.append((ip >>> shift) & 0xff);
+            if (shift > 0) {
                 b.append('.');
             }
-            b.append(v);
         }
         return b.toString();
     }
