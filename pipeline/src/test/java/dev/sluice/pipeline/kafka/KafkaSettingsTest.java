@@ -48,41 +48,34 @@ class KafkaSettingsTest {
                 truststorePassword);
     }
 
+    /** Settings that differ only in the three chosen from fixed lists. */
+    private static KafkaSettings choices(String compression, String protocol, String mechanism) {
+        return new KafkaSettings(
+                List.of("k1:9093"),
+                "changes",
+                Partitioning.SCHEMA,
+                false,
+                1,
+                compression,
+                protocol,
+                mechanism,
+                "",
+                "",
+                Optional.empty(),
+                "");
+    }
+
     @Test
     void choiceSettingsNameTheValueFoundAndTheValuesAllowed() {
         assertThatThrownBy(() -> settings("tls", Optional.empty(), ""))
                 .isInstanceOf(SluiceException.class)
                 .hasMessage("kafka.security_protocol: 'TLS' is not allowed"
                         + " (expected one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL)");
-        assertThatThrownBy(() -> new KafkaSettings(
-                        List.of("k1:9093"),
-                        "changes",
-                        Partitioning.SCHEMA,
-                        false,
-                        1,
-                        "Brotli",
-                        "plaintext",
-                        "gssapi",
-                        "",
-                        "",
-                        Optional.empty(),
-                        ""))
+        assertThatThrownBy(() -> choices("Brotli", "plaintext", "gssapi"))
                 .isInstanceOf(SluiceException.class)
                 .hasMessage("kafka.sasl_mechanism: 'GSSAPI' is not allowed"
                         + " (expected one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512)");
-        assertThatThrownBy(() -> new KafkaSettings(
-                        List.of("k1:9093"),
-                        "changes",
-                        Partitioning.SCHEMA,
-                        false,
-                        1,
-                        "Brotli",
-                        "plaintext",
-                        "plain",
-                        "",
-                        "",
-                        Optional.empty(),
-                        ""))
+        assertThatThrownBy(() -> choices("Brotli", "plaintext", "plain"))
                 .isInstanceOf(SluiceException.class)
                 .hasMessage(
                         "kafka.compression: 'brotli' is not allowed (expected one of lz4, zstd, snappy, gzip, none)");

@@ -154,15 +154,7 @@ final class JsonStreaming {
 
         /** The object at the position, the operations of {@code step} applied to its keys. */
         private void object(Step step) throws Fallback {
-            if (++depth > MAX_DEPTH) {
-                throw FALLBACK;
-            }
-            expect('{');
-            out.append('{');
-            space();
-            if (peek() == '}') {
-                pos++;
-            } else {
+            if (opens('{', '}')) {
                 int first = keyCount;
                 boolean written = false;
                 while (true) {
@@ -227,16 +219,26 @@ final class JsonStreaming {
             keys[keyCount++] = to;
         }
 
-        private void array() throws Fallback {
+        /**
+         * Copies the opening bracket of an object or array at the position; false if the
+         * container is empty, its closing bracket read too.
+         */
+        private boolean opens(char open, char close) throws Fallback {
             if (++depth > MAX_DEPTH) {
                 throw FALLBACK;
             }
-            expect('[');
-            out.append('[');
+            expect(open);
+            out.append(open);
             space();
-            if (peek() == ']') {
+            if (peek() == close) {
                 pos++;
-            } else {
+                return false;
+            }
+            return true;
+        }
+
+        private void array() throws Fallback {
+            if (opens('[', ']')) {
                 while (true) {
                     space();
                     value(null);
