@@ -305,11 +305,12 @@ final class TargetPreparation {
                 progress.finished(target, r);
                 log.atLevel(display.live() ? Level.DEBUG : Level.INFO)
                         .log(
-                                "Copied {}: {} rows, {} in {} s",
+                                "Copied {}: {} rows, {} in {} s{}",
                                 r.table(),
                                 r.rows(),
                                 ByteSizes.format(r.bytes()),
-                                seconds(r.took()));
+                                seconds(r.took()),
+                                r.binary() ? " (binary COPY)" : "");
             }
 
             @Override

@@ -9,12 +9,16 @@ import dev.sluice.core.event.ChangeEvent.RowChange;
 import dev.sluice.core.spi.Processor;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
@@ -37,8 +41,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Every worker imports the same snapshot, so all tables are read as of one instant. A large table
  * is split into page ranges so that it, too, uses every worker. A table no processor changes (see
- * {@link Processor#changes}) passes from {@code COPY TO} to {@code COPY FROM} byte for byte;
- * otherwise each row passes through the processors as an insert (exactly as a streamed row would),
+ * {@link Processor#changes}) passes from {@code COPY TO} to {@code COPY FROM} byte for byte, in
+ * binary format where both ends can read it the same (see {@link #binaryCopy}), since that spares
+ * both servers the text form of numbers and times; otherwise each row passes through the processors as an insert (exactly as a streamed row would),
  * with only the fields they use ({@link Processor#columnsUsed}) decoded and only the fields they
  * change encoded again, the others copied byte for byte ({@link RowSplicer}). Memory holds one
  * chunk per worker whatever the table size. Each table part commits on its own.
@@ -71,8 +76,13 @@ public final class SnapshotCopier {
         }
     }
 
-    /** What was copied of one table. */
-    public record TableResult(TableId table, long rows, long bytes, Duration took) {}
+    /**
+     * What was copied of one table.
+     *
+     * @param bytes of {@code COPY} data, text or binary
+     * @param binary every part of it went through binary {@code COPY}
+     */
+    public record TableResult(TableId table, long rows, long bytes, Duration took, boolean binary) {}
 
     /** A table about to be copied, with the source's estimate of its size (from the statistics). */
     public record TableEstimate(TableId table, long rows, long bytes) {}
@@ -154,6 +164,7 @@ public final class SnapshotCopier {
         final AtomicInteger partsLeft = new AtomicInteger();
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
+        final AtomicInteger textParts = new AtomicInteger();
         final long startNanos = System.nanoTime();
         volatile long endNanos;
 
@@ -162,7 +173,12 @@ public final class SnapshotCopier {
         }
 
         TableResult result() {
-            return new TableResult(id, rows.get(), bytes.get(), Duration.ofNanos(Math.max(0, endNanos - startNanos)));
+            return new TableResult(
+                    id,
+                    rows.get(),
+                    bytes.get(),
+                    Duration.ofNanos(Math.max(0, endNanos - startNanos)),
+                    textParts.get() == 0);
         }
     }
 
@@ -230,11 +246,13 @@ public final class SnapshotCopier {
             }
             target.commit();
             quietTriggers(target);
+            boolean sameVersion = source.getMetaData().getDatabaseMajorVersion()
+                    == target.getMetaData().getDatabaseMajorVersion();
             CopyTask task;
             while (!failed.get() && (task = queue.poll()) != null) {
                 config.slots().acquireUninterruptibly();
                 try {
-                    copy(source, target, task);
+                    copy(source, target, task, sameVersion);
                     commit(target, task.table);
                 } finally {
                     config.slots().release();
@@ -280,24 +298,29 @@ public final class SnapshotCopier {
         }
     }
 
-    private void copy(Connection source, Connection target, CopyTask task) throws SQLException {
+    private void copy(Connection source, Connection target, CopyTask task, boolean sameVersion) throws SQLException {
         SourceTableShape shape = task.shape();
+        boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
+        boolean binary = !rewritten && sameVersion && binaryCopy(target, shape);
+        if (!binary) {
+            task.table.textParts.incrementAndGet();
+        }
+        String format = binary ? " (FORMAT binary)" : "";
         String where = !task.isRange()
                 ? ""
                 : " WHERE ctid >= '(" + task.fromPage + ",0)'::tid"
                         + (task.toPage == Long.MAX_VALUE ? "" : " AND ctid < '(" + task.toPage + ",0)'::tid");
         String select = "COPY (SELECT " + shape.columnList() + " FROM ONLY "
-                + shape.id().quoted() + where + ") TO STDOUT";
+                + shape.id().quoted() + where + ") TO STDOUT" + format;
         CopyOut out = source.unwrap(PGConnection.class).getCopyAPI().copyOut(select);
         CopyIn in = target.unwrap(PGConnection.class)
                 .getCopyAPI()
-                .copyIn("COPY " + shape.id().quoted() + " (" + shape.columnList() + ") FROM STDIN");
+                .copyIn("COPY " + shape.id().quoted() + " (" + shape.columnList() + ") FROM STDIN" + format);
         try {
-            boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
             if (rewritten) {
                 splice(out, in, task.table, new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES));
             } else {
-                passThrough(out, in, task.table);
+                passThrough(out, in, task.table, binary);
             }
             in.endCopy();
         } catch (SQLException e) {
@@ -318,14 +341,42 @@ public final class SnapshotCopier {
     }
 
     /**
+     * Whether this table's values can go from the source to the target in binary {@code COPY}
+     * (asked once both servers are known to run the same major version, whose built-in types have
+     * the same OIDs and binary forms). Binary input is not converted to the column's type as text
+     * is, so each target column must also have exactly the source's type: with {@code snapshot.mode:
+     * data} the target's tables are the user's, and an {@code int} there may be a {@code bigint}
+     * here.
+     */
+    private static boolean binaryCopy(Connection target, SourceTableShape shape) throws SQLException {
+        if (!shape.builtInTypes()) {
+            return false;
+        }
+        Map<String, Integer> targetTypes = new HashMap<>();
+        try (PreparedStatement ps = target.prepareStatement("SELECT attname, atttypid FROM pg_attribute"
+                + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+            ps.setString(1, shape.id().quoted());
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    targetTypes.put(rs.getString(1), rs.getInt(2));
+                }
+            }
+        }
+        return shape.relation().columns().stream()
+                .allMatch(c -> Integer.valueOf(c.typeOid()).equals(targetTypes.get(c.name())));
+    }
+
+    /**
      * Rows go out in chunks: one message and one driver call per chunk instead of per row. Kept
      * apart from {@link #splice}, so that the JIT compiles this loop without the processors'
      * code and a table of either kind does not make it compile the other's loop again.
      */
-    private void passThrough(CopyOut out, CopyIn in, TableCopy table) throws SQLException {
+    private void passThrough(CopyOut out, CopyIn in, TableCopy table, boolean binary) throws SQLException {
         byte[] chunk = new byte[CHUNK_BYTES];
         int buffered = 0;
-        long rows = 0;
+        // Binary COPY sends one message more than rows: the header rides on the first row's message
+        // and the trailer comes alone.
+        long rows = binary ? -1 : 0;
         long bytes = 0;
         byte[] row;
         while ((row = out.readFromCopy()) != null) {

@@ -16,8 +16,17 @@ import java.util.StringJoiner;
 /**
  * A source table as the copy needs it: the columns that carry data (generated columns are computed
  * again on the target), as a {@link Relation} shaped like the one streaming announces, and its size.
+ *
+ * @param builtInTypes every column's type is one of the server's own (not a user's or an extension's)
+ *     and has binary send and receive functions, its elements too for an array. Only such values can
+ *     go through binary {@code COPY} to another server: a user's type has another OID there, and
+ *     arrays and composites carry their element types' OIDs in their binary form.
  */
-record SourceTableShape(TableId id, Relation relation, String columnList, long pages, long estimatedRows) {
+record SourceTableShape(
+        TableId id, Relation relation, String columnList, long pages, long estimatedRows, boolean builtInTypes) {
+
+    /** PostgreSQL's FirstNormalObjectId: OIDs below it are assigned by initdb, the same on every server of a version. */
+    private static final int FIRST_NORMAL_OID = 16384;
 
     /**
      * What holds a table's rows: the table itself, or for a partitioned table its leaf partitions
@@ -61,20 +70,26 @@ record SourceTableShape(TableId id, Relation relation, String columnList, long p
         }
         List<Relation.Column> columns = new ArrayList<>();
         StringJoiner names = new StringJoiner(", ");
+        boolean builtInTypes = true;
         try (PreparedStatement ps = conn.prepareStatement("SELECT a.attname, a.atttypid, a.atttypmod,"
                 + " EXISTS (SELECT 1 FROM pg_index i WHERE i.indrelid = a.attrelid AND i.indisprimary"
-                + "   AND a.attnum = ANY (i.indkey))"
-                + " FROM pg_attribute a WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
+                + "   AND a.attnum = ANY (i.indkey)),"
+                + " t.typsend <> 0 AND t.typreceive <> 0 AND (t.typelem = 0 OR EXISTS (SELECT 1 FROM pg_type e"
+                + "   WHERE e.oid = t.typelem AND e.typsend <> 0 AND e.typreceive <> 0))"
+                + " FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid"
+                + " WHERE a.attrelid = ? AND a.attnum > 0 AND NOT a.attisdropped"
                 + " AND a.attgenerated = '' ORDER BY a.attnum")) {
             ps.setLong(1, oid);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    columns.add(new Relation.Column(rs.getString(1), rs.getInt(2), rs.getInt(3), rs.getBoolean(4)));
+                    int type = rs.getInt(2);
+                    columns.add(new Relation.Column(rs.getString(1), type, rs.getInt(3), rs.getBoolean(4)));
                     names.add(TableId.quoteIdent(rs.getString(1)));
+                    builtInTypes &= Integer.compareUnsigned(type, FIRST_NORMAL_OID) < 0 && rs.getBoolean(5);
                 }
             }
         }
         Relation relation = new Relation((int) oid, id, ReplicaIdentity.DEFAULT, columns);
-        return new SourceTableShape(id, relation, names.toString(), pages, estimatedRows);
+        return new SourceTableShape(id, relation, names.toString(), pages, estimatedRows, builtInTypes);
     }
 }

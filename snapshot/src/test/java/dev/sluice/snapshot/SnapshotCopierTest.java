@@ -89,6 +89,9 @@ class SnapshotCopierTest {
                         .extracting(r -> r.table().name())
                         .as("a partitioned table is reported as one")
                         .containsExactlyInAnyOrderElementsOf(TABLES);
+                assertThat(results)
+                        .as("built-in types only, same server version: every part in binary COPY")
+                        .allMatch(SnapshotCopier.TableResult::binary);
                 assertThat(recorder.planned).hasSize(results.size());
                 assertThat(recorder.finished)
                         .as("each table is reported finished once, with what was copied")
@@ -248,6 +251,93 @@ class SnapshotCopierTest {
                     .isEqualTo("1500");
             assertThat(target.queryForString("SELECT count(*) FROM typed WHERE v IS NULL"))
                     .isEqualTo("500");
+        }
+    }
+
+    @Test
+    void everyBuiltInTypeArrivesExactThroughBinaryCopy() throws Exception {
+        String[] schema = {
+            "CREATE TABLE every (id int PRIMARY KEY, i2 int2, i8 int8, n numeric, n2 numeric(12, 3), f4 float4,"
+                    + " f8 float8, bo bool, t text, vc varchar(12), ch char(3), nm name, b bytea, d date, tm time,"
+                    + " ttz timetz, ts timestamp, tstz timestamptz, iv interval, u uuid, j json, jb jsonb, ip inet,"
+                    + " net cidr, mac macaddr, m money, bt bit(4), vb varbit, tv tsvector, p point, bx box,"
+                    + " r int4range, tr tstzrange, ia int[], ta text[][], o oid, l pg_lsn)"
+        };
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            source.execute(schema);
+            target.execute(schema);
+            source.execute(
+                    "INSERT INTO every SELECT i, (i % 32000)::int2, i * 1000000007::int8,"
+                            + " (ARRAY['NaN', '0', '-1e-100', '123456789012345678901234567890.000000001',"
+                            + "   'Infinity', '-Infinity'])[1 + i % 6]::numeric, i / 7.0,"
+                            + " (ARRAY['NaN', 'Infinity', '-0', '1.17549e-38', '3.1'])[1 + i % 5]::float4,"
+                            + " (ARRAY['NaN', '-Infinity', '-0', '1e308', '5e-324', '0.1'])[1 + i % 6]::float8,"
+                            + " i % 2 = 0, CASE i % 4 WHEN 0 THEN '' WHEN 1 THEN E'tab\\there\\n\\\\x'"
+                            + "   ELSE 'é日本🐘 ' || i END,"
+                            + " 'v' || i, 'ab', 'n' || i, decode(md5(i::text) || '00095c0a', 'hex'),"
+                            + " (ARRAY['infinity', '-infinity', '0044-03-15 BC', '2024-02-29'])[1 + i % 4]::date,"
+                            + " time '23:59:59.999999' - i * interval '1 second', timetz '12:00+05:30',"
+                            + " (ARRAY['infinity', '1999-12-31 23:59:59.5', '4713-01-01 BC'])[1 + i % 3]::timestamp,"
+                            + " timestamptz '2020-01-01 00:00:00+00' + i * interval '1 minute 1.5 second',"
+                            + " make_interval(0, i, 0, -i, 0, 0, i / 3.0), md5(i::text)::uuid,"
+                            + " json_build_object('k', E'q\"uo\\\\te', 'n', i), jsonb_build_object('u', 'é', 'n', i),"
+                            + " ('10.0.' || (i % 256) || '.1/24')::inet, '2001:db8::/32', '08:00:2b:01:02:03',"
+                            + " (i * 1.25)::money, B'1010', (i % 7)::bit(3)::varbit, to_tsvector('simple', 'a b' || i),"
+                            + " point(i, -i), box(point(0, 0), point(i, i)), int4range(i, NULL),"
+                            + " tstzrange('2020-01-01', NULL, '[)'), ARRAY[i, NULL, -i],"
+                            + " ARRAY[ARRAY['a b', NULL], ARRAY[E'c\"d', '']], i::oid, ('0/' || to_hex(i))::pg_lsn"
+                            + " FROM generate_series(1, 3000) i",
+                    "INSERT INTO every (id) VALUES (0)", "ANALYZE every");
+            String rows = "SELECT md5(string_agg(e::text, E'\\n' ORDER BY id)) FROM every e";
+            Recorder recorder = new Recorder();
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_binary")) {
+                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 1, List.of()), recorder)
+                        .copy(snapshot, List.of(new TableId("public", "every")));
+            } finally {
+                source.execute("SELECT pg_drop_replication_slot('snap_binary')");
+            }
+            assertThat(recorder.finished).singleElement().satisfies(r -> {
+                assertThat(r.binary()).as("copied in binary").isTrue();
+                assertThat(r.rows()).isEqualTo(3001);
+            });
+            assertThat(target.queryForString(rows)).isEqualTo(source.queryForString(rows));
+        }
+    }
+
+    @Test
+    void tablesBinaryCopyCannotCarryGoAsTextAndArriveExact() throws Exception {
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase()) {
+            for (TestDatabase db : List.of(source, target)) {
+                db.execute(
+                        "CREATE TYPE mood AS ENUM ('sad', 'ok')",
+                        "CREATE TYPE pair AS (x int, y text)",
+                        "CREATE DOMAIN positive AS int CHECK (VALUE > 0)",
+                        "CREATE TABLE custom (id int PRIMARY KEY, m mood, ms mood[], c pair, p positive)");
+            }
+            source.execute("CREATE TABLE widened (id int PRIMARY KEY, n int, t varchar(5))");
+            // snapshot.mode data: the target's table is the user's, with a wider column.
+            target.execute("CREATE TABLE widened (id int PRIMARY KEY, n bigint, t varchar(5))");
+            source.execute(
+                    "INSERT INTO custom SELECT i, 'ok', ARRAY['sad', NULL]::mood[], ROW(i, E'x\\ty')::pair, i"
+                            + " FROM generate_series(1, 100) i",
+                    "INSERT INTO widened SELECT i, -i, 'w' || i FROM generate_series(1, 100) i");
+            Recorder recorder = new Recorder();
+            try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_text")) {
+                new SnapshotCopier(new SnapshotCopier.Config(source.url(), target.url(), 2, 64, List.of()), recorder)
+                        .copy(snapshot, List.of(new TableId("public", "custom"), new TableId("public", "widened")));
+            } finally {
+                source.execute("SELECT pg_drop_replication_slot('snap_text')");
+            }
+            assertThat(recorder.finished)
+                    .hasSize(2)
+                    .allSatisfy(r ->
+                            assertThat(r.binary()).as("%s in text", r.table()).isFalse());
+            for (String table : List.of("custom", "widened")) {
+                String rows = "SELECT md5(string_agg(x::text, E'\\n' ORDER BY id)) FROM " + table + " x";
+                assertThat(target.queryForString(rows)).as(table).isEqualTo(source.queryForString(rows));
+            }
         }
     }
 

@@ -81,12 +81,12 @@ class BarDisplayTest {
             await(() -> lines.get(1).last().contains("0/3 tables, 1 more in flight"));
             assertThat(lines.get(1).last()).startsWith("rows ");
 
-            progress.finished(null, new TableResult(ORDERS, 0, 0, Duration.ZERO));
+            progress.finished(null, new TableResult(ORDERS, 0, 0, Duration.ZERO, false));
             display.tick();
             await(() -> lines.get(2).last().contains("audit.events"));
 
-            progress.finished(null, new TableResult(USERS, 0, 0, Duration.ZERO));
-            progress.finished(null, new TableResult(EVENTS, 0, 0, Duration.ZERO));
+            progress.finished(null, new TableResult(USERS, 0, 0, Duration.ZERO, false));
+            progress.finished(null, new TableResult(EVENTS, 0, 0, Duration.ZERO, false));
             progress.postDataPlanned(5);
             progress.postDataStarted("index public.orders_pkey");
             display.tick();

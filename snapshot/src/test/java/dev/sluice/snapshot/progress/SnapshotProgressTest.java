@@ -40,7 +40,7 @@ class SnapshotProgressTest {
     }
 
     private static TableResult result(TableId table) {
-        return new TableResult(table, 0, 0, Duration.ZERO);
+        return new TableResult(table, 0, 0, Duration.ZERO, false);
     }
 
     @Test
