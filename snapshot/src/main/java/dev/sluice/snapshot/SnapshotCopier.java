@@ -246,13 +246,12 @@ public final class SnapshotCopier {
             }
             target.commit();
             quietTriggers(target);
-            boolean sameVersion = source.getMetaData().getDatabaseMajorVersion()
-                    == target.getMetaData().getDatabaseMajorVersion();
+            boolean alike = alike(source, target);
             CopyTask task;
             while (!failed.get() && (task = queue.poll()) != null) {
                 config.slots().acquireUninterruptibly();
                 try {
-                    copy(source, target, task, sameVersion);
+                    copy(source, target, task, alike);
                     commit(target, task.table);
                 } finally {
                     config.slots().release();
@@ -298,10 +297,29 @@ public final class SnapshotCopier {
         }
     }
 
-    private void copy(Connection source, Connection target, CopyTask task, boolean sameVersion) throws SQLException {
+    /**
+     * Whether the two servers read and write built-in types' binary forms alike: the same major
+     * version, and the same database encoding, since a few types ({@code "char"}) go out in binary
+     * as raw bytes where text would be converted between encodings.
+     */
+    private static boolean alike(Connection source, Connection target) throws SQLException {
+        return source.getMetaData().getDatabaseMajorVersion()
+                        == target.getMetaData().getDatabaseMajorVersion()
+                && serverEncoding(source).equals(serverEncoding(target));
+    }
+
+    private static String serverEncoding(Connection conn) throws SQLException {
+        try (Statement st = conn.createStatement();
+                ResultSet rs = st.executeQuery("SHOW server_encoding")) {
+            rs.next();
+            return rs.getString(1);
+        }
+    }
+
+    private void copy(Connection source, Connection target, CopyTask task, boolean alike) throws SQLException {
         SourceTableShape shape = task.shape();
         boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
-        boolean binary = !rewritten && sameVersion && binaryCopy(target, shape);
+        boolean binary = !rewritten && alike && binaryCopy(target, shape);
         if (!binary) {
             task.table.textParts.incrementAndGet();
         }
@@ -342,8 +360,8 @@ public final class SnapshotCopier {
 
     /**
      * Whether this table's values can go from the source to the target in binary {@code COPY}
-     * (asked once both servers are known to run the same major version, whose built-in types have
-     * the same OIDs and binary forms). Binary input is not converted to the column's type as text
+     * (asked once both servers are known to be {@link #alike}: built-in types have the same OIDs and
+     * binary forms). Binary input is not converted to the column's type as text
      * is, so each target column must also have exactly the source's type: with {@code snapshot.mode:
      * data} the target's tables are the user's, and an {@code int} there may be a {@code bigint}
      * here.

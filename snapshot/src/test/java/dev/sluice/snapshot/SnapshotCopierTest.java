@@ -2,9 +2,11 @@ package dev.sluice.snapshot;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.core.PgUrl;
 import dev.sluice.core.TableId;
 import dev.sluice.core.event.ChangeEvent.Insert;
 import dev.sluice.core.spi.Processor;
+import dev.sluice.testing.PgServer;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
 import java.sql.Connection;
@@ -337,6 +339,61 @@ class SnapshotCopierTest {
             for (String table : List.of("custom", "widened")) {
                 String rows = "SELECT md5(string_agg(x::text, E'\\n' ORDER BY id)) FROM " + table + " x";
                 assertThat(target.queryForString(rows)).as(table).isEqualTo(source.queryForString(rows));
+            }
+        }
+    }
+
+    @Test
+    void serversOfAnotherVersionOrEncodingGetTextAndTheSameValues() throws Exception {
+        String table = "CREATE TABLE plain (id int PRIMARY KEY, t text, c \"char\", ts timestamptz, n numeric)";
+        String latin1 = "sluice_copy_latin1";
+        PgServer server = TestPostgres.server();
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase newest =
+                        TestPostgres.server(TestPostgres.NEWEST_MAJOR).createDatabase();
+                Connection admin = server.connect("postgres");
+                Statement st = admin.createStatement()) {
+            st.execute("DROP DATABASE IF EXISTS " + latin1);
+            st.execute(
+                    "CREATE DATABASE " + latin1 + " ENCODING 'LATIN1' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0");
+            try (Connection c = server.connect(latin1);
+                    Statement ct = c.createStatement()) {
+                ct.execute(table);
+                source.execute(table);
+                newest.execute(table);
+                source.execute("INSERT INTO plain SELECT i, 'café ' || i, chr(65 + i % 26),"
+                        + " timestamptz '2024-01-01 00:00+00' + i * interval '1 hour', i / 3.0"
+                        + " FROM generate_series(1, 200) i");
+                // The text itself, not a hash: a hash of the LATIN1 database's bytes differs from UTF8's.
+                String rows = "SELECT string_agg(p::text, E'\\n' ORDER BY id) FROM plain p";
+                // Binary only where both ends are alike: never into LATIN1, into the newest major
+                // only when it is also the default one (a machine with no other binaries).
+                Map<PgUrl, Boolean> binaryExpected = Map.of(
+                        newest.url(),
+                        TestPostgres.defaultMajor() == TestPostgres.NEWEST_MAJOR,
+                        server.url(latin1),
+                        false);
+                for (PgUrl target : binaryExpected.keySet()) {
+                    Recorder recorder = new Recorder();
+                    try (ExportedSnapshot snapshot = ExportedSnapshot.createSlot(source.url(), "snap_alike")) {
+                        new SnapshotCopier(new SnapshotCopier.Config(source.url(), target, 2, 64, List.of()), recorder)
+                                .copy(snapshot, List.of(new TableId("public", "plain")));
+                    } finally {
+                        source.execute("SELECT pg_drop_replication_slot('snap_alike')");
+                    }
+                    assertThat(recorder.finished)
+                            .singleElement()
+                            .satisfies(r -> assertThat(r.binary())
+                                    .as("binary into %s", target)
+                                    .isEqualTo(binaryExpected.get(target)));
+                }
+                assertThat(newest.queryForString(rows)).isEqualTo(source.queryForString(rows));
+                try (ResultSet rs = ct.executeQuery(rows)) {
+                    rs.next();
+                    assertThat(rs.getString(1)).as("LATIN1 copy").isEqualTo(source.queryForString(rows));
+                }
+            } finally {
+                st.execute("DROP DATABASE IF EXISTS " + latin1 + " WITH (FORCE)");
             }
         }
     }
