@@ -42,11 +42,12 @@ import org.slf4j.LoggerFactory;
  * <p>Every worker imports the same snapshot, so all tables are read as of one instant. A large table
  * is split into page ranges so that it, too, uses every worker. A table no processor changes (see
  * {@link Processor#changes}) passes from {@code COPY TO} to {@code COPY FROM} byte for byte, in
- * binary format where both ends can read it the same (see {@link #binaryCopy}), since that spares
- * both servers the text form of numbers and times; otherwise each row passes through the processors as an insert (exactly as a streamed row would),
- * with only the fields they use ({@link Processor#columnsUsed}) decoded and only the fields they
- * change encoded again, the others copied byte for byte ({@link RowSplicer}). Memory holds one
- * chunk per worker whatever the table size. Each table part commits on its own.
+ * binary format where both ends read it alike (see {@link #binaryCopy}), which spares both servers
+ * the text form of numbers and times; otherwise each row passes through the processors as an insert
+ * (exactly as a streamed row would), with only the fields they use ({@link Processor#columnsUsed})
+ * decoded and only the fields they change encoded again, the others copied byte for byte
+ * ({@link RowSplicer}). Memory holds one chunk per worker whatever the table size. Each table part
+ * commits on its own.
  */
 public final class SnapshotCopier {
 
@@ -361,10 +362,9 @@ public final class SnapshotCopier {
     /**
      * Whether this table's values can go from the source to the target in binary {@code COPY}
      * (asked once both servers are known to be {@link #alike}: built-in types have the same OIDs and
-     * binary forms). Binary input is not converted to the column's type as text
-     * is, so each target column must also have exactly the source's type: with {@code snapshot.mode:
-     * data} the target's tables are the user's, and an {@code int} there may be a {@code bigint}
-     * here.
+     * binary forms). Binary input is not converted to the column's type as text is, so each target
+     * column must also have exactly the source's type: with {@code snapshot.mode: data} the target's
+     * tables are the user's, and an {@code int} on the source may be a {@code bigint} there.
      */
     private static boolean binaryCopy(Connection target, SourceTableShape shape) throws SQLException {
         if (!shape.builtInTypes()) {
