@@ -165,7 +165,9 @@ public final class SnapshotCopier {
         final AtomicInteger partsLeft = new AtomicInteger();
         final AtomicLong rows = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
-        final AtomicInteger textParts = new AtomicInteger();
+        /** Set while planning, before any worker starts. */
+        boolean binary = true;
+
         final long startNanos = System.nanoTime();
         volatile long endNanos;
 
@@ -175,16 +177,19 @@ public final class SnapshotCopier {
 
         TableResult result() {
             return new TableResult(
-                    id,
-                    rows.get(),
-                    bytes.get(),
-                    Duration.ofNanos(Math.max(0, endNanos - startNanos)),
-                    textParts.get() == 0);
+                    id, rows.get(), bytes.get(), Duration.ofNanos(Math.max(0, endNanos - startNanos)), binary);
         }
     }
 
+    /** How a table's rows travel: byte for byte in binary or in text, or through the processors. */
+    private enum Route {
+        BINARY,
+        TEXT,
+        PROCESSED
+    }
+
     /** One part of one table: a page range of a table or partition, or all of it. */
-    private record CopyTask(TableCopy table, SourceTableShape shape, long fromPage, long toPage) {
+    private record CopyTask(TableCopy table, SourceTableShape shape, Route route, long fromPage, long toPage) {
         boolean isRange() {
             return toPage >= 0;
         }
@@ -197,13 +202,17 @@ public final class SnapshotCopier {
     private List<CopyTask> plan(List<TableId> tables) {
         List<CopyTask> tasks = new ArrayList<>();
         List<TableEstimate> estimates = new ArrayList<>();
-        try (Connection conn = connect(config.source(), "source")) {
+        try (Connection conn = connect(config.source(), "source");
+                Connection target = connect(config.target(), "target")) {
+            boolean alike = alike(conn, target);
             for (TableId table : tables) {
                 TableCopy copy = new TableCopy(table);
                 long rows = 0;
                 long pages = 0;
                 for (TableId leaf : SourceTableShape.leaves(conn, table)) {
                     SourceTableShape shape = SourceTableShape.read(conn, leaf);
+                    Route route = route(shape, alike, target);
+                    copy.binary &= route == Route.BINARY;
                     rows += shape.estimatedRows();
                     pages += shape.pages();
                     if (shape.pages() > 2 * config.splitPages()) {
@@ -211,11 +220,11 @@ public final class SnapshotCopier {
                             boolean last = from + config.splitPages() >= shape.pages();
                             // The last range is open-ended: pages added since the statistics are still copied.
                             tasks.add(new CopyTask(
-                                    copy, shape, from, last ? Long.MAX_VALUE : from + config.splitPages()));
+                                    copy, shape, route, from, last ? Long.MAX_VALUE : from + config.splitPages()));
                             copy.partsLeft.incrementAndGet();
                         }
                     } else {
-                        tasks.add(new CopyTask(copy, shape, 0, -1));
+                        tasks.add(new CopyTask(copy, shape, route, 0, -1));
                         copy.partsLeft.incrementAndGet();
                     }
                 }
@@ -223,7 +232,10 @@ public final class SnapshotCopier {
             }
         } catch (SQLException e) {
             throw new SluiceException(
-                    Reason.SOURCE_UNREACHABLE, "Reading table sizes on the source failed: " + e.getMessage(), e);
+                    Reason.SOURCE_UNREACHABLE,
+                    "Planning the copy (table sizes on the source, column types on the target) failed: "
+                            + PgErrors.firstLine(e.getMessage()),
+                    e);
         }
         listener.planned(List.copyOf(estimates));
         // Largest parts first, so the last ones to finish are small.
@@ -247,12 +259,11 @@ public final class SnapshotCopier {
             }
             target.commit();
             quietTriggers(target);
-            boolean alike = alike(source, target);
             CopyTask task;
             while (!failed.get() && (task = queue.poll()) != null) {
                 config.slots().acquireUninterruptibly();
                 try {
-                    copy(source, target, task, alike);
+                    copy(source, target, task);
                     commit(target, task.table);
                 } finally {
                     config.slots().release();
@@ -310,20 +321,21 @@ public final class SnapshotCopier {
     }
 
     private static String serverEncoding(Connection conn) throws SQLException {
-        try (Statement st = conn.createStatement();
-                ResultSet rs = st.executeQuery("SHOW server_encoding")) {
-            rs.next();
-            return rs.getString(1);
-        }
+        // Reported by the server at connect (ParameterStatus): no query needed.
+        return conn.unwrap(PGConnection.class).getParameterStatus("server_encoding");
     }
 
-    private void copy(Connection source, Connection target, CopyTask task, boolean alike) throws SQLException {
-        SourceTableShape shape = task.shape();
-        boolean rewritten = config.processors().stream().anyMatch(p -> p.changes(shape.relation()));
-        boolean binary = !rewritten && alike && binaryCopy(target, shape);
-        if (!binary) {
-            task.table.textParts.incrementAndGet();
+    /** How the rows of one table (or partition) travel, decided once for all its parts. */
+    private Route route(SourceTableShape shape, boolean alike, Connection target) throws SQLException {
+        if (config.processors().stream().anyMatch(p -> p.changes(shape.relation()))) {
+            return Route.PROCESSED;
         }
+        return alike && binaryCopy(target, shape) ? Route.BINARY : Route.TEXT;
+    }
+
+    private void copy(Connection source, Connection target, CopyTask task) throws SQLException {
+        SourceTableShape shape = task.shape();
+        boolean binary = task.route() == Route.BINARY;
         String format = binary ? " (FORMAT binary)" : "";
         String where = !task.isRange()
                 ? ""
@@ -336,7 +348,7 @@ public final class SnapshotCopier {
                 .getCopyAPI()
                 .copyIn("COPY " + shape.id().quoted() + " (" + shape.columnList() + ") FROM STDIN" + format);
         try {
-            if (rewritten) {
+            if (task.route() == Route.PROCESSED) {
                 splice(out, in, task.table, new RowSplicer(shape.relation(), config.processors(), CHUNK_BYTES));
             } else {
                 passThrough(out, in, task.table, binary);
