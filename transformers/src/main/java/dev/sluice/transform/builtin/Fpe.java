@@ -125,6 +125,14 @@ final class Fpe {
         return cryptBits(false, bits, tweak);
     }
 
+    /**
+     * The permutation {@link #encryptBits} applies to {@code k <= 62} bits under the tweak, for a
+     * caller that holds the bits as a number.
+     */
+    Range bitsRange(int k, String tweak) {
+        return range(1L << k, "bits|" + tweak);
+    }
+
     private byte[] cryptBits(boolean encrypt, byte[] bits, String tweak) {
         int k = bits.length;
         if (k == 0) {
@@ -135,7 +143,7 @@ final class Fpe {
             for (byte b : bits) {
                 v = (v << 1) | b;
             }
-            Range range = range(1L << k, "bits|" + tweak);
+            Range range = bitsRange(k, tweak);
             long out = encrypt ? range.permute(v) : range.unpermute(v);
             byte[] result = new byte[k];
             for (int i = k - 1; i >= 0; i--) {

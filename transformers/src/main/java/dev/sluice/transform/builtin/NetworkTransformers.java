@@ -76,11 +76,7 @@ final class NetworkTransformers {
         if (to > from) {
             byte[] middle = new byte[to - from];
             System.arraycopy(bits, from, middle, 0, middle.length);
-            StringBuilder tweak = new StringBuilder(v6 ? "v6|" : "v4|")
-                    .append(from)
-                    .append('|')
-                    .append(to)
-                    .append('|');
+            StringBuilder tweak = tweak(v6, from, to);
             for (int i = 0; i < from; i++) {
                 tweak.append(bits[i]);
             }
@@ -90,6 +86,15 @@ final class NetworkTransformers {
         }
         String text = v6 ? format6(bits) : format4(bits);
         return slash < 0 ? text : text + value.substring(slash);
+    }
+
+    /** The start of the tweak of an address's bits {@code [from, to)}; the kept prefix's bits follow. */
+    private static StringBuilder tweak(boolean v6, int from, int to) {
+        return new StringBuilder(v6 ? "v6|" : "v4|")
+                .append(from)
+                .append('|')
+                .append(to)
+                .append('|');
     }
 
     /**
@@ -117,11 +122,11 @@ final class NetworkTransformers {
             long prefix = ip >>> k;
             Fpe.Range range = ranges == null ? null : ranges.get((int) prefix);
             if (range == null) {
-                StringBuilder tweak = new StringBuilder("bits|v4|").append(keep).append("|32|");
+                StringBuilder tweak = tweak(false, keep, 32);
                 for (int b = keep - 1; b >= 0; b--) {
                     tweak.append((prefix >>> b) & 1);
                 }
-                range = fpe.range(1L << k, tweak.toString());
+                range = fpe.bitsRange(k, tweak.toString());
                 if (ranges != null) {
                     ranges.set((int) prefix, range);
                 }
