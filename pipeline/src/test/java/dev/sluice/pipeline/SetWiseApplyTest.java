@@ -27,12 +27,7 @@ class SetWiseApplyTest {
                 TestDatabase target = TestPostgres.server().createDatabase();
                 Replication replication = new Replication(source, target).schema(SCHEMA)) {
             replication.start();
-            source.execute("INSERT INTO accounts SELECT i, 'owner ' || i, 0 FROM generate_series(1, " + ROWS + ") i");
-            // Applied apart from what follows, which would otherwise be folded into these new rows.
-            replication.awaitCaughtUp(Duration.ofMinutes(1));
-            // With the table's statistics known, as autovacuum keeps them, the default cost model
-            // prefers reading the whole table to looking up a thousand keys.
-            target.execute("ANALYZE accounts");
+            seedAndAnalyze(replication);
             // A thousand rows changed and five hundred removed, each in one source transaction: one
             // stage each, small next to the table, as in a stream of ordinary transactions.
             source.execute(
@@ -57,9 +52,7 @@ class SetWiseApplyTest {
                 TestDatabase target = TestPostgres.server().createDatabase();
                 Replication replication = new Replication(source, target).schema(SCHEMA)) {
             replication.start();
-            source.execute("INSERT INTO accounts SELECT i, 'owner ' || i, 0 FROM generate_series(1, " + ROWS + ") i");
-            replication.awaitCaughtUp(Duration.ofMinutes(1));
-            target.execute("ANALYZE accounts");
+            seedAndAnalyze(replication);
             source.execute(
                     "UPDATE accounts SET balance = 1 WHERE id % 20 = 0",
                     // What the planner was allowed while the target built the view's rows.
@@ -76,6 +69,17 @@ class SetWiseApplyTest {
                     .isZero();
             replication.assertSameData("accounts");
         }
+    }
+
+    /** Streams the table's rows and waits for them, then analyzes the target's table as autovacuum would. */
+    private static void seedAndAnalyze(Replication replication) throws Exception {
+        replication.source.execute(
+                "INSERT INTO accounts SELECT i, 'owner ' || i, 0 FROM generate_series(1, " + ROWS + ") i");
+        // Applied apart from what follows, which would otherwise be folded into these new rows.
+        replication.awaitCaughtUp(Duration.ofMinutes(1));
+        // With the table's statistics known, the default cost model prefers reading the whole table
+        // to looking up a thousand keys.
+        replication.target.execute("ANALYZE accounts");
     }
 
     /** The target's statistics of one table, once its backend has reported the expected writes. */
