@@ -88,25 +88,25 @@ class SetWiseApplyTest {
         static TableCounters await(TestDatabase db, String table, long updated, long deleted)
                 throws InterruptedException {
             // A backend reports its counters when it goes idle, at most once a second, or when it exits.
-            String expected = ROWS + " " + updated + " " + deleted;
+            String writes = ROWS + " " + updated + " " + deleted;
             long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-            String found;
-            while (!(found = db.queryForString(
-                            "SELECT n_tup_ins || ' ' || n_tup_upd || ' ' || n_tup_del FROM pg_stat_user_tables"
-                                    + " WHERE relname = '" + table + "'"))
-                    .equals(expected)) {
+            while (true) {
+                // One reading, so that the scans counted belong to the writes matched.
+                String[] found = db.queryForString("SELECT concat_ws(' ', n_tup_ins, n_tup_upd, n_tup_del,"
+                                + " seq_tup_read, coalesce(idx_scan, 0)) FROM pg_stat_user_tables WHERE relname = '"
+                                + table + "'")
+                        .split(" ");
+                String foundWrites = String.join(" ", found[0], found[1], found[2]);
+                if (foundWrites.equals(writes)) {
+                    return new TableCounters(Long.parseLong(found[3]), Long.parseLong(found[4]));
+                }
                 assertThat(System.nanoTime())
                         .as(
                                 "statistics of %s reporting %s inserted, updated and deleted rows (found %s)",
-                                table, expected, found)
+                                table, writes, foundWrites)
                         .isLessThan(deadline);
                 Thread.sleep(100);
             }
-            return new TableCounters(
-                    Long.parseLong(db.queryForString(
-                            "SELECT seq_tup_read FROM pg_stat_user_tables WHERE relname = '" + table + "'")),
-                    Long.parseLong(db.queryForString(
-                            "SELECT coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE relname = '" + table + "'")));
         }
     }
 }

@@ -81,8 +81,11 @@ public final class PostgresSink implements Sink {
     private boolean beforeSomeCopy;
     /** Whether the current transaction changed the target's schema. */
     private boolean schemaChanged;
-    /** Whether changes are written set-wise through stages, and the session plans their joins by key. */
-    private boolean stagedJoins;
+    /**
+     * Whether changes are folded per key and written set-wise through stages (the target's triggers
+     * are off), and the session plans the stages' joins by key.
+     */
+    private boolean conflate;
 
     private boolean failed;
     private Commit pendingCommit;
@@ -202,9 +205,8 @@ public final class PostgresSink implements Sink {
         }
         try {
             conn.setAutoCommit(false);
-            boolean conflate = disableTargetTriggers();
-            stagedJoins = conflate;
-            if (stagedJoins) {
+            conflate = disableTargetTriggers();
+            if (conflate) {
                 execute(JOIN_STAGES_BY_KEY);
                 conn.commit();
             }
@@ -370,7 +372,7 @@ public final class PostgresSink implements Sink {
             return;
         }
         writer.flush();
-        if (stagedJoins) {
+        if (conflate) {
             // A failed change rolls the transaction back, and with it this RESET.
             execute(JOIN_AS_CONFIGURED);
         }
@@ -392,7 +394,7 @@ public final class PostgresSink implements Sink {
                             + " ddl.skip_through: '" + change.lsn() + "' and restart.",
                     e);
         }
-        if (stagedJoins) {
+        if (conflate) {
             execute(JOIN_STAGES_BY_KEY);
         }
         if (change.command().rename().isPresent()) {
