@@ -2,7 +2,11 @@ package dev.sluice.core.spi;
 
 import dev.sluice.core.Lsn;
 
-/** Told by a sink when source transactions are durable on the target. May be called from any thread. */
+/**
+ * Told by a sink when source transactions are durable on the target. A sink calls it only from
+ * within its own methods, on the thread that calls them, so an implementation may keep state that
+ * only that thread touches.
+ */
 @FunctionalInterface
 public interface Checkpoint {
 

@@ -31,6 +31,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,8 +45,13 @@ import org.slf4j.LoggerFactory;
  * back and skips every transaction at or before it, and reports a position to the {@link
  * Checkpoint} only after the target committed it.
  *
- * <p>Not thread-safe: one thread calls {@link #accept}. {@link #stats()} may be read from any
- * thread.
+ * <p>Writing is pipelined: a thread of the sink's own ({@link WriterThread}) writes and commits
+ * on the target while the caller's thread folds the next changes. A failure there surfaces from
+ * the caller's next call; nothing submitted after it reaches the target.
+ *
+ * <p>Not thread-safe: one thread calls {@link #start}, {@link #accept}, {@link #idle} and {@link
+ * #close}, and the {@link Checkpoint} is only ever called from that thread, from within these
+ * calls. {@link #stats()} may be read from any thread.
  */
 public final class PostgresSink implements Sink {
 
@@ -70,9 +76,15 @@ public final class PostgresSink implements Sink {
     private final Stats stats;
     private final ProgressTable progress;
     private Connection conn;
+    private WriterThread target;
+    private UnitWriter units;
     private ChangeWriter writer;
 
     private Checkpoint checkpoint;
+    /** End of the last source transaction the writer committed; set on its thread. */
+    private final AtomicReference<Lsn> committedEnd = new AtomicReference<>(Lsn.INVALID);
+    /** What the checkpoint was last told. */
+    private Lsn reportedEnd = Lsn.INVALID;
 
     private Lsn appliedCommit = Lsn.INVALID;
     private Begin currentBegin;
@@ -207,14 +219,18 @@ public final class PostgresSink implements Sink {
             conn.setAutoCommit(false);
             conflate = disableTargetTriggers();
             if (conflate) {
-                execute(JOIN_STAGES_BY_KEY);
+                execute(conn, JOIN_STAGES_BY_KEY);
                 conn.commit();
             }
             Renames.prepare(conn);
             ProgressTable.Position position = progress.prepare(conn);
             appliedCommit = position.commitLsn();
             stats.lastAppliedEndLsn.set(position.endLsn().value());
-            writer = new ChangeWriter(conn, conflate, config.batchRows(), stats);
+            committedEnd.set(position.endLsn());
+            reportedEnd = position.endLsn();
+            units = new UnitWriter(conn, config.batchRows(), ChangeWriter.BATCH_MAX_BYTES, stats);
+            target = new WriterThread(conn, this::applyFailure);
+            writer = new ChangeWriter(target, units, conflate, config.batchRows());
             log.info(
                     "Target {} ready; {}",
                     config.target(),
@@ -236,7 +252,7 @@ public final class PostgresSink implements Sink {
         }
     }
 
-    private void execute(String sql) throws SQLException {
+    private static void execute(Connection conn, String sql) throws SQLException {
         try (Statement st = conn.createStatement()) {
             st.execute(sql);
         }
@@ -298,30 +314,23 @@ public final class PostgresSink implements Sink {
         });
     }
 
-    /** Work on the target transaction; a statement that may throw {@link SQLException}. */
-    @FunctionalInterface
-    private interface TargetWork {
-        void run() throws SQLException;
-    }
-
     /** Runs work on the open target transaction; any failure marks it so that close() never commits it. */
-    private void guarded(TargetWork work) {
+    private void guarded(Runnable work) {
         try {
             work.run();
-        } catch (SQLException e) {
-            failed = true;
-            throw applyFailure(e);
         } catch (RuntimeException | Error e) {
             failed = true;
             throw e;
         }
     }
 
-    private void begin(Begin begin) throws SQLException {
+    private void begin(Begin begin) {
+        reportDurable();
         if (pendingCommit != null && groupDue()) {
             commitGroup();
         }
         currentBegin = begin;
+        target.at(begin);
         skipping = appliedCommit.isValid() && begin.commitLsn().compareTo(appliedCommit) <= 0;
         beforeSomeCopy = config.copiedLater().values().stream()
                 .anyMatch(copiedAt -> begin.commitLsn().compareTo(copiedAt) < 0);
@@ -349,7 +358,7 @@ public final class PostgresSink implements Sink {
         return copiedAt != null && currentBegin.commitLsn().compareTo(copiedAt) < 0;
     }
 
-    private void truncate(Truncate truncate) throws SQLException {
+    private void truncate(Truncate truncate) {
         List<Relation> relations =
                 truncate.relations().stream().filter(r -> !inCopy(r)).toList();
         if (!relations.isEmpty()) {
@@ -362,7 +371,7 @@ public final class PostgresSink implements Sink {
      * transaction that holds its source transaction. The group then ends with that transaction: a
      * change such as {@code ALTER TYPE ... ADD VALUE} is only usable once committed.
      */
-    private void schemaChange(SchemaChange change) throws SQLException {
+    private void schemaChange(SchemaChange change) {
         if (config.ddlSkipThrough().isValid() && change.lsn().compareTo(config.ddlSkipThrough()) <= 0) {
             log.info(
                     "Not replaying {} at source position {}: at or before ddl.skip_through {}",
@@ -372,9 +381,17 @@ public final class PostgresSink implements Sink {
             return;
         }
         writer.flush();
+        Begin in = currentBegin;
+        target.submit(conn -> replay(conn, change, in));
+        writer.schemaChanged();
+        schemaChanged = true;
+    }
+
+    /** Runs on the writer thread. */
+    private void replay(Connection conn, SchemaChange change, Begin in) throws SQLException {
         if (conflate) {
             // A failed change rolls the transaction back, and with it this RESET.
-            execute(JOIN_AS_CONFIGURED);
+            execute(conn, JOIN_AS_CONFIGURED);
         }
         try {
             DdlApplier.apply(conn, change);
@@ -388,34 +405,32 @@ public final class PostgresSink implements Sink {
                     "Target " + config.target() + " rejected the schema change "
                             + change.command().tag() + " on "
                             + DdlApplier.describe(change.command().objects()) + " (source transaction "
-                            + currentBegin.xid() + ", position " + change.lsn() + "): "
+                            + in.xid() + ", position " + change.lsn() + "): "
                             + PgErrors.firstLine(e.getMessage()) + " (SQLSTATE " + state + "). The transaction was"
                             + " rolled back. Bring the target to the source's shape by hand, then set"
                             + " ddl.skip_through: '" + change.lsn() + "' and restart.",
                     e);
         }
         if (conflate) {
-            execute(JOIN_STAGES_BY_KEY);
+            execute(conn, JOIN_STAGES_BY_KEY);
         }
         if (change.command().rename().isPresent()) {
             Renames.record(conn, config.pipeline(), change.command().rename().get(), change.lsn());
         }
-        writer.schemaChanged();
-        schemaChanged = true;
     }
 
-    private void row(RowChange change) throws SQLException {
+    private void row(RowChange change) {
         writer.add(change);
         groupRows++;
     }
 
-    private void commit(Commit commit) throws SQLException {
+    private void commit(Commit commit) {
+        currentBegin = null;
+        target.at(null);
         if (skipping) {
             skipping = false;
-            currentBegin = null;
             return;
         }
-        currentBegin = null;
         pendingCommit = commit;
         stats.transactionsApplied.incrementAndGet();
         if (schemaChanged || groupRows >= config.groupMaxRows() || groupDue()) {
@@ -428,32 +443,49 @@ public final class PostgresSink implements Sink {
         return System.nanoTime() - groupStartNanos >= config.groupMaxDelay().toNanos();
     }
 
-    private void commitGroup() throws SQLException {
+    /** Hands the group's last changes and its commit to the writer, which records the position with them. */
+    private void commitGroup() {
         writer.flush();
         Commit last = pendingCommit;
-        progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
-        conn.commit();
-        stats.targetCommits.incrementAndGet();
-        stats.lastAppliedEndLsn.set(last.endLsn().value());
+        target.submit(conn -> {
+            progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
+            conn.commit();
+            stats.targetCommits.incrementAndGet();
+            stats.lastAppliedEndLsn.set(last.endLsn().value());
+            committedEnd.set(last.endLsn());
+        });
         appliedCommit = last.commitLsn();
         pendingCommit = null;
         groupRows = 0;
         groupStartNanos = 0;
-        checkpoint.durable(last.endLsn());
+    }
+
+    /** Tells the checkpoint what the writer has committed since it was last told, on the caller's thread. */
+    private void reportDurable() {
+        Lsn end = committedEnd.get();
+        if (!end.equals(reportedEnd)) {
+            reportedEnd = end;
+            checkpoint.durable(end);
+        }
     }
 
     @Override
     public void idle() {
-        if (pendingCommit != null && currentBegin == null && !failed && groupDue()) {
-            guarded(this::commitGroup);
-        }
+        guarded(() -> {
+            target.rethrow();
+            reportDurable();
+            if (pendingCommit != null && currentBegin == null && !failed && groupDue()) {
+                commitGroup();
+            }
+        });
     }
 
-    private SluiceException applyFailure(SQLException e) {
-        String where = currentBegin == null
+    /** Runs on the writer thread, which is where the run being written is known. */
+    private SluiceException applyFailure(SQLException e, Begin in) {
+        String where = in == null
                 ? "committing to the target"
-                : "applying source transaction " + currentBegin.xid() + " (commit " + currentBegin.commitLsn() + "), "
-                        + writer.describeLastFlush();
+                : "applying source transaction " + in.xid() + " (commit " + in.commitLsn() + "), "
+                        + units.describeLastFlush();
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001")) {
             return new SluiceException(
@@ -487,15 +519,22 @@ public final class PostgresSink implements Sink {
         try {
             if (!failed && currentBegin == null && pendingCommit != null) {
                 commitGroup();
-            } else {
-                conn.rollback();
             }
+        } catch (RuntimeException e) {
+            // The writer had failed already; finish() below reports it.
+        }
+        Throwable failure = target.finish();
+        if (failure != null && !failed) {
+            log.warn("Could not finish the last target transaction: {}", failure.getMessage());
+        }
+        try {
+            reportDurable();
+            // Whatever the writer left open: a transaction in flight, or one it failed in.
+            conn.rollback();
         } catch (SQLException e) {
-            log.warn("Could not finish the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
+            log.warn("Could not roll back the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
         } finally {
-            if (writer != null) {
-                writer.close();
-            }
+            units.close();
             try {
                 conn.close();
             } catch (SQLException ignored) {

@@ -1,0 +1,214 @@
+package dev.sluice.sink.postgres;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.sluice.core.Lsn;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent.Begin;
+import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.Insert;
+import dev.sluice.core.event.Relation;
+import dev.sluice.core.event.Relation.Column;
+import dev.sluice.core.event.Relation.ReplicaIdentity;
+import dev.sluice.core.event.Tuple;
+import dev.sluice.core.spi.Checkpoint;
+import dev.sluice.testing.TestDatabase;
+import dev.sluice.testing.TestPostgres;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+/**
+ * The sink writes and commits on a thread of its own while the caller folds the next changes.
+ * Moving the commit off the caller's thread must not move anything the exactly-once promise rests
+ * on: the checkpoint hears of a transaction only once the target holds it, a failed write stops
+ * everything after it, and closing keeps complete transactions and drops the open one.
+ */
+@Timeout(value = 2, unit = TimeUnit.MINUTES)
+class PipelinedWritesTest {
+
+    private static final Relation ITEMS = new Relation(
+            16_384,
+            new TableId("public", "items"),
+            ReplicaIdentity.DEFAULT,
+            List.of(new Column("id", 23, -1, true), new Column("qty", 23, -1, false)));
+
+    private static final String SCHEMA = "CREATE TABLE items (id int PRIMARY KEY, qty int NOT NULL CHECK (qty >= 0))";
+
+    /** Transaction {@code n} of the test, with its rows; its commit lies at position {@code n * 1000}. */
+    private record Transaction(long xid, List<Integer> ids, int qty) {
+
+        static Transaction of(int n, int rows) {
+            return of(n, rows, 1);
+        }
+
+        static Transaction of(int n, int rows, int qty) {
+            List<Integer> ids = new ArrayList<>();
+            for (int i = 0; i < rows; i++) {
+                ids.add(n * 100_000 + i);
+            }
+            return new Transaction(n, ids, qty);
+        }
+
+        Begin begin() {
+            return new Begin(xid, new Lsn(xid * 1000), Instant.EPOCH);
+        }
+
+        Commit commit() {
+            return new Commit(new Lsn(xid * 1000), end(), Instant.EPOCH);
+        }
+
+        Lsn end() {
+            return new Lsn(xid * 1000 + 8);
+        }
+
+        void rowsTo(PostgresSink sink) {
+            for (int id : ids) {
+                sink.accept(new Insert(ITEMS, Tuple.wrap(new String[] {Integer.toString(id), Integer.toString(qty)})));
+            }
+        }
+
+        void to(PostgresSink sink) {
+            sink.accept(begin());
+            rowsTo(sink);
+            sink.accept(commit());
+        }
+    }
+
+    /** Records what it is told and checks, each time, that the target already holds it. */
+    private static final class CheckedCheckpoint implements Checkpoint {
+        private final TestDatabase target;
+        private final Thread caller = Thread.currentThread();
+        final List<Lsn> told = new ArrayList<>();
+
+        CheckedCheckpoint(TestDatabase target) {
+            this.target = target;
+        }
+
+        @Override
+        public void durable(Lsn endLsn) {
+            assertThat(Thread.currentThread())
+                    .as("thread the checkpoint is told on")
+                    .isSameAs(caller);
+            Lsn committed = Lsn.parse(target.queryForString("SELECT end_lsn::text FROM sluice.progress"));
+            assertThat(committed)
+                    .as("position committed on the target when the checkpoint is told %s", endLsn)
+                    .isGreaterThanOrEqualTo(endLsn);
+            told.add(endLsn);
+        }
+    }
+
+    private static PostgresSink sink(TestDatabase target, int batchRows, int groupMaxRows, Duration groupMaxDelay) {
+        return new PostgresSink(new PostgresSinkConfig(
+                target.url(), "pipelined", batchRows, groupMaxRows, groupMaxDelay, "test-source"));
+    }
+
+    @Test
+    void checkpointHearsOfTransactionsOnTheCallersThreadOnlyOnceTheTargetCommittedThem() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            List<Transaction> transactions = new ArrayList<>();
+            try (PostgresSink sink = sink(target, 100, 1, Duration.ofHours(1))) {
+                sink.start(checkpoint);
+                for (int n = 1; n <= 20; n++) {
+                    // Five units each, one target transaction each: the writer is always busy behind the caller.
+                    Transaction tx = Transaction.of(n, 500);
+                    tx.to(sink);
+                    transactions.add(tx);
+                }
+            }
+
+            assertThat(checkpoint.told).isNotEmpty().isSorted();
+            assertThat(checkpoint.told.getLast())
+                    .isEqualTo(transactions.getLast().end());
+            assertThat(target.queryForString("SELECT count(*) FROM items")).isEqualTo("10000");
+        }
+    }
+
+    @Test
+    void aFailedWriteSurfacesFromALaterCallAndNothingAfterItReachesTheTarget() throws InterruptedException {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction first = Transaction.of(1, 300);
+            Transaction rejected = Transaction.of(2, 300, -1);
+            Transaction after = Transaction.of(3, 300);
+            PostgresSink sink = sink(target, 100, 1, Duration.ofHours(1));
+            sink.start(checkpoint);
+            first.to(sink);
+
+            Throwable thrown = catchThrowable(() -> {
+                rejected.to(sink);
+                after.to(sink);
+                for (int i = 0; i < 3000; i++) {
+                    sink.idle();
+                    Thread.sleep(10);
+                }
+            });
+            sink.close();
+
+            assertThat(thrown)
+                    .isInstanceOf(SluiceException.class)
+                    .hasMessageContaining("applying source transaction 2")
+                    .hasMessageContaining("items_qty_check")
+                    .hasMessageContaining("SQLSTATE 23514");
+            assertThat(rowsPerTransaction(target)).containsExactly("1:300");
+            assertThat(target.queryForString("SELECT end_lsn::text FROM sluice.progress"))
+                    .isEqualTo(first.end().toString());
+            assertThat(checkpoint.told).containsExactly(first.end());
+        }
+    }
+
+    @Test
+    void closingBetweenTransactionsCommitsEveryTransactionStillGrouped() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction first = Transaction.of(1, 1000);
+            Transaction second = Transaction.of(2, 1000);
+            PostgresSink sink = sink(target, 100, 1_000_000, Duration.ofHours(1));
+            sink.start(checkpoint);
+            first.to(sink);
+            second.to(sink);
+            sink.close();
+
+            assertThat(rowsPerTransaction(target)).containsExactly("1:1000", "2:1000");
+            assertThat(checkpoint.told).containsExactly(second.end());
+        }
+    }
+
+    @Test
+    void closingInsideATransactionRollsItBackAndKeepsTheCommitQueuedBeforeIt() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction complete = Transaction.of(1, 1000);
+            Transaction open = Transaction.of(2, 1000);
+            // The first transaction fills its group, so its commit is queued behind its units.
+            PostgresSink sink = sink(target, 100, 1000, Duration.ofHours(1));
+            sink.start(checkpoint);
+            complete.to(sink);
+            sink.accept(open.begin());
+            open.rowsTo(sink);
+            sink.close();
+
+            assertThat(rowsPerTransaction(target)).containsExactly("1:1000");
+            assertThat(target.queryForString("SELECT end_lsn::text FROM sluice.progress"))
+                    .isEqualTo(complete.end().toString());
+            assertThat(checkpoint.told).containsExactly(complete.end());
+        }
+    }
+
+    /** The transactions the target holds rows of, each with its row count. */
+    private static List<String> rowsPerTransaction(TestDatabase target) {
+        return target.queryForList(
+                "SELECT (id / 100000) || ':' || count(*) FROM items GROUP BY id / 100000 ORDER BY 1");
+    }
+}
