@@ -4,8 +4,8 @@ import dev.sluice.core.Lsn;
 
 /**
  * Told by a sink when source transactions are durable on the target. A sink calls it only from
- * within its own methods, on the thread that calls them, so an implementation may keep state that
- * only that thread touches.
+ * within its own methods, on the thread making that call, so an implementation needs no more
+ * synchronization than the sink's callers already have.
  */
 @FunctionalInterface
 public interface Checkpoint {

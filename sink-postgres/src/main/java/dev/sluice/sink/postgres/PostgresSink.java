@@ -40,7 +40,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Small source transactions are grouped into one target transaction, bounded by rows and by
  * time; a large one streams through in batches inside a single target transaction, so memory holds
- * at most one batch whatever the transaction's size. Every target commit also writes the end
+ * at most a few batches whatever the transaction's size (one gathered, {@value
+ * WriterThread#AHEAD} queued, one being written). Every target commit also writes the end
  * position of its last source transaction to {@code sluice.progress}; on start the sink reads it
  * back and skips every transaction at or before it, and reports a position to the {@link
  * Checkpoint} only after the target committed it.
@@ -49,9 +50,10 @@ import org.slf4j.LoggerFactory;
  * on the target while the caller's thread folds the next changes. A failure there surfaces from
  * the caller's next call; nothing submitted after it reaches the target.
  *
- * <p>Not thread-safe: one thread calls {@link #start}, {@link #accept}, {@link #idle} and {@link
- * #close}, and the {@link Checkpoint} is only ever called from that thread, from within these
- * calls. {@link #stats()} may be read from any thread.
+ * <p>Not thread-safe: calls to {@link #start}, {@link #accept}, {@link #idle} and {@link #close}
+ * must not overlap and must be ordered (one thread, or threads handing over with a join), and the
+ * {@link Checkpoint} is only ever called from within these calls, on the calling thread. {@link
+ * #stats()} may be read from any thread.
  */
 public final class PostgresSink implements Sink {
 
@@ -229,7 +231,7 @@ public final class PostgresSink implements Sink {
             committedEnd.set(position.endLsn());
             reportedEnd = position.endLsn();
             units = new UnitWriter(conn, config.batchRows(), ChangeWriter.BATCH_MAX_BYTES, stats);
-            target = new WriterThread(conn, this::applyFailure);
+            target = new WriterThread(conn, config.pipeline(), this::applyFailure);
             writer = new ChangeWriter(target, units, conflate, config.batchRows());
             log.info(
                     "Target {} ready; {}",
@@ -425,8 +427,8 @@ public final class PostgresSink implements Sink {
     }
 
     private void commit(Commit commit) {
+        // The writer keeps naming this transaction in errors: its last rows may be written with the group's commit.
         currentBegin = null;
-        target.at(null);
         if (skipping) {
             skipping = false;
             return;
@@ -447,6 +449,7 @@ public final class PostgresSink implements Sink {
     private void commitGroup() {
         writer.flush();
         Commit last = pendingCommit;
+        target.at(null);
         target.submit(conn -> {
             progress.record(last.commitLsn(), last.endLsn(), last.commitTime());
             conn.commit();
@@ -484,8 +487,8 @@ public final class PostgresSink implements Sink {
     private SluiceException applyFailure(SQLException e, Begin in) {
         String where = in == null
                 ? "committing to the target"
-                : "applying source transaction " + in.xid() + " (commit " + in.commitLsn() + "), "
-                        + units.describeLastFlush();
+                : "applying the changes of source transactions up to " + in.xid() + " (commit " + in.commitLsn() + ")"
+                        + units.describeFailedWrite().map(what -> ", " + what).orElse("");
         String state = e.getSQLState() == null ? "" : e.getSQLState();
         if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001")) {
             return new SluiceException(
@@ -510,24 +513,27 @@ public final class PostgresSink implements Sink {
     /**
      * Commits the complete source transactions still grouped when the stream stopped between
      * transactions, and rolls back a transaction in flight, which the source sends again next time.
+     * Throws a failure of the target that no earlier call reported: a caller that goes on (a Kafka
+     * partition reopening its sink at a barrier) must not move past changes that never arrived.
      */
     @Override
     public void close() {
         if (conn == null) {
             return;
         }
+        // A pending interrupt must not cost the grouped transactions their commit; it is restored below.
+        boolean interrupted = Thread.interrupted();
+        Throwable failure = null;
         try {
             if (!failed && currentBegin == null && pendingCommit != null) {
                 commitGroup();
             }
-        } catch (RuntimeException e) {
-            // The writer had failed already; finish() below reports it.
-        }
-        Throwable failure = target.finish();
-        if (failure != null && !failed) {
-            log.warn("Could not finish the last target transaction: {}", failure.getMessage());
+        } catch (RuntimeException | Error e) {
+            failure = e;
         }
         try {
+            Throwable writerFailure = target.finish();
+            failure = writerFailure != null ? writerFailure : failure;
             reportDurable();
             // Whatever the writer left open: a transaction in flight, or one it failed in.
             conn.rollback();
@@ -541,6 +547,16 @@ public final class PostgresSink implements Sink {
                 // Closing a broken connection; the server rolls back whatever was open.
             }
             conn = null;
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        if (failure != null && !failed) {
+            failed = true;
+            if (failure instanceof Error error) {
+                throw error;
+            }
+            throw (RuntimeException) failure;
         }
     }
 }

@@ -12,6 +12,7 @@ import java.sql.Savepoint;
 import java.sql.Statement;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,6 +41,9 @@ final class UnitWriter implements AutoCloseable {
     private final RowBatch batch;
     private final SetApplier setApplier;
 
+    /** Whether a unit is being written, so that a failure can say what of it. */
+    private boolean writing;
+
     /** The table being written set-wise, for error messages; null while writing in source order. */
     private TableId setWiseTable;
 
@@ -53,7 +57,9 @@ final class UnitWriter implements AutoCloseable {
     }
 
     void write(Unit unit) throws SQLException {
+        writing = true;
         int missing = unit.setWise() ? setWise(unit) : inOrder(unit.changes());
+        writing = false;
         stats.rowsApplied.addAndGet(unit.changes().size());
         if (missing > 0) {
             stats.missingRows.addAndGet(missing);
@@ -166,11 +172,18 @@ final class UnitWriter implements AutoCloseable {
         }
     }
 
-    /** Describes what was written last, for error messages, without values. */
-    String describeLastFlush() {
-        return setWiseTable != null
-                ? "net changes to " + setWiseTable + " written set-wise"
-                : batch.describeLastFlush();
+    /**
+     * Describes, without values, what of a unit was being written when a statement failed; empty
+     * when the failed statement wrote no unit (a truncate, a schema change, a commit).
+     */
+    Optional<String> describeFailedWrite() {
+        if (!writing) {
+            return Optional.empty();
+        }
+        return Optional.of(
+                setWiseTable != null
+                        ? "net changes to " + setWiseTable + " written set-wise"
+                        : batch.describeLastFlush());
     }
 
     @Override

@@ -5,7 +5,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
 import java.util.function.BiFunction;
 
 /**
@@ -52,10 +52,13 @@ final class WriterThread {
      * @param translate turns a failed statement into the error to report, given the source
      *     transaction being applied when its step was submitted (null between transactions)
      */
-    WriterThread(Connection conn, BiFunction<SQLException, Begin, RuntimeException> translate) {
+    WriterThread(Connection conn, String pipeline, BiFunction<SQLException, Begin, RuntimeException> translate) {
         this.conn = conn;
         this.translate = translate;
-        this.thread = Thread.ofPlatform().name("sluice-target-writer").daemon().start(this::loop);
+        this.thread = Thread.ofPlatform()
+                .name("sluice-target-writer-" + pipeline)
+                .daemon()
+                .start(this::loop);
     }
 
     /** Names the source transaction that steps submitted from now on belong to; null between transactions. */
@@ -73,10 +76,13 @@ final class WriterThread {
         CompletableFuture<T> answer = new CompletableFuture<>();
         enqueue(new Task(conn -> answer.complete(query.run(conn)), at, answer));
         try {
-            return answer.join();
-        } catch (CompletionException e) {
+            return answer.get();
+        } catch (ExecutionException e) {
             rethrow();
-            throw e;
+            throw new IllegalStateException("the target writer failed", e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the target to answer", e);
         }
     }
 
@@ -143,7 +149,8 @@ final class WriterThread {
                     continue;
                 } catch (SQLException e) {
                     failure = translated(e, task.at());
-                } catch (RuntimeException | Error e) {
+                } catch (Throwable e) {
+                    // Errors too: this thread must live on to drop what follows, or submitters would wait forever.
                     failure = e;
                 }
             }
@@ -156,7 +163,7 @@ final class WriterThread {
     private Throwable translated(SQLException e, Begin at) {
         try {
             return translate.apply(e, at);
-        } catch (RuntimeException bug) {
+        } catch (Throwable bug) {
             bug.addSuppressed(e);
             return bug;
         }

@@ -1,6 +1,7 @@
 package dev.sluice.sink.postgres;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.sluice.core.Lsn;
@@ -156,7 +157,7 @@ class PipelinedWritesTest {
 
             assertThat(thrown)
                     .isInstanceOf(SluiceException.class)
-                    .hasMessageContaining("applying source transaction 2")
+                    .hasMessageContaining("source transactions up to 2 ")
                     .hasMessageContaining("items_qty_check")
                     .hasMessageContaining("SQLSTATE 23514");
             assertThat(rowsPerTransaction(target)).containsExactly("1:300");
@@ -203,6 +204,55 @@ class PipelinedWritesTest {
             assertThat(target.queryForString("SELECT end_lsn::text FROM sluice.progress"))
                     .isEqualTo(complete.end().toString());
             assertThat(checkpoint.told).containsExactly(complete.end());
+        }
+    }
+
+    @Test
+    void closeThrowsAWriteFailureThatNoEarlierCallReported() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction first = Transaction.of(1, 1000);
+            Transaction rejected = Transaction.of(2, 5, -1);
+            // The first transaction fills its group; the rejected one waits in the next until close.
+            PostgresSink sink = sink(target, 100, 1000, Duration.ofHours(1));
+            sink.start(checkpoint);
+            first.to(sink);
+            rejected.to(sink);
+
+            // A Kafka partition closes its sink at a barrier and goes on with a new one: a failure
+            // only logged here would let it move past changes the target never got.
+            assertThatThrownBy(sink::close)
+                    .isInstanceOf(SluiceException.class)
+                    .hasMessageContaining("source transactions up to 2 ")
+                    .hasMessageContaining("items_qty_check");
+            assertThat(rowsPerTransaction(target)).containsExactly("1:1000");
+            assertThat(checkpoint.told).containsExactly(first.end());
+        }
+    }
+
+    @Test
+    void closingWithAPendingInterruptStillCommitsTheGroupAndKeepsTheInterrupt() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            target.execute(SCHEMA);
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction first = Transaction.of(1, 500);
+            Transaction second = Transaction.of(2, 500);
+            PostgresSink sink = sink(target, 100, 1_000_000, Duration.ofHours(1));
+            sink.start(checkpoint);
+            first.to(sink);
+            second.to(sink);
+            Thread.currentThread().interrupt();
+            try {
+                sink.close();
+            } finally {
+                assertThat(Thread.interrupted())
+                        .as("interrupt still pending after close")
+                        .isTrue();
+            }
+
+            assertThat(rowsPerTransaction(target)).containsExactly("1:500", "2:500");
+            assertThat(checkpoint.told).containsExactly(second.end());
         }
     }
 

@@ -202,8 +202,12 @@ final class PartitionApplier implements Runnable {
             try {
                 // Commits complete transactions still grouped; rolls back one in flight.
                 sink.close();
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | Error e) {
                 log.warn("Closing the target connection of partition {}: {}", partition, e.getMessage());
+                if (failure == null) {
+                    // The target failed on changes applied before the stop; the consumer must not report success.
+                    failure = e;
+                }
             }
         }
     }
