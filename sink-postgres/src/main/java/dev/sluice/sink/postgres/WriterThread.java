@@ -1,5 +1,6 @@
 package dev.sluice.sink.postgres;
 
+import dev.sluice.core.Threads;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -114,13 +115,7 @@ final class WriterThread {
                 interrupted = true;
             }
         }
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
+        Threads.joinUninterruptibly(thread);
         if (interrupted) {
             Thread.currentThread().interrupt();
         }

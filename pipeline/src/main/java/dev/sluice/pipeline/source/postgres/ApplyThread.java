@@ -1,5 +1,6 @@
 package dev.sluice.pipeline.source.postgres;
 
+import dev.sluice.core.Threads;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.spi.Sink;
 import java.util.List;
@@ -65,7 +66,7 @@ final class ApplyThread {
     /** Applies everything submitted, then stops; rethrows an apply failure. */
     void finish() {
         queue.add(new Chunk(END, 0));
-        joinUninterruptibly();
+        Threads.joinUninterruptibly(thread);
         rethrow();
     }
 
@@ -73,22 +74,7 @@ final class ApplyThread {
     void abandon() {
         abandoned = true;
         queue.add(new Chunk(END, 0));
-        joinUninterruptibly();
-    }
-
-    /** The sink must not be touched by anyone else until this thread is gone, interrupt or not. */
-    private void joinUninterruptibly() {
-        boolean interrupted = false;
-        while (thread.isAlive()) {
-            try {
-                thread.join();
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.joinUninterruptibly(thread);
     }
 
     /** Throws the failure that stopped the apply thread, if any. */
