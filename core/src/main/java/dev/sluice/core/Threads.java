@@ -1,6 +1,6 @@
 package dev.sluice.core;
 
-/** Waiting for threads that own a resource the caller takes back. */
+/** Waiting for threads that own a resource the caller takes back, and taking over their failures. */
 public final class Threads {
 
     private Threads() {}
@@ -20,6 +20,20 @@ public final class Threads {
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Throws a failure another thread handed over, as it was: a {@link RuntimeException} or an
+     * {@link Error}, which is all a worker thread that catches {@code RuntimeException | Error}
+     * records. Does nothing for null.
+     */
+    public static void rethrow(Throwable failure) {
+        if (failure instanceof RuntimeException e) {
+            throw e;
+        }
+        if (failure instanceof Error e) {
+            throw e;
         }
     }
 }

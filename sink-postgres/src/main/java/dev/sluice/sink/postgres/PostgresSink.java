@@ -6,6 +6,7 @@ import dev.sluice.core.PgUrl;
 import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.TableId;
+import dev.sluice.core.Threads;
 import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.event.ChangeEvent.Begin;
 import dev.sluice.core.event.ChangeEvent.Commit;
@@ -230,7 +231,7 @@ public final class PostgresSink implements Sink {
             stats.lastAppliedEndLsn.set(position.endLsn().value());
             committedEnd.set(position.endLsn());
             reportedEnd = position.endLsn();
-            units = new UnitWriter(conn, config.batchRows(), ChangeWriter.BATCH_MAX_BYTES, stats);
+            units = new UnitWriter(conn, config.batchRows(), stats);
             target = new WriterThread(conn, config.pipeline(), this::applyFailure);
             writer = new ChangeWriter(target, units, conflate, config.batchRows());
             log.info(
@@ -399,7 +400,7 @@ public final class PostgresSink implements Sink {
             DdlApplier.apply(conn, change);
         } catch (SQLException e) {
             String state = e.getSQLState() == null ? "" : e.getSQLState();
-            if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01")) {
+            if (lostTransaction(state)) {
                 throw e;
             }
             throw new SluiceException(
@@ -483,6 +484,15 @@ public final class PostgresSink implements Sink {
         });
     }
 
+    /**
+     * Whether a failure lost the target transaction for reasons of the connection or concurrency
+     * (connection gone, server shutting down, deadlock, serialization): worth a retry, unlike a
+     * rejected change.
+     */
+    private static boolean lostTransaction(String state) {
+        return state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001");
+    }
+
     /** Runs on the writer thread, which is where the run being written is known. */
     private SluiceException applyFailure(SQLException e, Begin in) {
         String where = in == null
@@ -490,7 +500,7 @@ public final class PostgresSink implements Sink {
                 : "applying the changes of source transactions up to " + in.xid() + " (commit " + in.commitLsn() + ")"
                         + units.describeFailedWrite().map(what -> ", " + what).orElse("");
         String state = e.getSQLState() == null ? "" : e.getSQLState();
-        if (state.startsWith("08") || state.startsWith("57P") || state.equals("40P01") || state.equals("40001")) {
+        if (lostTransaction(state)) {
             return new SluiceException(
                     Reason.TARGET_UNREACHABLE,
                     "Lost the target transaction on " + config.target() + " while " + where + ": "
@@ -553,10 +563,7 @@ public final class PostgresSink implements Sink {
         }
         if (failure != null && !failed) {
             failed = true;
-            if (failure instanceof Error error) {
-                throw error;
-            }
-            throw (RuntimeException) failure;
+            Threads.rethrow(failure);
         }
     }
 }

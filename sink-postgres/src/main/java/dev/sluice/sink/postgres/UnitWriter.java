@@ -37,7 +37,6 @@ final class UnitWriter implements AutoCloseable {
     private final Connection conn;
     private final PostgresSink.Stats stats;
     private final int batchRows;
-    private final long batchMaxBytes;
     private final RowBatch batch;
     private final SetApplier setApplier;
 
@@ -47,10 +46,9 @@ final class UnitWriter implements AutoCloseable {
     /** The table being written set-wise, for error messages; null while writing in source order. */
     private TableId setWiseTable;
 
-    UnitWriter(Connection conn, int batchRows, long batchMaxBytes, PostgresSink.Stats stats) {
+    UnitWriter(Connection conn, int batchRows, PostgresSink.Stats stats) {
         this.conn = conn;
         this.batchRows = batchRows;
-        this.batchMaxBytes = batchMaxBytes;
         this.stats = stats;
         this.batch = new RowBatch(conn);
         this.setApplier = new SetApplier(conn);
@@ -147,7 +145,7 @@ final class UnitWriter implements AutoCloseable {
             missing += batch.flush();
         }
         batch.add(plan, kind, shape, value, identity);
-        if (batch.size() >= batchRows || batch.bytes() >= batchMaxBytes) {
+        if (batch.size() >= batchRows || batch.bytes() >= ChangeWriter.BATCH_MAX_BYTES) {
             missing += batch.flush();
         }
         return missing;

@@ -89,13 +89,7 @@ final class WriterThread {
 
     /** Throws the failure that ended the work, if any. */
     void rethrow() {
-        Throwable t = failure;
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
+        Threads.rethrow(failure);
     }
 
     /**

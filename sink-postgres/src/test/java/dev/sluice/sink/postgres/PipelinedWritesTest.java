@@ -105,19 +105,21 @@ class PipelinedWritesTest {
         }
     }
 
-    private static PostgresSink sink(TestDatabase target, int batchRows, int groupMaxRows, Duration groupMaxDelay) {
-        return new PostgresSink(new PostgresSinkConfig(
-                target.url(), "pipelined", batchRows, groupMaxRows, groupMaxDelay, "test-source"));
+    /** A sink started on a target with the test's table, in units of 100 rows; groups close on rows only. */
+    private static PostgresSink startedSink(TestDatabase target, CheckedCheckpoint checkpoint, int groupMaxRows) {
+        target.execute(SCHEMA);
+        PostgresSink sink = new PostgresSink(new PostgresSinkConfig(
+                target.url(), "pipelined", 100, groupMaxRows, Duration.ofHours(1), "test-source"));
+        sink.start(checkpoint);
+        return sink;
     }
 
     @Test
     void checkpointHearsOfTransactionsOnTheCallersThreadOnlyOnceTheTargetCommittedThem() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             List<Transaction> transactions = new ArrayList<>();
-            try (PostgresSink sink = sink(target, 100, 1, Duration.ofHours(1))) {
-                sink.start(checkpoint);
+            try (PostgresSink sink = startedSink(target, checkpoint, 1)) {
                 for (int n = 1; n <= 20; n++) {
                     // Five units each, one target transaction each: the writer is always busy behind the caller.
                     Transaction tx = Transaction.of(n, 500);
@@ -136,13 +138,11 @@ class PipelinedWritesTest {
     @Test
     void aFailedWriteSurfacesFromALaterCallAndNothingAfterItReachesTheTarget() throws InterruptedException {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             Transaction first = Transaction.of(1, 300);
             Transaction rejected = Transaction.of(2, 300, -1);
             Transaction after = Transaction.of(3, 300);
-            PostgresSink sink = sink(target, 100, 1, Duration.ofHours(1));
-            sink.start(checkpoint);
+            PostgresSink sink = startedSink(target, checkpoint, 1);
             first.to(sink);
 
             Throwable thrown = catchThrowable(() -> {
@@ -170,12 +170,10 @@ class PipelinedWritesTest {
     @Test
     void closingBetweenTransactionsCommitsEveryTransactionStillGrouped() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             Transaction first = Transaction.of(1, 1000);
             Transaction second = Transaction.of(2, 1000);
-            PostgresSink sink = sink(target, 100, 1_000_000, Duration.ofHours(1));
-            sink.start(checkpoint);
+            PostgresSink sink = startedSink(target, checkpoint, 1_000_000);
             first.to(sink);
             second.to(sink);
             sink.close();
@@ -188,13 +186,11 @@ class PipelinedWritesTest {
     @Test
     void closingInsideATransactionRollsItBackAndKeepsTheCommitQueuedBeforeIt() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             Transaction complete = Transaction.of(1, 1000);
             Transaction open = Transaction.of(2, 1000);
             // The first transaction fills its group, so its commit is queued behind its units.
-            PostgresSink sink = sink(target, 100, 1000, Duration.ofHours(1));
-            sink.start(checkpoint);
+            PostgresSink sink = startedSink(target, checkpoint, 1000);
             complete.to(sink);
             sink.accept(open.begin());
             open.rowsTo(sink);
@@ -210,13 +206,11 @@ class PipelinedWritesTest {
     @Test
     void closeThrowsAWriteFailureThatNoEarlierCallReported() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             Transaction first = Transaction.of(1, 1000);
             Transaction rejected = Transaction.of(2, 5, -1);
             // The first transaction fills its group; the rejected one waits in the next until close.
-            PostgresSink sink = sink(target, 100, 1000, Duration.ofHours(1));
-            sink.start(checkpoint);
+            PostgresSink sink = startedSink(target, checkpoint, 1000);
             first.to(sink);
             rejected.to(sink);
 
@@ -234,12 +228,10 @@ class PipelinedWritesTest {
     @Test
     void closingWithAPendingInterruptStillCommitsTheGroupAndKeepsTheInterrupt() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
-            target.execute(SCHEMA);
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
             Transaction first = Transaction.of(1, 500);
             Transaction second = Transaction.of(2, 500);
-            PostgresSink sink = sink(target, 100, 1_000_000, Duration.ofHours(1));
-            sink.start(checkpoint);
+            PostgresSink sink = startedSink(target, checkpoint, 1_000_000);
             first.to(sink);
             second.to(sink);
             Thread.currentThread().interrupt();

@@ -2,6 +2,7 @@ package dev.sluice.pipeline.source.kafka;
 
 import dev.sluice.core.Lsn;
 import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.Threads;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.kafka.KafkaStatus;
@@ -269,13 +270,7 @@ public final class KafkaSource implements AutoCloseable {
 
     private static void rethrow(List<PartitionApplier> appliers) {
         for (PartitionApplier a : appliers) {
-            Throwable t = a.failure();
-            if (t instanceof RuntimeException e) {
-                throw e;
-            }
-            if (t instanceof Error e) {
-                throw e;
-            }
+            Threads.rethrow(a.failure());
         }
     }
 

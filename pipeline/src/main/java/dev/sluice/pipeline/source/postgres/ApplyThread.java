@@ -79,13 +79,7 @@ final class ApplyThread {
 
     /** Throws the failure that stopped the apply thread, if any. */
     void rethrow() {
-        Throwable t = failure.get();
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
+        Threads.rethrow(failure.get());
     }
 
     private void loop() {
