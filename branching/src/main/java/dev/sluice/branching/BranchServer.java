@@ -26,6 +26,7 @@ final class BranchServer {
     private final String name;
     private final Path dataDirectory;
     private final Path logFile;
+    private final long logLimit;
     private final PostgresBinaries binaries;
     private final Map<String, String> settings;
     private final Clock clock;
@@ -40,12 +41,14 @@ final class BranchServer {
             String name,
             Path dataDirectory,
             Path logFile,
+            long logLimit,
             PostgresBinaries binaries,
             Map<String, String> settings,
             Clock clock) {
         this.name = name;
         this.dataDirectory = dataDirectory;
         this.logFile = logFile;
+        this.logLimit = logLimit;
         this.binaries = binaries;
         this.settings = Map.copyOf(settings);
         this.clock = clock;
@@ -66,6 +69,7 @@ final class BranchServer {
                     .binaries(binaries)
                     .settings(settings)
                     .logFile(logFile)
+                    .logLimit(logLimit)
                     .start();
         } catch (RuntimeException e) {
             failed = true;

@@ -338,8 +338,12 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
     }
 
-    /** Deletes expired branches and stops idle ones; what the reaper runs every interval. */
+    /**
+     * Deletes expired branches, stops idle ones and moves server logs past their limit aside; what
+     * the reaper runs every interval.
+     */
     void maintain() {
+        rotateLog("main", main.postgres());
         Instant now = options.clock().instant();
         for (Live live : List.copyOf(branches.values())) {
             String name = live.record().name();
@@ -349,9 +353,20 @@ public final class BranchStore implements Branches, AutoCloseable {
                         name,
                         live.record().expiresAt());
                 delete(name, true);
-            } else {
-                live.server().stopIfIdle(options.idleStop());
+            } else if (!live.server().stopIfIdle(options.idleStop())) {
+                live.server().running().ifPresent(postgres -> rotateLog("branch " + name, postgres));
             }
+        }
+    }
+
+    /** A log that cannot be moved must not keep the reaper from expiring branches; it is tried again next time. */
+    private static void rotateLog(String whose, LocalPostgres postgres) {
+        try {
+            if (postgres.rotateLog()) {
+                LOG.info("{}: its server log grew past the limit and was moved to {}.1", whose, postgres.logFile());
+            }
+        } catch (SluiceException e) {
+            LOG.warn("{}: {}", whose, e.getMessage());
         }
     }
 
@@ -519,6 +534,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                 record.name(),
                 directory.resolve("data"),
                 directory.resolve("server.log"),
+                options.serverLogLimit(),
                 binaries,
                 settings,
                 options.clock());

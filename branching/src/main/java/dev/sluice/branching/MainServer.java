@@ -105,6 +105,7 @@ final class MainServer implements AutoCloseable {
                 .port(freePortOutside(portsToAvoid))
                 .settings(settings)
                 .logFile(directory.resolve("server.log"))
+                .logLimit(options.serverLogLimit())
                 .start();
         try {
             prepare(postgres, state);

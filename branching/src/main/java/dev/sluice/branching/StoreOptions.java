@@ -2,6 +2,7 @@ package dev.sluice.branching;
 
 import static dev.sluice.core.Preconditions.requireArgument;
 
+import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
 import java.time.Clock;
 import java.time.Duration;
@@ -26,6 +27,9 @@ import java.util.Optional;
  * @param serverSettings extra settings ({@code -c name=value}) for main's and every branch's
  *     postmaster; default none
  * @param binaries the PostgreSQL binaries to run; default {@link PostgresBinaries#find()}
+ * @param serverLogLimit the size in bytes past which main's or a branch's server log is moved to
+ *     {@code server.log.1} (replacing the one before), checked every {@code reaperInterval}; default
+ *     16 MiB ({@link LocalPostgres#DEFAULT_LOG_LIMIT})
  */
 public record StoreOptions(
         String database,
@@ -36,7 +40,8 @@ public record StoreOptions(
         Duration reaperInterval,
         Clock clock,
         Map<String, String> serverSettings,
-        Optional<PostgresBinaries> binaries) {
+        Optional<PostgresBinaries> binaries,
+        long serverLogLimit) {
 
     public static final String DEFAULT_DATABASE = "app";
 
@@ -59,6 +64,7 @@ public record StoreOptions(
         requireArgument(clock != null, "clock must not be null");
         serverSettings = Map.copyOf(serverSettings);
         requireArgument(binaries != null, "binaries must not be null (use Optional.empty())");
+        requireArgument(serverLogLimit > 0, "serverLogLimit must be positive, found %s", serverLogLimit);
     }
 
     /** Every setting at its documented default. */
@@ -72,33 +78,79 @@ public record StoreOptions(
                 Duration.ofSeconds(30),
                 Clock.systemUTC(),
                 Map.of(),
-                Optional.empty());
+                Optional.empty(),
+                LocalPostgres.DEFAULT_LOG_LIMIT);
     }
 
     public StoreOptions withDatabase(String name) {
         return new StoreOptions(
-                name, idleStop, listenHost, firstPort, lastPort, reaperInterval, clock, serverSettings, binaries);
+                name,
+                idleStop,
+                listenHost,
+                firstPort,
+                lastPort,
+                reaperInterval,
+                clock,
+                serverSettings,
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withIdleStop(Duration idle) {
         return new StoreOptions(
-                database, idle, listenHost, firstPort, lastPort, reaperInterval, clock, serverSettings, binaries);
+                database,
+                idle,
+                listenHost,
+                firstPort,
+                lastPort,
+                reaperInterval,
+                clock,
+                serverSettings,
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withListenHost(String host) {
         return new StoreOptions(
-                database, idleStop, host, firstPort, lastPort, reaperInterval, clock, serverSettings, binaries);
+                database,
+                idleStop,
+                host,
+                firstPort,
+                lastPort,
+                reaperInterval,
+                clock,
+                serverSettings,
+                binaries,
+                serverLogLimit);
     }
 
     /** Branch ports from {@code first} to {@code last} inclusive; {@code (0, 0)} for any free port. */
     public StoreOptions withPorts(int first, int last) {
         return new StoreOptions(
-                database, idleStop, listenHost, first, last, reaperInterval, clock, serverSettings, binaries);
+                database,
+                idleStop,
+                listenHost,
+                first,
+                last,
+                reaperInterval,
+                clock,
+                serverSettings,
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withReaperInterval(Duration interval) {
         return new StoreOptions(
-                database, idleStop, listenHost, firstPort, lastPort, interval, clock, serverSettings, binaries);
+                database,
+                idleStop,
+                listenHost,
+                firstPort,
+                lastPort,
+                interval,
+                clock,
+                serverSettings,
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withClock(Clock newClock) {
@@ -111,12 +163,22 @@ public record StoreOptions(
                 reaperInterval,
                 newClock,
                 serverSettings,
-                binaries);
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withServerSettings(Map<String, String> settings) {
         return new StoreOptions(
-                database, idleStop, listenHost, firstPort, lastPort, reaperInterval, clock, settings, binaries);
+                database,
+                idleStop,
+                listenHost,
+                firstPort,
+                lastPort,
+                reaperInterval,
+                clock,
+                settings,
+                binaries,
+                serverLogLimit);
     }
 
     public StoreOptions withBinaries(PostgresBinaries chosen) {
@@ -129,6 +191,21 @@ public record StoreOptions(
                 reaperInterval,
                 clock,
                 serverSettings,
-                Optional.of(chosen));
+                Optional.of(chosen),
+                serverLogLimit);
+    }
+
+    public StoreOptions withServerLogLimit(long bytes) {
+        return new StoreOptions(
+                database,
+                idleStop,
+                listenHost,
+                firstPort,
+                lastPort,
+                reaperInterval,
+                clock,
+                serverSettings,
+                binaries,
+                bytes);
     }
 }

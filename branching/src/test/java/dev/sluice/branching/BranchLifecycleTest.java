@@ -7,12 +7,17 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.SluiceException;
 import dev.sluice.localpg.LocalPostgres;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -179,6 +184,44 @@ class BranchLifecycleTest {
             assertThat(store.find("forever")).isPresent();
         } finally {
             TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void reaperMovesServerLogsPastTheirLimitAsideAndTheServersGoOnLoggingToTheEmptiedFile() throws Exception {
+        Path root = TestStores.newRoot("logs");
+        StoreOptions options =
+                TestStores.options().withServerLogLimit(64 * 1024).withReaperInterval(Duration.ofMillis(100));
+        try (BranchStore store = BranchStore.open(root, options)) {
+            Branch branch = store.create(BranchSpec.of("chatty"));
+            Path mainLog = root.resolve("main").resolve("server.log");
+            Path branchLog = root.resolve("branches").resolve("chatty").resolve("server.log");
+
+            for (var server : List.of(Map.entry(store.mainWriterUrl(), mainLog), Map.entry(branch.url(), branchLog))) {
+                // About 200 KB of log lines, three times the limit.
+                execute(
+                        server.getKey(),
+                        "DO $$ BEGIN FOR i IN 1..4000 LOOP RAISE LOG 'filler line %', i; END LOOP; END $$");
+                Path log = server.getValue();
+                Path previous = log.resolveSibling("server.log.1");
+                await(() -> contains(previous, "filler line 4000"), "the reaper moves " + log + " aside");
+
+                execute(server.getKey(), "DO $$ BEGIN RAISE LOG 'written after the move'; END $$");
+                await(() -> contains(log, "written after the move"), "the server goes on logging to " + log);
+                assertThat(Files.readString(log)).doesNotContain("filler line 4000");
+                assertThat(Files.size(log)).isLessThan(64 * 1024);
+            }
+            assertThat(store.find("chatty").orElseThrow().state()).isEqualTo(BranchState.RUNNING);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    private static boolean contains(Path file, String text) {
+        try {
+            return Files.exists(file) && Files.readString(file).contains(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

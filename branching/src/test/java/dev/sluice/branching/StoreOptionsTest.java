@@ -22,6 +22,7 @@ class StoreOptionsTest {
         assertThat(defaults.clock()).isEqualTo(Clock.systemUTC());
         assertThat(defaults.serverSettings()).isEmpty();
         assertThat(defaults.binaries()).isEmpty();
+        assertThat(defaults.serverLogLimit()).isEqualTo(16L * 1024 * 1024);
     }
 
     @Test
@@ -34,6 +35,8 @@ class StoreOptionsTest {
         assertThatThrownBy(() -> StoreOptions.defaults().withDatabase("App DB")).hasMessageContaining("'App DB'");
         assertThatThrownBy(() -> StoreOptions.defaults().withReaperInterval(Duration.ofSeconds(-1)))
                 .hasMessageContaining("PT-1S");
+        assertThatThrownBy(() -> StoreOptions.defaults().withServerLogLimit(0))
+                .hasMessageContaining("serverLogLimit must be positive, found 0");
     }
 
     @Test

@@ -55,6 +55,9 @@ public final class LocalPostgres implements AutoCloseable {
     /** Settings every server gets unless the builder overrides them. */
     public static final Map<String, String> DEFAULT_SETTINGS = defaultSettings();
 
+    /** The size past which the server log is moved aside unless the builder says otherwise: 16 MiB. */
+    public static final long DEFAULT_LOG_LIMIT = 16L << 20;
+
     private static final int LOG_LINES_IN_ERRORS = 20;
     private static final Duration STOP_PATIENCE = Duration.ofSeconds(60);
 
@@ -65,6 +68,7 @@ public final class LocalPostgres implements AutoCloseable {
     private final String password;
     private final Map<String, String> settings;
     private final Path logFile;
+    private final long logLimit;
     private final Duration startTimeout;
     private final List<String> initdbOptions;
 
@@ -80,6 +84,7 @@ public final class LocalPostgres implements AutoCloseable {
         this.password = password;
         this.settings = Map.copyOf(b.settings);
         this.logFile = b.logFile != null ? b.logFile : dataPath.resolve("log").resolve("server.log");
+        this.logLimit = b.logLimit;
         this.startTimeout = b.startTimeout;
         this.initdbOptions = List.copyOf(b.initdbOptions);
         this.port = b.port;
@@ -137,6 +142,27 @@ public final class LocalPostgres implements AutoCloseable {
         return logFile;
     }
 
+    /**
+     * Moves the server log's content to {@code <log>.1} (replacing the one before) once the log has
+     * grown past its limit, so that a server running for weeks keeps at most about twice the limit
+     * on disk; the server goes on writing to the emptied log. {@link #start()} does it before the
+     * server starts; an owner that keeps a server running calls it now and then. A line the server
+     * writes in the very instant of the move can be lost.
+     *
+     * @return whether the log was moved
+     * @throws SluiceException when the log cannot be read or written
+     */
+    public boolean rotateLog() {
+        try {
+            return ServerLog.rotateIfOver(logFile, logLimit);
+        } catch (IOException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.INTERNAL,
+                    "could not move the server log " + logFile + " to " + ServerLog.previous(logFile) + ": " + e,
+                    e);
+        }
+    }
+
     public synchronized boolean isRunning() {
         return postmaster != null && postmaster.isAlive();
     }
@@ -171,6 +197,7 @@ public final class LocalPostgres implements AutoCloseable {
             dataDirectory.initialize(binaries, superuser, password, sync, initdbOptions);
         }
         dataDirectory.checkVersion(binaries);
+        rotateLog();
         // A port picked here can be taken by someone else before the server binds it; pick again then.
         // A port the server ran on before is kept, so that clients can reconnect after a restart.
         boolean pickPort = port == 0;
@@ -407,6 +434,7 @@ public final class LocalPostgres implements AutoCloseable {
         private String password;
         private final Map<String, String> settings = new LinkedHashMap<>(DEFAULT_SETTINGS);
         private Path logFile;
+        private long logLimit = DEFAULT_LOG_LIMIT;
         private Duration startTimeout = Duration.ofSeconds(60);
         private final List<String> initdbOptions = new ArrayList<>();
 
@@ -460,6 +488,13 @@ public final class LocalPostgres implements AutoCloseable {
         /** Where the server's output goes; default {@code log/server.log} in the data directory. */
         public Builder logFile(Path logFile) {
             this.logFile = logFile.toAbsolutePath().normalize();
+            return this;
+        }
+
+        /** The size in bytes past which {@link LocalPostgres#rotateLog()} moves the log aside; default {@link #DEFAULT_LOG_LIMIT}. */
+        public Builder logLimit(long bytes) {
+            requireArgument(bytes > 0, "log limit must be positive, found %s", bytes);
+            this.logLimit = bytes;
             return this;
         }
 
