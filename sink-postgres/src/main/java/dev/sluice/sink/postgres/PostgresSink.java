@@ -545,8 +545,11 @@ public final class PostgresSink implements Sink {
             Throwable writerFailure = target.finish();
             failure = writerFailure != null ? writerFailure : failure;
             reportDurable();
-            // Whatever the writer left open: a transaction in flight, or one it failed in.
-            conn.rollback();
+            // Whatever the writer left open: a transaction in flight, or one it failed in. A connection
+            // the target dropped has nothing open, and its failure was reported already.
+            if (!conn.isClosed()) {
+                conn.rollback();
+            }
         } catch (SQLException e) {
             log.warn("Could not roll back the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
         } finally {

@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * A run of consecutive changes of one kind and shape to one table, written in one round trip.
@@ -37,7 +38,7 @@ final class RowBatch {
     private Kind kind;
     private TablePlan.Shape shape;
     private long bytes;
-    private String lastFlushed = "nothing";
+    private String lastFlushed;
 
     RowBatch(Connection conn) {
         this.conn = conn;
@@ -103,9 +104,17 @@ final class RowBatch {
         }
     }
 
-    /** Describes the run last written (or being written), for error messages, without any values. */
-    String describeLastFlush() {
-        return lastFlushed;
+    /**
+     * Describes the run last written (or being written) since {@link #forgetLastFlush}, for error
+     * messages, without any values.
+     */
+    Optional<String> describeLastFlush() {
+        return Optional.ofNullable(lastFlushed);
+    }
+
+    /** A new unit begins: a failure in it must not be described by a run of the one before. */
+    void forgetLastFlush() {
+        lastFlushed = null;
     }
 
     private void copy() throws SQLException {

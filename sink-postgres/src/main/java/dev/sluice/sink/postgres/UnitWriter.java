@@ -56,6 +56,7 @@ final class UnitWriter implements AutoCloseable {
 
     void write(Unit unit) throws SQLException {
         writing = true;
+        batch.forgetLastFlush();
         int missing = unit.setWise() ? setWise(unit) : inOrder(unit.changes());
         writing = false;
         stats.rowsApplied.addAndGet(unit.changes().size());
@@ -172,16 +173,16 @@ final class UnitWriter implements AutoCloseable {
 
     /**
      * Describes, without values, what of a unit was being written when a statement failed; empty
-     * when the failed statement wrote no unit (a truncate, a schema change, a commit).
+     * when the failed statement wrote no rows of a unit (a truncate, a schema change, a commit, a
+     * savepoint).
      */
     Optional<String> describeFailedWrite() {
         if (!writing) {
             return Optional.empty();
         }
-        return Optional.of(
-                setWiseTable != null
-                        ? "net changes to " + setWiseTable + " written set-wise"
-                        : batch.describeLastFlush());
+        return setWiseTable != null
+                ? Optional.of("net changes to " + setWiseTable + " written set-wise")
+                : batch.describeLastFlush();
     }
 
     @Override

@@ -168,6 +168,40 @@ class PipelinedWritesTest {
     }
 
     @Test
+    void aConnectionTheTargetDropsIsReportedAsLostNamingOnlyWhatWasBeingWritten() {
+        try (TestDatabase target = TestPostgres.server().createDatabase()) {
+            CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
+            Transaction first = Transaction.of(1, 100);
+            Transaction second = Transaction.of(2, 100);
+            // Nothing commits on its own: a group closes on rows only, and this one never fills.
+            PostgresSink sink = startedSink(target, checkpoint, 1_000_000);
+            first.to(sink);
+            awaitWriterDoneWithItsUnit(target);
+            target.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
+
+            Throwable thrown = catchThrowable(() -> {
+                second.to(sink);
+                for (int i = 0; i < 3000; i++) {
+                    sink.idle();
+                    Thread.sleep(10);
+                }
+            });
+            sink.close();
+
+            // The statement that failed was the unit's savepoint: no rows were being written, and no
+            // description of an earlier write may pretend otherwise.
+            assertThat(thrown)
+                    .isInstanceOf(SluiceException.class)
+                    .hasMessageContaining("Lost the target transaction")
+                    .hasMessageContaining("source transactions up to 2 (commit "
+                            + second.begin().commitLsn() + "): ");
+            assertThat(rowsPerTransaction(target)).isEmpty();
+            assertThat(checkpoint.told).isEmpty();
+        }
+    }
+
+    @Test
     void closingBetweenTransactionsCommitsEveryTransactionStillGrouped() {
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
             CheckedCheckpoint checkpoint = new CheckedCheckpoint(target);
@@ -245,6 +279,17 @@ class PipelinedWritesTest {
 
             assertThat(rowsPerTransaction(target)).containsExactly("1:500", "2:500");
             assertThat(checkpoint.told).containsExactly(second.end());
+        }
+    }
+
+    /** The transaction's one unit is written set-wise under a savepoint, which the writer releases last. */
+    private static void awaitWriterDoneWithItsUnit(TestDatabase target) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (target.queryForList("SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+                        + " AND state = 'idle in transaction' AND query LIKE 'RELEASE SAVEPOINT%'")
+                .isEmpty()) {
+            assertThat(System.nanoTime()).as("the writer is done with its unit").isLessThan(deadline);
+            Thread.onSpinWait();
         }
     }
 
