@@ -371,7 +371,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     /** How often main's postmaster was started again after it died, since the store opened. */
-    MainSupervisor.Restarts mainRestarts() {
+    public MainRestarts mainRestarts() {
         return mainSupervisor.restarts();
     }
 

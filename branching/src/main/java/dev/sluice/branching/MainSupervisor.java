@@ -9,9 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Optional;
 import java.util.OptionalInt;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,18 +37,11 @@ final class MainSupervisor implements AutoCloseable {
     private static final int LOG_LINES = 10;
     private static final int LOG_TAIL_BYTES = 16 * 1024;
 
-    /**
-     * How often main was restarted since the store opened, and when last.
-     *
-     * @param last empty until the first restart
-     */
-    record Restarts(int count, Optional<Instant> last) {}
-
     private final LocalPostgres postgres;
     private final Clock clock;
     private final Thread thread;
     private volatile boolean closed;
-    private volatile Restarts restarts = new Restarts(0, Optional.empty());
+    private volatile MainRestarts restarts = MainRestarts.NONE;
 
     private MainSupervisor(LocalPostgres postgres, Clock clock) {
         this.postgres = postgres;
@@ -66,7 +57,7 @@ final class MainSupervisor implements AutoCloseable {
         return supervisor;
     }
 
-    Restarts restarts() {
+    MainRestarts restarts() {
         return restarts;
     }
 
@@ -131,7 +122,7 @@ final class MainSupervisor implements AutoCloseable {
                 backoff = min(backoff.multipliedBy(2), MAX_BACKOFF);
                 continue;
             }
-            restarts = new Restarts(restarts.count() + 1, Optional.of(clock.instant()));
+            restarts = restarts.next(clock.instant());
             down = false;
             LOG.info("main runs again on port {} after crash recovery from its WAL", postgres.port());
         }

@@ -47,7 +47,7 @@ class MainSupervisionTest {
             assertThat(postmasterPid(root)).isPresent().get().isNotEqualTo(killed);
             assertThat(ProcessHandle.of(killed).filter(ProcessHandle::isAlive)).isEmpty();
             // Clients may connect a moment before the supervisor counts the restart.
-            MainSupervisor.Restarts restarts = awaitRestarts(store);
+            MainRestarts restarts = awaitRestarts(store);
             assertThat(restarts.count()).isEqualTo(1);
             assertThat(restarts.last()).isPresent();
             assertThat(store.find(Branch.MAIN).orElseThrow().state()).isEqualTo(BranchState.RUNNING);
@@ -164,7 +164,7 @@ class MainSupervisionTest {
         }
     }
 
-    private static MainSupervisor.Restarts awaitRestarts(BranchStore store) throws InterruptedException {
+    private static MainRestarts awaitRestarts(BranchStore store) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
         while (store.mainRestarts().count() == 0) {
             assertThat(System.nanoTime()).as("a restart counted").isLessThan(deadline);

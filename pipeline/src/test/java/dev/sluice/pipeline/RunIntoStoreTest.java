@@ -7,10 +7,13 @@ import dev.sluice.localpg.FileTrees;
 import dev.sluice.testing.StoreDirectories;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -29,13 +32,15 @@ import org.junit.jupiter.api.Timeout;
 /**
  * {@code sluice run --store PATH}: the source is copied and streamed into the store's main, the
  * branch API is served by the same process, and a branch taken from main holds main's rows and
- * takes writes without touching main.
+ * takes writes without touching main. When main's postmaster dies, the store starts it again, the
+ * pipeline carries on, and the store's metrics count the restart.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class RunIntoStoreTest {
 
     private static final String TOKEN = "run-store-token-3";
     private static final Pattern LISTENING = Pattern.compile("Branch API on http://127\\.0\\.0\\.1:(\\d+)\\.");
+    private static final Pattern METRICS = Pattern.compile("Metrics on (http://\\S+/metrics)");
     private static final Pattern DATABASE_URL = Pattern.compile("\"databaseURL\":\"([^\"]+)\"");
 
     @Test
@@ -49,7 +54,7 @@ class RunIntoStoreTest {
                     "SLUICE_SOURCE_URL",
                     source.url().toUrlWithPassword(),
                     "SLUICE_METRICS_PORT",
-                    "0",
+                    Integer.toString(freePort()),
                     "SLUICE_API_TOKEN",
                     TOKEN);
             try (SluiceProcess run = SluiceProcess.start(
@@ -70,8 +75,18 @@ class RunIntoStoreTest {
                     st.execute("INSERT INTO items VALUES (9999, 'only on the branch')");
                 }
                 assertThat(count(branch)).isEqualTo(151);
+                String metrics = metricsUrl(run);
+                assertThat(get(metrics, false))
+                        .contains("sluice_store_main_restarts_total 0.0")
+                        .containsPattern("sluice_store_branches\\{state=\"running\",?} 1.0")
+                        .containsPattern("sluice_store_branches\\{state=\"failed\",?} 0.0");
+
+                // Main dies under the pipeline (SIGKILL, as the OOM killer sends): the store starts it
+                // again, the pipeline's retries carry on, and the metrics say it happened.
+                killMainPostmaster(root);
                 source.execute("INSERT INTO items VALUES (151, 'after the branch')");
                 awaitCount(main, 151);
+                awaitMetric(metrics, "sluice_store_main_restarts_total 1.0");
                 assertThat(scalar(main, "SELECT count(*) FROM items WHERE id = 9999"))
                         .as("main never sees the branch's writes")
                         .isEqualTo(0);
@@ -99,9 +114,42 @@ class RunIntoStoreTest {
         throw new AssertionError("sluice run never served the branch API: " + run.output());
     }
 
+    private static String metricsUrl(SluiceProcess run) throws Exception {
+        Matcher m = METRICS.matcher(run.output());
+        assertThat(m.find()).as(run.output()).isTrue();
+        return m.group(1);
+    }
+
+    private static void awaitMetric(String metrics, String line) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
+        while (!get(metrics, false).contains(line)) {
+            assertThat(System.nanoTime()).as("%s in time", line).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static void killMainPostmaster(Path root) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(root.resolve("main/data/postmaster.pid"))
+                .get(0)
+                .strip());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+    }
+
+    private static int freePort() throws Exception {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
     private static String get(String uri) throws Exception {
-        HttpResponse<String> response =
-                send(HttpRequest.newBuilder(URI.create(uri)).GET());
+        return get(uri, true);
+    }
+
+    private static String get(String uri, boolean authorized) throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(uri)).GET();
+        HttpResponse<String> response = authorized
+                ? send(request)
+                : HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
         return response.body();
     }
@@ -117,11 +165,22 @@ class RunIntoStoreTest {
         return PgUrl.parse("databaseURL", m.group(1));
     }
 
+    /** Waits for the count; main may be down meanwhile (it is being restarted), which is not yet a failure. */
     private static void awaitCount(PgUrl db, long expected) throws Exception {
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
-        while (count(db) != expected) {
+        while (true) {
+            String seen;
+            try {
+                long count = count(db);
+                if (count == expected) {
+                    return;
+                }
+                seen = count + " rows";
+            } catch (SQLException e) {
+                seen = e.getMessage();
+            }
             assertThat(System.nanoTime())
-                    .as("%s rows in %s in time", expected, db)
+                    .as("%s rows in %s in time; last seen: %s", expected, db, seen)
                     .isLessThan(deadline);
             Thread.sleep(100);
         }

@@ -31,11 +31,12 @@ final class RunCommand implements Callable<Integer> {
         SluiceConfig loaded = ConfigOptions.load(spec, SluiceCli.env);
         PrintWriter out = spec.commandLine().getOut();
         try (StoreTarget store = StoreTarget.openIfConfigured(loaded, out)) {
-            return run(store == null ? loaded : store.target(loaded), out);
+            return run(store == null ? loaded : store.target(loaded), store, out);
         }
     }
 
-    private int run(SluiceConfig config, PrintWriter out) {
+    /** @param store the branch store replicated into, or null for a target URL (or Kafka) */
+    private int run(SluiceConfig config, StoreTarget store, PrintWriter out) {
         boolean publishing = config.kafka().isPresent() && config.hasSourceUrl();
         if (!publishing) {
             config.targetUrl();
@@ -45,6 +46,9 @@ final class RunCommand implements Callable<Integer> {
         }
         config.schemaOnlyTables();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (store != null) {
+            store.bindMetrics(registry);
+        }
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop);
         try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
