@@ -50,7 +50,7 @@ final class RunCommand implements Callable<Integer> {
             store.bindMetrics(registry);
         }
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
-        Shutdown shutdown = Shutdown.onSignal(pipeline::stop);
+        Shutdown shutdown = Shutdown.onSignal(pipeline::stop, config.shutdownTimeout());
         try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
             if (metrics != null) {
                 out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");

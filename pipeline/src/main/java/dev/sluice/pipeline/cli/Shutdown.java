@@ -1,5 +1,6 @@
 package dev.sluice.pipeline.cli;
 
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -9,20 +10,31 @@ import java.util.concurrent.TimeUnit;
  * <p>The JVM runs shutdown hooks on a signal and then exits with 128 + the signal number. The hook
  * here asks the work to stop, waits until the main thread has finished its cleanup (the transaction
  * in flight completed or rolled back, the position reported), and then ends the process with 0,
- * since stopping on request is a success.
+ * since stopping on request is a success. A cleanup that a server holds up (a lock on the target, a
+ * half-open socket) gets a timeout, after which the process says so and exits with 1: nothing is
+ * lost, because the next run resumes from what the target committed.
  */
 final class Shutdown {
 
-    private static final long CLEANUP_TIMEOUT_SECONDS = 60;
+    /** How long cleanup may take unless the command has a setting for it ({@code shutdown.timeout}). */
+    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(25);
 
     private final CountDownLatch finished = new CountDownLatch(1);
+    private final Duration timeout;
     private volatile boolean exitingNormally;
 
-    private Shutdown() {}
+    private Shutdown(Duration timeout) {
+        this.timeout = timeout;
+    }
 
     /** Installs the hook; {@code stop} must make the work return promptly. */
     static Shutdown onSignal(Runnable stop) {
-        Shutdown shutdown = new Shutdown();
+        return onSignal(stop, DEFAULT_TIMEOUT);
+    }
+
+    /** Installs the hook; after {@code timeout} without the main thread's cleanup, the process exits with 1. */
+    static Shutdown onSignal(Runnable stop, Duration timeout) {
+        Shutdown shutdown = new Shutdown(timeout);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown.handle(stop), "sluice-shutdown"));
         return shutdown;
     }
@@ -34,7 +46,14 @@ final class Shutdown {
         System.err.println("Stopping: finishing the transaction in flight...");
         stop.run();
         try {
-            boolean done = finished.await(CLEANUP_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+            boolean done = finished.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!done) {
+                // A server that stopped answering (a lock held on the target, a half-open socket) must
+                // not keep the process alive; what was committed decides where the next run resumes.
+                System.err.println("Stopping did not finish within " + readable(timeout) + " (a server"
+                        + " did not answer; shutdown.timeout); exiting without it. Nothing is lost: the next run"
+                        + " resumes after the last position the target committed.");
+            }
             System.out.flush();
             System.err.flush();
             Runtime.getRuntime().halt(done ? 0 : 1);
@@ -51,5 +70,9 @@ final class Shutdown {
     /** Called before a normal exit, so the hook does not override the exit code. */
     void exitingNormally() {
         exitingNormally = true;
+    }
+
+    private static String readable(Duration d) {
+        return d.toMillis() % 1000 == 0 ? d.toSeconds() + " s" : d.toMillis() + " ms";
     }
 }

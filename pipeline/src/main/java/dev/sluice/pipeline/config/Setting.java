@@ -185,6 +185,13 @@ public enum Setting {
             "",
             Kind.SECRET,
             "Password of kafka.ssl_truststore; a secret, never logged."),
+    SHUTDOWN_TIMEOUT(
+            "shutdown.timeout",
+            "--shutdown-timeout",
+            "25s",
+            Kind.DURATION,
+            "On SIGTERM or Ctrl-C, how long the transaction in flight may take to finish or roll back before"
+                    + " Sluice exits anyway (code 1); below Kubernetes' default grace period of 30 s."),
     METRICS_PORT(
             "metrics.port",
             "--metrics-port",

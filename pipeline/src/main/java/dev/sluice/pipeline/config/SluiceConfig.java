@@ -162,6 +162,10 @@ public final class SluiceConfig {
         return (Duration) required(Setting.SINK_GROUP_MAX_DELAY);
     }
 
+    public Duration shutdownTimeout() {
+        return (Duration) required(Setting.SHUTDOWN_TIMEOUT);
+    }
+
     /**
      * The Kafka cluster and topic, when {@code kafka.brokers} is set: then {@code run} publishes to
      * the topic (with {@code source.url}) or applies it to the target (without).
