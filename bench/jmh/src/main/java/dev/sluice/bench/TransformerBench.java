@@ -186,9 +186,11 @@ public class TransformerBench {
                         "json",
                         "jsonb",
                         Map.of("operations", List.of(transform("ip", "ip", Map.of("ipv4_prefix", 8)))),
-                        i -> "{\"ip\": \"10." + i % 256 + "." + r.nextInt(256) + "." + i % 7 + "\", \"agent\": \"firefox\","
+                        i -> "{\"ip\": \"10." + i % 256 + "." + r.nextInt(256) + "." + i % 7
+                                + "\", \"agent\": \"firefox\","
                                 + " \"value\": " + r.nextInt(10000) / 100.0 + ", \"session\": \""
-                                + HexFormat.of().toHexDigits(r.nextLong()) + HexFormat.of().toHexDigits(r.nextLong())
+                                + HexFormat.of().toHexDigits(r.nextLong())
+                                + HexFormat.of().toHexDigits(r.nextLong())
                                 + "\"}");
             case "json:customers" ->
                 new Spec(
@@ -200,9 +202,11 @@ public class TransformerBench {
                                         transform("address.street", "address", Map.of()),
                                         transform("address.city", "city", Map.of()),
                                         transform("address.zip", "zip", Map.of()))),
-                        i -> "{\"tags\": [\"t" + i % 17 + "\", \"t" + i % 29 + "\"], \"tier\": \"pro\", \"address\": {\"zip\":"
+                        i -> "{\"tags\": [\"t" + i % 17 + "\", \"t" + i % 29
+                                + "\"], \"tier\": \"pro\", \"address\": {\"zip\":"
                                 + " \"" + String.format("%05d", r.nextInt(99999)) + "\", \"city\": \"City " + i % 5000
-                                + "\", \"street\": \"" + i % 999 + " Main Street\"}, \"newsletter\": " + (i % 3 == 0) + "}");
+                                + "\", \"street\": \"" + i % 999 + " Main Street\"}, \"newsletter\": " + (i % 3 == 0)
+                                + "}");
             case "encrypted_aes_siv" -> new Spec("encrypted_aes_siv", "text", Map.of(), email);
             default -> throw new IllegalArgumentException(c);
         };

@@ -145,14 +145,7 @@ class PipelinedWritesTest {
             PostgresSink sink = startedSink(target, checkpoint, 1);
             first.to(sink);
 
-            Throwable thrown = catchThrowable(() -> {
-                rejected.to(sink);
-                after.to(sink);
-                for (int i = 0; i < 3000; i++) {
-                    sink.idle();
-                    Thread.sleep(10);
-                }
-            });
+            Throwable thrown = failureOf(sink, rejected, after);
             sink.close();
 
             assertThat(thrown)
@@ -180,13 +173,7 @@ class PipelinedWritesTest {
             target.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
                     + " WHERE datname = current_database() AND pid <> pg_backend_pid()");
 
-            Throwable thrown = catchThrowable(() -> {
-                second.to(sink);
-                for (int i = 0; i < 3000; i++) {
-                    sink.idle();
-                    Thread.sleep(10);
-                }
-            });
+            Throwable thrown = failureOf(sink, second);
             sink.close();
 
             // The statement that failed was the unit's savepoint: no rows were being written, and no
@@ -280,6 +267,22 @@ class PipelinedWritesTest {
             assertThat(rowsPerTransaction(target)).containsExactly("1:500", "2:500");
             assertThat(checkpoint.told).containsExactly(second.end());
         }
+    }
+
+    /**
+     * Feeds the transactions, then idles for up to 30 s: a failure on the writer thread surfaces from
+     * one of these calls, which is what is returned (null if none did).
+     */
+    private static Throwable failureOf(PostgresSink sink, Transaction... transactions) {
+        return catchThrowable(() -> {
+            for (Transaction tx : transactions) {
+                tx.to(sink);
+            }
+            for (int i = 0; i < 3000; i++) {
+                sink.idle();
+                Thread.sleep(10);
+            }
+        });
     }
 
     /** The transaction's one unit is written set-wise under a savepoint, which the writer releases last. */
