@@ -147,12 +147,13 @@ public final class LocalPostgres implements AutoCloseable {
      * grown past its limit, so that a server running for weeks keeps at most about twice the limit
      * on disk; the server goes on writing to the emptied log. {@link #start()} does it before the
      * server starts; an owner that keeps a server running calls it now and then. A line the server
-     * writes in the very instant of the move can be lost.
+     * writes in the very instant of the move can be lost. Serialized with {@link #start()}, which
+     * reads the log from where it stood when the server was launched.
      *
      * @return whether the log was moved
      * @throws SluiceException when the log cannot be read or written
      */
-    public boolean rotateLog() {
+    public synchronized boolean rotateLog() {
         try {
             return ServerLog.rotateIfOver(logFile, logLimit);
         } catch (IOException e) {
