@@ -39,11 +39,14 @@ final class DemoCommand implements Callable<Integer> {
     @Option(names = "--duration", description = "Stop by itself after this many seconds (default: run until Ctrl-C).")
     Integer durationSeconds;
 
+    private static final Duration DEMO_STOP_TIMEOUT = Duration.ofSeconds(60);
+
     @Override
     public Integer call() throws InterruptedException {
         PrintWriter out = spec.commandLine().getOut();
         Demo demo = new Demo(dir, out);
-        Shutdown shutdown = Shutdown.onSignal(demo::stop);
+        // The demo reads no configuration; its embedded servers each write a checkpoint as they stop.
+        Shutdown shutdown = Shutdown.onSignal(demo::stop, DEMO_STOP_TIMEOUT);
         try {
             demo.start(metricsPort, rate);
             demo.report(Duration.ofSeconds(2), durationSeconds == null ? null : Duration.ofSeconds(durationSeconds));

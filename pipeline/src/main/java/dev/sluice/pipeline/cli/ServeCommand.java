@@ -44,7 +44,7 @@ final class ServeCommand implements Callable<Integer> {
         String token = config.apiToken();
         PrintWriter out = spec.commandLine().getOut();
         CountDownLatch stop = new CountDownLatch(1);
-        Shutdown shutdown = Shutdown.onSignal(stop::countDown);
+        Shutdown shutdown = Shutdown.onSignal(stop::countDown, config.shutdownTimeout());
         Branches store = opener.open(root);
         boolean interrupted = false;
         try (ApiServer api = ApiServer.start(listen, token, store)) {

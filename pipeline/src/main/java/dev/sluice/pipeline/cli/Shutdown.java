@@ -16,9 +16,6 @@ import java.util.concurrent.TimeUnit;
  */
 final class Shutdown {
 
-    /** How long cleanup may take unless the command has a setting for it ({@code shutdown.timeout}). */
-    static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(25);
-
     private final CountDownLatch finished = new CountDownLatch(1);
     private final Duration timeout;
     private volatile boolean exitingNormally;
@@ -27,12 +24,10 @@ final class Shutdown {
         this.timeout = timeout;
     }
 
-    /** Installs the hook; {@code stop} must make the work return promptly. */
-    static Shutdown onSignal(Runnable stop) {
-        return onSignal(stop, DEFAULT_TIMEOUT);
-    }
-
-    /** Installs the hook; after {@code timeout} without the main thread's cleanup, the process exits with 1. */
+    /**
+     * Installs the hook; {@code stop} must make the work return promptly. After {@code timeout}
+     * without the main thread's cleanup, the process exits with 1.
+     */
     static Shutdown onSignal(Runnable stop, Duration timeout) {
         Shutdown shutdown = new Shutdown(timeout);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> shutdown.handle(stop), "sluice-shutdown"));
@@ -51,8 +46,9 @@ final class Shutdown {
                 // A server that stopped answering (a lock held on the target, a half-open socket) must
                 // not keep the process alive; what was committed decides where the next run resumes.
                 System.err.println("Stopping did not finish within " + readable(timeout) + " (a server"
-                        + " did not answer; shutdown.timeout); exiting without it. Nothing is lost: the next run"
-                        + " resumes after the last position the target committed.");
+                        + " did not answer; shutdown.timeout); exiting without it. What was committed stays, and"
+                        + " the next start picks up from there (a pipeline: after the last position the target"
+                        + " committed).");
             }
             System.out.flush();
             System.err.flush();

@@ -265,7 +265,7 @@ public final class PostgresSink implements Sink {
         try {
             conn.close();
         } catch (SQLException ignored) {
-            // Already broken; nothing more to release.
+            // Already broken; the server rolls back whatever was open.
         }
         conn = null;
     }
@@ -546,7 +546,7 @@ public final class PostgresSink implements Sink {
             failure = writerFailure != null ? writerFailure : failure;
             reportDurable();
             // Whatever the writer left open: a transaction in flight, or one it failed in. A connection
-            // the target dropped has nothing open, and its failure was reported already.
+            // the target dropped has nothing open left to roll back; the writer's failure says why.
             if (!conn.isClosed()) {
                 conn.rollback();
             }
@@ -554,12 +554,7 @@ public final class PostgresSink implements Sink {
             log.warn("Could not roll back the last target transaction: {}", PgErrors.firstLine(e.getMessage()));
         } finally {
             units.close();
-            try {
-                conn.close();
-            } catch (SQLException ignored) {
-                // Closing a broken connection; the server rolls back whatever was open.
-            }
-            conn = null;
+            closeQuietly();
             if (interrupted) {
                 Thread.currentThread().interrupt();
             }
