@@ -6,6 +6,10 @@ import dev.sluice.branching.StoreOptions;
 import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.ListenAddress;
 import dev.sluice.pipeline.config.SluiceConfig;
+import dev.sluice.pipeline.metrics.MetricsServer;
+import dev.sluice.pipeline.metrics.StoreMeters;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
@@ -19,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(
         name = "serve",
         description = "Open the branch store (--store PATH) and serve the branch REST API (--api-listen, token from"
-                + " SLUICE_API_TOKEN) until stopped (SIGTERM, Ctrl-C).")
+                + " SLUICE_API_TOKEN) and the store's /metrics and /healthz (--metrics-port) until stopped (SIGTERM,"
+                + " Ctrl-C).")
 final class ServeCommand implements Callable<Integer> {
 
     /** How {@code serve} opens a store. */
@@ -47,9 +52,13 @@ final class ServeCommand implements Callable<Integer> {
         Shutdown shutdown = Shutdown.onSignal(stop::countDown, config.shutdownTimeout());
         Branches store = opener.open(root);
         boolean interrupted = false;
-        try (ApiServer api = ApiServer.start(listen, token, store)) {
+        try (ApiServer api = ApiServer.start(listen, token, store);
+                MetricsServer metrics = startMetrics(config, store)) {
             out.println("Branch API on http://" + new ListenAddress(listen.host(), api.port()) + " (store " + root
                     + "); stop with Ctrl-C or SIGTERM.");
+            if (metrics != null) {
+                out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
+            }
             if (!loopback(listen.host())) {
                 spec.commandLine()
                         .getErr()
@@ -77,6 +86,17 @@ final class ServeCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** The store's meters, and a health check that fails while main is down; null when metrics are off. */
+    private static MetricsServer startMetrics(SluiceConfig config, Branches store) {
+        if (config.metricsPort() == 0) {
+            return null;
+        }
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        StoreMeters.bind(registry, store);
+        return MetricsServer.start(
+                config.metricsAddress(), config.metricsPort(), registry, () -> StoreMeters.health(store));
     }
 
     private static boolean loopback(String host) {

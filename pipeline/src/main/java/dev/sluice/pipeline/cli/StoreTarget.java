@@ -1,7 +1,5 @@
 package dev.sluice.pipeline.cli;
 
-import dev.sluice.branching.Branch;
-import dev.sluice.branching.BranchState;
 import dev.sluice.branching.BranchStore;
 import dev.sluice.branching.StoreOptions;
 import dev.sluice.core.SluiceException;
@@ -10,11 +8,9 @@ import dev.sluice.pipeline.api.ApiServer;
 import dev.sluice.pipeline.api.ListenAddress;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
-import io.micrometer.core.instrument.FunctionCounter;
-import io.micrometer.core.instrument.Gauge;
+import dev.sluice.pipeline.metrics.StoreMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.PrintWriter;
-import java.util.Locale;
 
 /**
  * The branch store as {@code run}'s target ({@code --store PATH} instead of {@code --target-url}):
@@ -65,32 +61,9 @@ final class StoreTarget implements AutoCloseable {
         }
     }
 
-    /**
-     * Registers the store's meters: {@code sluice_store_main_restarts_total}, how often main's
-     * postmaster was started again after dying on its own (an alert on its rate catches a main that
-     * keeps crashing, which the pipeline's retries would otherwise hide), and {@code
-     * sluice_store_branches} per {@code state}, main not counted.
-     */
+    /** Registers the store's meters ({@link StoreMeters}). */
     void bindMetrics(MeterRegistry registry) {
-        FunctionCounter.builder(
-                        "sluice_store_main_restarts",
-                        store,
-                        s -> s.mainRestarts().count())
-                .description(
-                        "Times main's postmaster was started again after it died on its own, since the store opened")
-                .register(registry);
-        for (BranchState state : BranchState.values()) {
-            Gauge.builder("sluice_store_branches", store, s -> branchesIn(s, state))
-                    .description("Branches of the store (main not counted) by state")
-                    .tag("state", state.name().toLowerCase(Locale.ROOT))
-                    .register(registry);
-        }
-    }
-
-    private static long branchesIn(BranchStore store, BranchState state) {
-        return store.list().stream()
-                .filter(b -> !Branch.MAIN.equals(b.name()) && b.state() == state)
-                .count();
+        StoreMeters.bind(registry, store);
     }
 
     /** The configuration with the store's main as the target. */

@@ -15,6 +15,7 @@ import dev.sluice.pipeline.config.ConfigLoader;
 import dev.sluice.pipeline.config.Setting;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.metrics.MetricsServer;
+import dev.sluice.pipeline.metrics.StoreMeters;
 import dev.sluice.transform.Keyring;
 import dev.sluice.transform.rules.TransformerRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -105,6 +106,7 @@ public final class Demo implements AutoCloseable {
         SluiceConfig config = config(sourceUrl, targetUrl, metricsPort, rules);
 
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        StoreMeters.bind(registry, store);
         pipeline = new Pipeline(config, registry, false, Map.of(Keyring.KEY_FILE_ENV, key.toString()))
                 .transformers(transformers);
         pipelineThread = new Thread(this::runPipeline, "sluice-pipeline");

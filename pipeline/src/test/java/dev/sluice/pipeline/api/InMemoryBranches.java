@@ -41,6 +41,22 @@ public class InMemoryBranches implements Branches {
                         true));
     }
 
+    /** Main's postmaster as the store would report it: RUNNING, or STOPPED while it is being restarted. */
+    public synchronized void mainState(BranchState state) {
+        Branch main = branches.get(Branch.MAIN);
+        branches.put(
+                Branch.MAIN,
+                new Branch(
+                        main.name(),
+                        main.parent(),
+                        main.createdAt(),
+                        main.expiresAt(),
+                        state,
+                        main.url(),
+                        main.schemaOnly(),
+                        main.copyOnWrite()));
+    }
+
     /** The next create fails with {@code failure}. */
     public void failNextCreate(BranchException failure) {
         nextFailure.set(failure);

@@ -2,7 +2,12 @@ package dev.sluice.pipeline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.branching.BranchState;
 import dev.sluice.pipeline.api.InMemoryBranches;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -74,5 +79,41 @@ class ServeCommandTest {
         assertThat(branches.find("pr-1")).isPresent();
         assertThat(serving.stop()).as(serving.output()).isZero();
         assertThat(CliErrorsTest.sluice(client, "branch", "list").code()).isEqualTo(3);
+    }
+
+    @Test
+    void healthzFailsWhileMainIsDownAndMetricsCountBranchesByState() throws Exception {
+        InMemoryBranches branches = new InMemoryBranches();
+        ServeCommand.opener = root -> branches;
+        ServingThread serving = ServingThread.start(store, TOKEN);
+        String metrics = serving.metricsUrl();
+        Map<String, String> client = Map.of("SLUICE_API_URL", serving.apiUrl(), "SLUICE_API_TOKEN", TOKEN);
+        assertThat(CliErrorsTest.sluice(client, "branch", "create", "pr-1").code())
+                .isZero();
+        assertThat(CliErrorsTest.sluice(client, "branch", "create", "pr-2").code())
+                .isZero();
+
+        assertThat(get(metrics + "/metrics"))
+                .returns(200, HttpResponse::statusCode)
+                .extracting(HttpResponse::body)
+                .asString()
+                .containsPattern("sluice_store_branches\\{state=\"running\",?} 2.0")
+                .containsPattern("sluice_store_branches\\{state=\"stopped\",?} 0.0")
+                .as("an in-memory store has no postmaster to restart")
+                .doesNotContain("sluice_store_main_restarts");
+        assertThat(get(metrics + "/healthz"))
+                .returns(200, HttpResponse::statusCode)
+                .returns("main running\n", HttpResponse::body);
+
+        branches.mainState(BranchState.STOPPED);
+        assertThat(get(metrics + "/healthz"))
+                .returns(503, HttpResponse::statusCode)
+                .returns("main stopped\n", HttpResponse::body);
+        assertThat(serving.stop()).as(serving.output()).isZero();
+    }
+
+    private static HttpResponse<String> get(String uri) throws Exception {
+        return HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
     }
 }

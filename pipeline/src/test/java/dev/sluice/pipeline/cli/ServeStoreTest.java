@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Timeout;
 
 /**
  * End to end: {@code sluice serve} on a real store, a branch created over HTTP, written to over
- * JDBC at the connection string the API handed out, and deleted.
+ * JDBC at the connection string the API handed out, and deleted; the store's metrics count it and
+ * a restart of main.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ServeStoreTest {
@@ -56,6 +57,16 @@ class ServeStoreTest {
                     assertThat(rs.getString(1)).isEqualTo("written on a branch");
                 }
             }
+            String metrics = serving.metricsUrl() + "/metrics";
+            assertThat(body(http, metrics))
+                    .contains("sluice_store_main_restarts_total 0.0")
+                    .containsPattern("sluice_store_branches\\{state=\"running\",?} 1.0");
+
+            // Main dies (SIGKILL, as the OOM killer sends): the store starts it again and says so.
+            killMainPostmaster(root);
+            awaitLine(http, metrics, "sluice_store_main_restarts_total 1.0");
+            awaitLine(http, serving.metricsUrl() + "/healthz", "main running");
+
             Map<String, String> client = Map.of("SLUICE_API_URL", api, "SLUICE_API_TOKEN", TOKEN);
             CliErrorsTest.Result again = CliErrorsTest.sluice(client, "branch", "create", "e2e", "--if-not-exists");
             assertThat(again.code()).isZero();
@@ -71,11 +82,40 @@ class ServeStoreTest {
                     .isZero();
             assertThat(CliErrorsTest.sluice(client, "branch", "url", "e2e").err())
                     .contains("no branch 'e2e'");
+            assertThat(body(http, metrics)).containsPattern("sluice_store_branches\\{state=\"running\",?} 0.0");
             assertThat(serving.output()).doesNotContain(branch.toUrlWithPassword());
             assertThat(serving.stop()).as(serving.output()).isZero();
         } finally {
             serving.stop();
             FileTrees.deleteQuietly(root);
         }
+    }
+
+    private static String body(HttpClient http, String uri) throws Exception {
+        HttpResponse<String> response =
+                http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s: %s", uri, response.body()).isEqualTo(200);
+        return response.body();
+    }
+
+    /** Waits for {@code line} in what {@code uri} answers; /healthz answers 503 while main is down. */
+    private static void awaitLine(HttpClient http, String uri, String line) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(1);
+        String last = "";
+        while (!last.contains(line)) {
+            assertThat(System.nanoTime())
+                    .as("%s from %s in time; last: %s", line, uri, last)
+                    .isLessThan(deadline);
+            Thread.sleep(100);
+            last = http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
+                    .body();
+        }
+    }
+
+    private static void killMainPostmaster(Path root) throws Exception {
+        long pid = Long.parseLong(Files.readAllLines(root.resolve("main/data/postmaster.pid"))
+                .get(0)
+                .strip());
+        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     }
 }
