@@ -59,7 +59,7 @@ public final class RecordDecoder {
     private Instant lastTime;
 
     private String lastTimeText;
-    /** Whether a slice boundary was seen: before one, records are the tail of a slice already applied. */
+    /** Whether a begin was seen: before one, rows and commits are the tail of a slice already applied. */
     private boolean synced;
 
     public RecordDecoder(String topic, int partition) {
@@ -68,11 +68,13 @@ public final class RecordDecoder {
     }
 
     /**
-     * Every record in the Kafka record at {@code offset}, in order. Until the first slice boundary
-     * (a begin, or a barrier or sequences record, which stand between slices) this decoder has seen,
-     * records are skipped: a consumer starts at an offset whose record may begin in the middle of a
-     * slice it already applied (the earliest retained record, or the group's committed offset, which
-     * points at the Kafka record holding the first slice not yet durable).
+     * Every record in the Kafka record at {@code offset}, in order. Until the first begin this
+     * decoder has seen, rows and commits are skipped: a consumer starts at an offset whose record may
+     * begin in the middle of a slice it already applied (the earliest retained record, or the group's
+     * committed offset, which points at the Kafka record holding the first slice not yet durable).
+     * Barrier and sequences records are handed over even there: on partition 0 a barrier stands
+     * inside its transaction's slice, which may be such a tail, and the applier skips a barrier
+     * already applied and moves sequences only up.
      */
     public List<StreamRecord> read(byte[] value, long offset) {
         List<StreamRecord> records = new ArrayList<>();
@@ -82,26 +84,22 @@ public final class RecordDecoder {
             while (to < value.length && value[to] != '\n') {
                 to++;
             }
-            if (to > from) {
-                if (!synced) {
-                    synced = isBoundary(value, from, to, offset);
-                }
-                if (synced) {
-                    records.add(decode(value, from, to - from, offset));
-                }
+            if (to > from && (synced || startsOrStandsApart(value, from, to, offset))) {
+                records.add(decode(value, from, to - from, offset));
             }
             from = to + 1;
         }
         if (!synced) {
-            log.debug("Partition {} offset {}: skipped, before the first transaction begin", partition, offset);
+            log.debug("Partition {} offset {}: rows skipped, before the first transaction begin", partition, offset);
         }
         return records;
     }
 
-    private boolean isBoundary(byte[] value, int from, int to, long offset) {
-        JsonNode node = parse(value, from, to - from, offset);
-        String kind = node.path("kind").asText();
-        return kind.equals("begin") || kind.equals("barrier") || kind.equals("sequences");
+    /** Whether an unsynced decoder hands this record over: a begin (which syncs it), barrier or sequences. */
+    private boolean startsOrStandsApart(byte[] value, int from, int to, long offset) {
+        String kind = parse(value, from, to - from, offset).path("kind").asText();
+        synced = kind.equals("begin");
+        return synced || kind.equals("barrier") || kind.equals("sequences");
     }
 
     /** The one record that the value at {@code offset} holds. */

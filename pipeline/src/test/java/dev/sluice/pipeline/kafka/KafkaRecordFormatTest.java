@@ -221,6 +221,26 @@ class KafkaRecordFormatTest {
     }
 
     @Test
+    void resumingInsideABarrierSliceSkipsItsTailButHandsOverTheBarrier() {
+        Begin next = new Begin(732, Lsn.parse("0/16B4000"), BEGIN.commitTime());
+        Insert row = new Insert(USERS, Tuple.wrap(new String[] {"1", "a", "b"}));
+        ValueBuffer value = new ValueBuffer();
+        // On partition 0 a barrier stands inside its slice, whose begin was in an earlier Kafka record.
+        value.add(encoder.change(BEGIN, row, false));
+        value.add(encoder.barrier(BEGIN.xid(), BEGIN.commitLsn()));
+        value.add(encoder.change(BEGIN, new Truncate(List.of(USERS), false, false), false));
+        value.add(encoder.change(BEGIN, new Commit(BEGIN.commitLsn(), Lsn.parse("0/16B3780"), null), false));
+        value.add(encoder.start(next, "s", false));
+        value.add(encoder.change(next, row, true));
+
+        assertThat(decoder.read(value.take(), 9))
+                .containsExactly(
+                        new StreamRecord.Barrier(BEGIN.xid(), BEGIN.commitLsn()),
+                        new StreamRecord.Start(next, "s", false),
+                        new StreamRecord.Change(row));
+    }
+
+    @Test
     void versionOneValuesHoldingOneRecordStillRead() {
         byte[] v1 =
                 ("{\"v\":1,\"kind\":\"barrier\",\"xid\":5,\"commit_lsn\":\"1/0\"}").getBytes(StandardCharsets.UTF_8);
