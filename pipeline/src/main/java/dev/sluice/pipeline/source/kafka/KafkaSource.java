@@ -182,6 +182,8 @@ public final class KafkaSource implements AutoCloseable {
             throw KafkaTopic.failure(settings, Reason.SOURCE_UNREACHABLE, "consuming " + settings.topic(), e);
         } finally {
             stopAll(appliers, threads);
+            // Appliers whose thread never started (a later partition's sink failed to open) still hold a connection.
+            appliers.subList(threads.size(), appliers.size()).forEach(PartitionApplier::closeUnstarted);
         }
     }
 

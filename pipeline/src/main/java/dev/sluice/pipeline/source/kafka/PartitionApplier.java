@@ -47,6 +47,16 @@ final class PartitionApplier implements Runnable {
     /** A Kafka record's Sluice records, decoded; its bytes count as queued until applied. */
     private record Decoded(long offset, int bytes, List<StreamRecord> records) {}
 
+    /**
+     * A stop ended a wait at a barrier: nothing after the barrier may reach the target, since the
+     * partitions did not all meet there. The record is not handled, so it is read again on restart.
+     */
+    private static final class StoppedAtBarrier extends Exception {
+        StoppedAtBarrier() {
+            super(null, null, false, false);
+        }
+    }
+
     private final String topic;
     private final int partition;
     private final Supplier<Sink> sinks;
@@ -170,6 +180,15 @@ final class PartitionApplier implements Runnable {
         stopped = true;
     }
 
+    /** Releases the sink of an applier whose thread was never started; it holds nothing uncommitted. */
+    void closeUnstarted() {
+        try {
+            sink.close();
+        } catch (RuntimeException e) {
+            log.warn("Closing the target connection of partition {}: {}", partition, e.getMessage());
+        }
+    }
+
     /** Applies on this thread what a second one decodes, until stopped or failed. */
     @Override
     public void run() {
@@ -189,6 +208,8 @@ final class PartitionApplier implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (StoppedAtBarrier e) {
+            // Only complete slices from before the barrier are committed on close.
         } catch (RuntimeException | Error e) {
             failure = e;
         } finally {
@@ -228,7 +249,7 @@ final class PartitionApplier implements Runnable {
         }
     }
 
-    private void apply(Decoded record) throws InterruptedException {
+    private void apply(Decoded record) throws InterruptedException, StoppedAtBarrier {
         List<StreamRecord> records = record.records();
         for (int i = 0; i < records.size(); i++) {
             // Where a restart begins once this is on the target: this Kafka record while more of it follows.
@@ -237,7 +258,7 @@ final class PartitionApplier implements Runnable {
         }
     }
 
-    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException {
+    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException, StoppedAtBarrier {
         switch (decoded) {
             case StreamRecord.Start start -> {
                 inSlice = true;
@@ -264,7 +285,7 @@ final class PartitionApplier implements Runnable {
             }
             case StreamRecord.Barrier barrier -> {
                 barrier(barrier);
-                if (partition != 0 && undurable.isEmpty() && !stopped) {
+                if (partition != 0 && undurable.isEmpty()) {
                     // Everything before the marker is committed: the group may move past it.
                     committable.set(resumeAt);
                 }
@@ -286,18 +307,22 @@ final class PartitionApplier implements Runnable {
      * once; the others wait until partition 0 has. Nothing waits for a barrier partition 0 already
      * applied (a replay after a restart).
      */
-    private void barrier(StreamRecord.Barrier barrier) throws InterruptedException {
+    private void barrier(StreamRecord.Barrier barrier) throws InterruptedException, StoppedAtBarrier {
         if (barriers.zeroApplied(barrier.commitLsn())) {
             return;
         }
         log.debug("Partition {} at the barrier of transaction {} ({})", partition, barrier.xid(), barrier.commitLsn());
+        boolean met;
         if (partition == 0) {
-            barriers.awaitOthers(barrier.commitLsn(), () -> stopped);
+            met = barriers.awaitOthers(barrier.commitLsn(), () -> stopped);
             flushAfterCommit = true;
         } else {
             // Nothing of this partition may hold locks while partition 0 applies, say, an ALTER TABLE.
             reopen();
-            barriers.arriveAndAwaitZero(partition, barrier.commitLsn(), () -> stopped);
+            met = barriers.arriveAndAwaitZero(partition, barrier.commitLsn(), () -> stopped);
+        }
+        if (!met) {
+            throw new StoppedAtBarrier();
         }
     }
 
