@@ -23,6 +23,12 @@ import org.postgresql.PGConnection;
  * bootstrap superuser owns (made outside the pipeline) are handed over one by one. The branch role
  * also owns the database. It is no superuser: it cannot read files, start programs, create roles or
  * databases. Objects of extensions stay with their owner.
+ *
+ * <p>A branch of a branch is cloned from a database its developer owns, so nothing in it may run
+ * as the superuser: the superuser's session pins its search path to the catalog (a database
+ * setting could put a developer's {@code pg_subscription} view or {@code format} function ahead of
+ * the catalog's), and a schema-only branch is emptied over the branch role's own connection (a
+ * trigger on {@code TRUNCATE} runs as whoever truncates).
  */
 final class BranchPreparation {
 
@@ -90,11 +96,19 @@ final class BranchPreparation {
 
     private BranchPreparation() {}
 
+    /** Opens a connection to the branch's application database as the branch role. */
+    @FunctionalInterface
+    interface BranchLogin {
+        Connection open() throws SQLException;
+    }
+
     /**
      * Prepares the branch through {@code superuser}, a connection to its application database.
      *
      * @param readerRole main's read-only login, which a branch must not accept
      * @param writerRole the pipeline's superuser on main, whose objects the branch role takes over
+     * @param asBranch the branch role's own connection, once its password is set: what empties a
+     *     schema-only branch
      */
     static void prepare(
             Connection superuser,
@@ -103,8 +117,10 @@ final class BranchPreparation {
             String password,
             String readerRole,
             String writerRole,
-            boolean schemaOnly) {
+            boolean schemaOnly,
+            BranchLogin asBranch) {
         try (Statement s = superuser.createStatement()) {
+            s.execute("SET search_path = pg_catalog, pg_temp");
             stripReplication(s);
             s.execute("DROP ROLE IF EXISTS " + TableId.quoteIdent(readerRole));
             if (!exists(s, "SELECT 1 FROM pg_roles WHERE rolname = " + literal(role))) {
@@ -121,7 +137,11 @@ final class BranchPreparation {
             s.execute(String.format(TRANSFER_OWNERSHIP, literal(role)));
             s.execute("ALTER DATABASE " + TableId.quoteIdent(database) + " OWNER TO " + TableId.quoteIdent(role));
             if (schemaOnly) {
-                truncateAll(s);
+                try (Connection branch = asBranch.open();
+                        Statement b = branch.createStatement()) {
+                    b.execute("SET search_path = pg_catalog, pg_temp");
+                    truncateAll(b);
+                }
             }
         } catch (SQLException e) {
             throw new SluiceException(
@@ -150,13 +170,18 @@ final class BranchPreparation {
         s.execute("SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE NOT active");
     }
 
-    /** Empties every user table in one statement, so foreign keys between them do not get in the way. */
+    /**
+     * Empties every user table the branch role may empty, in one statement so that foreign keys
+     * between them do not get in the way; the tables of extensions, which stay with their owner,
+     * keep their rows.
+     */
     private static void truncateAll(Statement s) throws SQLException {
         List<String> tables = column(
                 s,
                 "SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
                         + " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition"
-                        + " AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'");
+                        + " AND n.nspname !~ '^pg_' AND n.nspname <> 'information_schema'"
+                        + " AND has_table_privilege(c.oid, 'TRUNCATE')");
         if (!tables.isEmpty()) {
             s.execute("TRUNCATE " + String.join(", ", tables));
         }

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -508,6 +509,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private void prepare(LocalPostgres postgres, BranchRecord record) {
+        PgUrl asBranch = postgres.url(options.database()).withCredentials(record.role(), record.password());
         try (Connection c = postgres.jdbcConnection(options.database())) {
             BranchPreparation.prepare(
                     c,
@@ -516,7 +518,8 @@ public final class BranchStore implements Branches, AutoCloseable {
                     record.password(),
                     MainServer.READER_ROLE,
                     MainServer.WRITER_ROLE,
-                    record.schemaOnly());
+                    record.schemaOnly(),
+                    () -> DriverManager.getConnection(asBranch.jdbcUrl(), asBranch.properties()));
         } catch (SQLException e) {
             throw new SluiceException(
                     SluiceException.Reason.INTERNAL,

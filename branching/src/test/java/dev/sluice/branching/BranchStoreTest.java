@@ -407,6 +407,38 @@ class BranchStoreTest {
     }
 
     @Test
+    void codeABranchsUserPlantsNeverRunsAsTheSuperuserWhenTheBranchIsBranched() throws SQLException {
+        Branch parent = store.create(BranchSpec.of("planted"));
+        // Tries to make the parent's role a superuser; as anyone but a superuser it quietly fails.
+        String escalate = "CREATE FUNCTION public.escalate() RETURNS boolean LANGUAGE plpgsql AS $$ BEGIN"
+                + " EXECUTE format('ALTER ROLE %I SUPERUSER', '" + parent.url().user() + "');"
+                + " RETURN false; EXCEPTION WHEN OTHERS THEN RETURN false; END $$";
+        execute(
+                parent.url(),
+                escalate,
+                // Read as the catalog's by a session that searches public first.
+                "CREATE VIEW public.pg_subscription AS SELECT 'x'::name AS subname, d.oid AS subdbid"
+                        + " FROM pg_catalog.pg_database d WHERE d.datname = current_database() AND public.escalate()",
+                "CREATE FUNCTION public.on_truncate() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+                        + " PERFORM public.escalate(); RETURN NULL; END $$",
+                "CREATE TRIGGER escalate BEFORE TRUNCATE ON items EXECUTE FUNCTION public.on_truncate()",
+                "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, pg_catalog',"
+                        + " current_database()); END $$");
+
+        Branch full = store.create(new BranchSpec("planted-full", "planted", Optional.empty(), false));
+        Branch empty = store.create(new BranchSpec("planted-empty", "planted", Optional.empty(), true));
+        store.reset("planted-full");
+
+        for (Branch child : List.of(full, empty)) {
+            assertThat(queryString(child.url(), "SELECT string_agg(rolname, ',') FROM pg_roles WHERE rolsuper"))
+                    .as("superusers of %s", child.name())
+                    .isEqualTo("postgres");
+        }
+        assertThat(queryLong(empty.url(), "SELECT count(*) FROM items")).isZero();
+        assertThat(queryLong(full.url(), "SELECT count(*) FROM items")).isPositive();
+    }
+
+    @Test
     void deleteStopsTheBranchAndFreesItsPortAndFiles() throws SQLException {
         Branch branch = store.create(BranchSpec.of("short-lived"));
         int port = branch.url().port();
