@@ -23,6 +23,15 @@ final class BranchDirectories {
 
     private static final Logger LOG = LoggerFactory.getLogger(BranchDirectories.class);
 
+    /** Where a reset clones the parent to, beside the branch's {@code data}. */
+    static final String NEXT_DATA = "data.next";
+
+    /** The data a reset replaces, while the reset may still be rolled back. */
+    static final String OLD_DATA = "data.old";
+
+    /** The data a reset replaced, once it can no longer be rolled back; only to be deleted. */
+    static final String DISCARDED_DATA = "data.discarded";
+
     private final Path directory;
 
     BranchDirectories(Path directory) {
@@ -68,12 +77,18 @@ final class BranchDirectories {
         }
     }
 
-    /** A reset that crashed between moving the old data aside and finishing leaves {@code data.old}. */
+    /**
+     * A reset that crashed between moving the old data aside and its commit point leaves {@code
+     * data.old}, which is put back; one that crashed after it, while deleting the old data, leaves
+     * {@code data.discarded}, which is deleted.
+     */
     private static void recoverInterruptedReset(Path branch) {
         Path data = branch.resolve("data");
-        Path old = branch.resolve("data.old");
-        FileTrees.deleteQuietly(branch.resolve("data.next"));
+        Path old = branch.resolve(OLD_DATA);
+        FileTrees.deleteQuietly(branch.resolve(NEXT_DATA));
+        FileTrees.deleteQuietly(branch.resolve(DISCARDED_DATA));
         if (Files.isDirectory(old)) {
+            LOG.warn("{}: rolling back a reset that did not finish", branch);
             FileTrees.deleteQuietly(data);
             move(old, data);
         }

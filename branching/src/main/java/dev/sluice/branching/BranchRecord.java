@@ -1,5 +1,8 @@
 package dev.sluice.branching;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Optional;
@@ -37,6 +40,15 @@ record BranchRecord(
 
     void save(Path directory) {
         JsonFiles.write(directory.resolve(FILE), this);
+    }
+
+    /** Removes the record from {@code directory}, if there is one: the branch is no longer the store's. */
+    static void forget(Path directory) {
+        try {
+            Files.deleteIfExists(directory.resolve(FILE));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete " + directory.resolve(FILE) + ": " + e.getMessage(), e);
+        }
     }
 
     static Optional<BranchRecord> load(Path directory) {

@@ -6,6 +6,7 @@ import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import dev.sluice.localpg.PostgresBinaries;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -300,7 +301,11 @@ public final class BranchStore implements Branches, AutoCloseable {
         }
         try {
             live.retire();
-            FileTrees.delete(branchesDirectory.resolve(name));
+            Path directory = branchesDirectory.resolve(name);
+            // The record goes first: a delete cut short by a crash or an I/O error leaves a directory
+            // without one, which the next open removes, rather than a branch whose data is half gone.
+            BranchRecord.forget(directory);
+            FileTrees.delete(directory);
         } catch (RuntimeException e) {
             throw new BranchException(
                     BranchException.Kind.FAILED, "deleting branch '" + name + "' failed: " + e.getMessage(), e);
@@ -453,11 +458,13 @@ public final class BranchStore implements Branches, AutoCloseable {
         BranchRecord record = live.record();
         Path directory = branchesDirectory.resolve(record.name());
         Path data = directory.resolve("data");
-        Path next = directory.resolve("data.next");
-        Path old = directory.resolve("data.old");
+        Path next = directory.resolve(BranchDirectories.NEXT_DATA);
+        Path old = directory.resolve(BranchDirectories.OLD_DATA);
+        Path discarded = directory.resolve(BranchDirectories.DISCARDED_DATA);
         try {
             FileTrees.delete(next);
             FileTrees.delete(old);
+            FileTrees.delete(discarded);
             cloneParent(record.parent(), next);
             live.server().exclusively(() -> {
                 live.server().stop();
@@ -466,6 +473,8 @@ public final class BranchStore implements Branches, AutoCloseable {
                 try {
                     prepare(live.server().start(), record);
                     step("reset-prepared");
+                    // The reset's commit point: from here the next open keeps the new data.
+                    BranchDirectories.move(old, discarded);
                 } catch (RuntimeException e) {
                     // Put the branch back as it was, so a failed reset changes nothing.
                     live.server().stop();
@@ -474,8 +483,15 @@ public final class BranchStore implements Branches, AutoCloseable {
                     throw e;
                 }
             });
-            FileTrees.delete(old);
             LOG.info("branch {}: reset to the current state of {}", record.name(), record.parent());
+            try {
+                FileTrees.delete(discarded);
+            } catch (UncheckedIOException e) {
+                LOG.warn(
+                        "branch {}: the data it had before the reset is left for the next open to remove: {}",
+                        record.name(),
+                        e.getMessage());
+            }
         } catch (RuntimeException e) {
             FileTrees.deleteQuietly(next);
             if (e instanceof BranchException be) {

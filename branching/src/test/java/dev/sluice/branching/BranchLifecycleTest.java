@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.SluiceException;
+import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -75,6 +76,45 @@ class BranchLifecycleTest {
             assertThat(queryLong(branch.url(), "SELECT x FROM t")).isEqualTo(3);
             execute(branch.url(), "UPDATE t SET x = 4");
             assertThat(queryLong(store.mainWriterUrl(), "SELECT x FROM t")).isEqualTo(3);
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void resetsAndDeletesCutShortByACrashAreFinishedOrUndoneWhenTheStoreOpens() throws Exception {
+        Path root = TestStores.newRoot("cut-short");
+        try {
+            Branch committed;
+            Branch rolledBack;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                execute(store.mainWriterUrl(), "CREATE TABLE t (x int)", "INSERT INTO t VALUES (1)");
+                committed = store.create(BranchSpec.of("committed"));
+                rolledBack = store.create(BranchSpec.of("rolled-back"));
+                store.create(BranchSpec.of("deleted"));
+                execute(store.mainWriterUrl(), "INSERT INTO t VALUES (2)");
+                store.reset("committed");
+            }
+            Path branches = root.resolve("branches");
+            // Killed while deleting the data a finished reset replaced: a part of it is left.
+            Path discarded = Files.createDirectories(branches.resolve("committed/data.discarded/base"));
+            Files.writeString(discarded.resolve("leftover"), "half deleted");
+            // Killed after moving the data aside, before the new data was ready: a reset to undo.
+            Files.move(branches.resolve("rolled-back/data"), branches.resolve("rolled-back/data.old"));
+            Files.createDirectories(branches.resolve("rolled-back/data/base"));
+            // Killed while deleting a branch: its record goes first, then its data.
+            Files.delete(branches.resolve("deleted/branch.json"));
+            FileTrees.delete(branches.resolve("deleted/data/base"));
+
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(queryLong(committed.url(), "SELECT count(*) FROM t")).isEqualTo(2);
+                assertThat(branches.resolve("committed/data.discarded")).doesNotExist();
+                assertThat(queryLong(rolledBack.url(), "SELECT count(*) FROM t"))
+                        .isEqualTo(1);
+                assertThat(branches.resolve("rolled-back/data.old")).doesNotExist();
+                assertThat(store.find("deleted")).isEmpty();
+                assertThat(branches.resolve("deleted")).doesNotExist();
+            }
         } finally {
             TestStores.delete(root);
         }
