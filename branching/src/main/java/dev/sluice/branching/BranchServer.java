@@ -31,10 +31,12 @@ final class BranchServer {
     private final Map<String, String> settings;
     private final Clock clock;
 
-    private LocalPostgres postgres;
+    /** Written under this object's lock; read without it by {@link #state}. */
+    private volatile LocalPostgres postgres;
+
     private int connections;
     private Instant lastUsed;
-    private boolean failed;
+    private volatile boolean failed;
     private boolean retired;
 
     BranchServer(
@@ -131,10 +133,15 @@ final class BranchServer {
         }
     }
 
-    synchronized BranchState state() {
+    /**
+     * Never waits for the lock: a wake, an idle stop or a reset holds it for seconds, and listing
+     * the branches (the API, the metrics) must not wait behind them.
+     */
+    BranchState state() {
         if (failed) {
             return BranchState.FAILED;
         }
-        return postgres != null && postgres.isRunning() ? BranchState.RUNNING : BranchState.STOPPED;
+        LocalPostgres running = postgres;
+        return running != null && running.isRunning() ? BranchState.RUNNING : BranchState.STOPPED;
     }
 }

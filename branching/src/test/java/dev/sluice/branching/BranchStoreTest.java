@@ -15,6 +15,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -164,6 +166,34 @@ class BranchStoreTest {
         assertThat(queryLong(branch.url(), "SELECT x FROM only_here")).isEqualTo(9);
         assertThat(root.resolve("branches/reset-fails/data.old")).doesNotExist();
         assertThat(root.resolve("branches/reset-fails/data.next")).doesNotExist();
+    }
+
+    @Test
+    void listingAnswersWhileABranchIsHeldInTheMiddleOfItsReset() throws Exception {
+        store.create(BranchSpec.of("held"));
+        CountDownLatch reached = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        store.onStep(step -> {
+            if (step.equals("reset-prepared")) {
+                reached.countDown();
+                try {
+                    release.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        Thread resetting = Thread.ofPlatform().start(() -> store.reset("held"));
+        try {
+            assertThat(reached.await(1, TimeUnit.MINUTES)).isTrue();
+            // The reset holds the branch's server; a listing waiting for it would hang this test.
+            assertThat(store.list()).extracting(Branch::name).contains("held");
+            assertThat(store.find("held").map(Branch::state)).contains(BranchState.RUNNING);
+        } finally {
+            release.countDown();
+            store.onStep(step -> {});
+            resetting.join();
+        }
     }
 
     @Test

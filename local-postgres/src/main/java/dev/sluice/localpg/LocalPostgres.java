@@ -73,7 +73,12 @@ public final class LocalPostgres implements AutoCloseable {
     private final List<String> initdbOptions;
 
     private volatile int port;
-    private Process postmaster;
+    /** Written under this object's lock; read without it by {@link #isRunning}. */
+    private volatile Process postmaster;
+
+    /** Whether the last {@link #start()} completed and no {@link #stop()} began since. */
+    private volatile boolean started;
+
     private SocketDirectory socketDirectory;
 
     private LocalPostgres(Builder b, String password) {
@@ -164,8 +169,14 @@ public final class LocalPostgres implements AutoCloseable {
         }
     }
 
-    public synchronized boolean isRunning() {
-        return postmaster != null && postmaster.isAlive();
+    /**
+     * Whether the server was started and its postmaster is alive. Never waits: while a start or a
+     * stop is under way (a start can take a minute of crash recovery) it answers false at once, so
+     * that a health check or a listing is not held up behind it.
+     */
+    public boolean isRunning() {
+        Process p = postmaster;
+        return started && p != null && p.isAlive();
     }
 
     /**
@@ -217,6 +228,7 @@ public final class LocalPostgres implements AutoCloseable {
             }
         }
         checkCredentials();
+        started = true;
         return this;
     }
 
@@ -225,6 +237,7 @@ public final class LocalPostgres implements AutoCloseable {
      * waits until it has exited. Does nothing when it is not running.
      */
     public synchronized void stop() {
+        started = false;
         if (postmaster != null) {
             Postmasters.stop(postmaster, STOP_PATIENCE);
             Postmasters.unregister(postmaster);
