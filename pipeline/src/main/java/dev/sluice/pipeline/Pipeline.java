@@ -10,6 +10,7 @@ import dev.sluice.core.spi.Processor;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.config.SluiceConfig;
 import dev.sluice.pipeline.kafka.KafkaSettings;
+import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.sink.kafka.KafkaSink;
 import dev.sluice.pipeline.sink.kafka.KafkaSnapshot;
 import dev.sluice.pipeline.source.kafka.KafkaSource;
@@ -449,6 +450,7 @@ public final class Pipeline {
         if (mode == SluiceConfig.SnapshotMode.NONE || KafkaSink.state(kafka).isPresent()) {
             return;
         }
+        refuseSecondCopy(kafka);
         admin.publish(config.tables(), config.publication(), config.ddlCapture());
         List<TableId> unlogged = admin.unloggedTables(config.tables());
         List<TableId> tables = admin.tables(config.tables()).stream()
@@ -463,6 +465,29 @@ public final class Pipeline {
                             config.pgDump(), config.sourceUrl(), config.sourceUrl(), admin.serverVersionNum() / 10000)
                     .forTables(config.tables()::includes, Set.of());
             new KafkaSnapshot(config.sourceUrl(), schema, processors()).publish(snapshot, tables, sink);
+        }
+    }
+
+    /**
+     * Fails when the topic holds a stream but not its producer's state: Kafka removes a group's
+     * offsets, where the state is kept, once none was committed for {@code offsets.retention.minutes}
+     * (7 days by default), for instance while the producer was down. A second initial copy behind
+     * the first would fail every consumer on its {@code CREATE TABLE}s, and a new slot would have
+     * lost the changes in between.
+     */
+    private static void refuseSecondCopy(KafkaSettings kafka) {
+        try (KafkaTopic topic = new KafkaTopic(kafka, Reason.TARGET_UNREACHABLE)) {
+            if (topic.holdsCommittedRecords()) {
+                throw new SluiceException(
+                        Reason.SOURCE_NOT_READY,
+                        "Kafka topic " + kafka.topic() + " holds a change stream, but its producer's state (the"
+                                + " offsets of group " + KafkaTopic.producerGroup(kafka.topic()) + ") is gone:"
+                                + " Kafka removes a group's offsets after offsets.retention.minutes (7 days by"
+                                + " default) without a commit. Sluice will not publish a second initial copy into"
+                                + " it. Publish to a new topic (--topic) and point the consumers at it (each copies"
+                                + " it afresh), or delete and recreate this one; raise offsets.retention.minutes"
+                                + " on the brokers above the longest time the producer may be down.");
+            }
         }
     }
 

@@ -1,8 +1,11 @@
 package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.core.SluiceException;
 import dev.sluice.pipeline.config.Setting;
+import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
@@ -10,8 +13,10 @@ import dev.sluice.transform.Keyring;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -114,6 +119,33 @@ class KafkaProducerRestartTest {
         assertThat(target.queryForString("SELECT name FROM users WHERE id = 101"))
                 .isEqualTo("CAROL");
         assertThat(target.queryForString("SELECT count(*) FROM users")).isEqualTo("22");
+    }
+
+    @Test
+    void producerWhoseStateKafkaExpiredRefusesASecondInitialCopyAndKeepsTheSlot() throws Exception {
+        TestKafka kafka = TestKafka.broker();
+        String topic = kafka.createTopic("state-expired", 1);
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                RunningPipelines running = new RunningPipelines()) {
+            source.execute("CREATE TABLE users (id int PRIMARY KEY, name text)", "INSERT INTO users VALUES (1, 'a')");
+            Map<Setting, String> producer = KafkaFlags.producer(KafkaFlags.common(kafka, topic), source.url());
+            running.stop(running.startAndAwaitStreaming(KafkaFlags.anonymizing(producer)));
+            String slotBefore = source.queryForString("SELECT restart_lsn FROM pg_replication_slots");
+            // What offsets.retention.minutes does to a group that committed nothing for that long.
+            try (Admin admin = kafka.admin()) {
+                admin.deleteConsumerGroups(List.of(KafkaTopic.producerGroup(topic)))
+                        .all()
+                        .get();
+            }
+
+            assertThatThrownBy(() -> KafkaFlags.anonymizing(producer).run())
+                    .isInstanceOf(SluiceException.class)
+                    .hasMessageContaining("Kafka topic " + topic + " holds a change stream, but its producer's state")
+                    .hasMessageContaining("will not publish a second initial copy");
+            assertThat(source.queryForString("SELECT restart_lsn FROM pg_replication_slots"))
+                    .as("the slot, and with it the changes since the state was last committed, is kept")
+                    .isEqualTo(slotBefore);
+        }
     }
 
     /**

@@ -24,6 +24,8 @@ import org.apache.kafka.clients.admin.ListOffsetsResult;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.Node;
@@ -33,6 +35,7 @@ import org.apache.kafka.common.errors.AuthenticationException;
 import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * The topic of a change stream as the cluster's admin API sees it: whether it exists, its
@@ -127,6 +130,40 @@ public final class KafkaTopic implements AutoCloseable {
             }
         });
         return mine;
+    }
+
+    /**
+     * Whether a consumer reading committed records only would find any in the topic. The records of
+     * transactions a producer aborted (an initial copy cut short) take offsets but are never seen,
+     * so they do not count; reads until it finds one or reaches every partition's end.
+     */
+    public boolean holdsCommittedRecords() {
+        Map<String, Object> props = new HashMap<>(settings.clientProperties());
+        props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        props.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            List<TopicPartition> partitions = new ArrayList<>();
+            for (int p = 0; p < describe().orElse(0); p++) {
+                partitions.add(new TopicPartition(settings.topic(), p));
+            }
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
+            long deadline = System.nanoTime() + TIMEOUT.toNanos();
+            while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < ends.get(tp))) {
+                if (!consumer.poll(Duration.ofMillis(200)).isEmpty()) {
+                    return true;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw failure("reading topic " + settings.topic(), new TimeoutException("no end in " + TIMEOUT));
+                }
+            }
+            return false;
+        } catch (KafkaException e) {
+            throw failure("reading topic " + settings.topic(), e);
+        }
     }
 
     /** Groups with offsets committed on the topic, the producer's own state group left out. */
