@@ -477,6 +477,7 @@ public final class Pipeline {
      */
     private static void refuseSecondCopy(KafkaSettings kafka) {
         try (KafkaTopic topic = new KafkaTopic(kafka, Reason.TARGET_UNREACHABLE)) {
+            log.info("No producer state for Kafka topic {}: checking that it holds no stream yet", kafka.topic());
             if (topic.holdsCommittedRecords()) {
                 throw new SluiceException(
                         Reason.SOURCE_NOT_READY,

@@ -17,6 +17,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -145,6 +149,39 @@ class KafkaProducerRestartTest {
             assertThat(source.queryForString("SELECT restart_lsn FROM pg_replication_slots"))
                     .as("the slot, and with it the changes since the state was last committed, is kept")
                     .isEqualTo(slotBefore);
+        }
+    }
+
+    @Test
+    void producerWhoseInitialCopyWasAbortedPublishesItAgain() throws Exception {
+        TestKafka kafka = TestKafka.broker();
+        String topic = kafka.createTopic("copy-aborted", 1);
+        // What a producer killed during its initial copy leaves: records of a transaction never committed.
+        Map<String, Object> props = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.bootstrap(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG,
+                "aborted-" + topic);
+        try (KafkaProducer<byte[], byte[]> aborted =
+                new KafkaProducer<>(props, new ByteArraySerializer(), new ByteArraySerializer())) {
+            aborted.initTransactions();
+            aborted.beginTransaction();
+            aborted.send(new ProducerRecord<>(topic, 0, null, new byte[100])).get();
+            aborted.abortTransaction();
+        }
+        try (TestDatabase source = TestPostgres.server().createDatabase();
+                TestDatabase target = TestPostgres.server().createDatabase();
+                RunningPipelines running = new RunningPipelines()) {
+            source.execute(
+                    "CREATE TABLE users (id int PRIMARY KEY, name text)",
+                    Replication.MARKER_DDL,
+                    "INSERT INTO users VALUES (1, 'a')");
+            Map<Setting, String> common = KafkaFlags.common(kafka, topic);
+            running.startAndAwaitStreaming(KafkaFlags.anonymizing(KafkaFlags.producer(common, source.url())));
+            running.startAndAwaitStreaming(KafkaFlags.anonymizing(KafkaFlags.consumer(common, target.url(), "g")));
+            running.awaitCaughtUp(source, CAUGHT_UP, target.url());
+            assertThat(target.queryForString("SELECT name FROM users WHERE id = 1"))
+                    .isEqualTo("a");
         }
     }
 

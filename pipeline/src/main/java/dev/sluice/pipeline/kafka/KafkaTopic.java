@@ -135,7 +135,9 @@ public final class KafkaTopic implements AutoCloseable {
     /**
      * Whether a consumer reading committed records only would find any in the topic. The records of
      * transactions a producer aborted (an initial copy cut short) take offsets but are never seen,
-     * so they do not count; reads until it finds one or reaches every partition's end.
+     * so they do not count: reads until it finds one or reaches every partition's end, which after
+     * a large aborted copy means reading through it. Fails when reading stops moving for the
+     * timeout.
      */
     public boolean holdsCommittedRecords() {
         Map<String, Object> props = new HashMap<>(settings.clientProperties());
@@ -151,16 +153,30 @@ public final class KafkaTopic implements AutoCloseable {
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> ends = consumer.endOffsets(partitions, TIMEOUT);
-            long deadline = System.nanoTime() + TIMEOUT.toNanos();
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp, TIMEOUT) < ends.get(tp))) {
+            long readUpTo = -1;
+            long movedAt = System.nanoTime();
+            while (true) {
+                long position = 0;
+                boolean atEnd = true;
+                for (TopicPartition tp : partitions) {
+                    long p = consumer.position(tp, TIMEOUT);
+                    position += p;
+                    atEnd &= p >= ends.get(tp);
+                }
+                if (atEnd) {
+                    return false;
+                }
+                if (position != readUpTo) {
+                    readUpTo = position;
+                    movedAt = System.nanoTime();
+                } else if (System.nanoTime() - movedAt > TIMEOUT.toNanos()) {
+                    throw failure(
+                            "reading topic " + settings.topic(), new TimeoutException("no progress in " + TIMEOUT));
+                }
                 if (!consumer.poll(Duration.ofMillis(200)).isEmpty()) {
                     return true;
                 }
-                if (System.nanoTime() > deadline) {
-                    throw failure("reading topic " + settings.topic(), new TimeoutException("no end in " + TIMEOUT));
-                }
             }
-            return false;
         } catch (KafkaException e) {
             throw failure("reading topic " + settings.topic(), e);
         }
