@@ -15,6 +15,9 @@ public final class Ttl {
 
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})([dhms])");
 
+    /** Longer is a typo, and far longer would not fit the expiry time: a branch that should stay has no ttl. */
+    private static final Duration LONGEST = Duration.ofDays(36_500);
+
     private Ttl() {}
 
     /**
@@ -48,6 +51,10 @@ public final class Ttl {
         }
         if (d.isZero() || d.isNegative()) {
             throw invalid(field, text);
+        }
+        if (d.compareTo(LONGEST) > 0) {
+            throw new IllegalArgumentException(field + " '" + text + "' is not allowed: at most 36500d (100 years);"
+                    + " leave the ttl out for a branch that does not expire");
         }
         return Optional.of(d);
     }

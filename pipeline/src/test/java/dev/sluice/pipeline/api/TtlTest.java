@@ -19,6 +19,17 @@ class TtlTest {
     }
 
     @Test
+    void refusesATtlBeyondAHundredYearsThatWouldOverflowTheExpiryTime() {
+        assertThat(Ttl.parse("ttl", "36500d")).hasValue(Duration.ofDays(36_500));
+        for (String tooLong : new String[] {"36501d", "P400000000000D", "999999999d"}) {
+            assertThatThrownBy(() -> Ttl.parse("ttl", tooLong))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("ttl '" + tooLong + "' is not allowed: at most 36500d (100 years); leave the ttl out"
+                            + " for a branch that does not expire");
+        }
+    }
+
+    @Test
     void blankMeansNoTtl() {
         assertThat(Ttl.parse("ttl", null)).isEmpty();
         assertThat(Ttl.parse("ttl", " ")).isEmpty();
