@@ -351,14 +351,24 @@ public final class BranchStore implements Branches, AutoCloseable {
     void maintain() {
         rotateLog("main", main.postgres());
         Instant now = options.clock().instant();
-        for (Live live : List.copyOf(branches.values())) {
+        List<Live> listed = List.copyOf(branches.values());
+        step("maintain-listed");
+        for (Live live : listed) {
             String name = live.record().name();
             if (live.record().expires().filter(at -> !at.isAfter(now)).isPresent()) {
-                LOG.info(
-                        "branch {}: expired at {}, deleting it",
-                        name,
-                        live.record().expiresAt());
-                delete(name, true);
+                // By this instance, not by name: one deleted and created again under the name meanwhile is another.
+                locks.locked(
+                        () -> {
+                            if (branches.get(name) == live) {
+                                LOG.info(
+                                        "branch {}: expired at {}, deleting it",
+                                        name,
+                                        live.record().expiresAt());
+                                deleteLocked(name, true);
+                            }
+                            return null;
+                        },
+                        name);
             } else if (!live.server().stopIfIdle(options.idleStop())) {
                 live.server().running().ifPresent(postgres -> rotateLog("branch " + name, postgres));
             }

@@ -20,6 +20,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -222,6 +223,34 @@ class BranchLifecycleTest {
             assertThat(root.resolve("branches").resolve("expiring")).doesNotExist();
             assertThat(store.find("later")).isPresent();
             assertThat(store.find("forever")).isPresent();
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void reaperLeavesABranchCreatedAgainUnderTheNameOfOneThatExpired() throws Exception {
+        Path root = TestStores.newRoot("ttl-race");
+        MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
+        StoreOptions options = TestStores.options().withClock(clock).withReaperInterval(Duration.ofHours(1));
+        try (BranchStore store = BranchStore.open(root, options)) {
+            store.create(new BranchSpec("pr-42", Branch.MAIN, Optional.of(Duration.ofHours(1)), false));
+            clock.advance(Duration.ofHours(2));
+            AtomicBoolean recreated = new AtomicBoolean();
+            // CI deletes the expired branch and creates it again while the reaper is on its way to it.
+            store.onStep(step -> {
+                if (step.equals("maintain-listed") && !recreated.getAndSet(true)) {
+                    store.delete("pr-42", true);
+                    store.create(new BranchSpec("pr-42", Branch.MAIN, Optional.of(Duration.ofDays(1)), false));
+                }
+            });
+
+            store.maintain();
+
+            assertThat(recreated).isTrue();
+            assertThat(store.find("pr-42").flatMap(Branch::expiresAt))
+                    .as("the branch created again, with its new ttl")
+                    .contains(Instant.parse("2026-01-02T02:00:00Z"));
         } finally {
             TestStores.delete(root);
         }
