@@ -10,7 +10,6 @@ import java.io.UncheckedIOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -535,7 +534,6 @@ public final class BranchStore implements Branches, AutoCloseable {
     }
 
     private void prepare(LocalPostgres postgres, BranchRecord record) {
-        PgUrl asBranch = postgres.url(options.database()).withCredentials(record.role(), record.password());
         try (Connection c = postgres.jdbcConnection(options.database())) {
             BranchPreparation.prepare(
                     c,
@@ -545,7 +543,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                     MainServer.READER_ROLE,
                     MainServer.WRITER_ROLE,
                     record.schemaOnly(),
-                    () -> DriverManager.getConnection(asBranch.jdbcUrl(), asBranch.properties()));
+                    () -> postgres.jdbcConnection(options.database(), record.role(), record.password()));
         } catch (SQLException e) {
             throw new SluiceException(
                     SluiceException.Reason.INTERNAL,

@@ -132,7 +132,15 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** A new connection as the superuser to {@code database}; the caller closes it. */
     public Connection jdbcConnection(String database) throws SQLException {
-        PgUrl url = url(database);
+        return connect(url(database));
+    }
+
+    /** A new connection as {@code user}, with its password over TCP, to {@code database}; the caller closes it. */
+    public Connection jdbcConnection(String database, String user, String userPassword) throws SQLException {
+        return connect(url(database).withCredentials(user, userPassword));
+    }
+
+    private static Connection connect(PgUrl url) throws SQLException {
         Properties properties = url.properties();
         properties.setProperty("loginTimeout", "10");
         return DriverManager.getConnection(url.jdbcUrl(), properties);

@@ -4,16 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.PgUrl;
 import dev.sluice.localpg.FileTrees;
+import dev.sluice.testing.FreePorts;
 import dev.sluice.testing.StoreDirectories;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestPostgres;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -54,7 +52,7 @@ class RunIntoStoreTest {
                     "SLUICE_SOURCE_URL",
                     source.url().toUrlWithPassword(),
                     "SLUICE_METRICS_PORT",
-                    Integer.toString(freePort()),
+                    Integer.toString(FreePorts.loopback()),
                     "SLUICE_API_TOKEN",
                     TOKEN);
             try (SluiceProcess run = SluiceProcess.start(
@@ -83,7 +81,7 @@ class RunIntoStoreTest {
 
                 // Main dies under the pipeline (SIGKILL, as the OOM killer sends): the store starts it
                 // again, the pipeline's retries carry on, and the metrics say it happened.
-                killMainPostmaster(root);
+                StoreDirectories.killMain(root);
                 source.execute("INSERT INTO items VALUES (151, 'after the branch')");
                 awaitCount(main, 151);
                 awaitMetric(metrics, "sluice_store_main_restarts_total 1.0");
@@ -125,19 +123,6 @@ class RunIntoStoreTest {
         while (!get(metrics, false).contains(line)) {
             assertThat(System.nanoTime()).as("%s in time", line).isLessThan(deadline);
             Thread.sleep(100);
-        }
-    }
-
-    private static void killMainPostmaster(Path root) throws Exception {
-        long pid = Long.parseLong(Files.readAllLines(root.resolve("main/data/postmaster.pid"))
-                .get(0)
-                .strip());
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
-    }
-
-    private static int freePort() throws Exception {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
         }
     }
 

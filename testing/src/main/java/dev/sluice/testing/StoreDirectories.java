@@ -28,6 +28,18 @@ public final class StoreDirectories {
         return newDirectory(tempDirectory(), name);
     }
 
+    /** Kills the postmaster of the store's main at {@code root} with SIGKILL, as the OOM killer does. */
+    public static void killMain(Path root) {
+        try {
+            long pid = Long.parseLong(Files.readAllLines(root.resolve("main/data/postmaster.pid"))
+                    .get(0)
+                    .strip());
+            ProcessHandle.of(pid).orElseThrow().destroyForcibly();
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the pid of main under " + root + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Whether {@link #newRoot} is on a copy-on-write filesystem, so a store there must detect one. */
     public static boolean copyOnWriteExpected() {
         String dir = System.getenv(COW_DIR_ENV);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.core.PgUrl;
 import dev.sluice.localpg.FileTrees;
+import dev.sluice.testing.StoreDirectories;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -63,7 +64,7 @@ class ServeStoreTest {
                     .containsPattern("sluice_store_branches\\{state=\"running\",?} 1.0");
 
             // Main dies (SIGKILL, as the OOM killer sends): the store starts it again and says so.
-            killMainPostmaster(root);
+            StoreDirectories.killMain(root);
             awaitLine(http, metrics, "sluice_store_main_restarts_total 1.0");
             awaitLine(http, serving.metricsUrl() + "/healthz", "main running");
 
@@ -110,12 +111,5 @@ class ServeStoreTest {
             last = http.send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString())
                     .body();
         }
-    }
-
-    private static void killMainPostmaster(Path root) throws Exception {
-        long pid = Long.parseLong(Files.readAllLines(root.resolve("main/data/postmaster.pid"))
-                .get(0)
-                .strip());
-        ProcessHandle.of(pid).orElseThrow().destroyForcibly();
     }
 }

@@ -1,10 +1,8 @@
 package dev.sluice.pipeline.cli;
 
-import java.io.IOException;
+import dev.sluice.testing.FreePorts;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -46,8 +44,8 @@ final class ServingThread {
                 "serve-under-test");
     }
 
-    static ServingThread start(Path store, String token) throws IOException {
-        ServingThread serving = new ServingThread(store, token, freePort());
+    static ServingThread start(Path store, String token) {
+        ServingThread serving = new ServingThread(store, token, FreePorts.loopback());
         serving.thread.start();
         return serving;
     }
@@ -84,12 +82,6 @@ final class ServingThread {
             throw new AssertionError("serve did not stop within 2 minutes");
         }
         return code;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 
     /** Everything serve printed. */

@@ -39,20 +39,29 @@ final class Barriers {
     }
 
     /**
-     * For a partition other than 0, at its barrier marker with nothing uncommitted: waits until
-     * partition 0 applied the barrier transaction. Returns false when {@code stopped} turned true.
+     * A stop ended a wait at a barrier: the partitions did not all meet there, so nothing after the
+     * barrier may reach the target. Thrown rather than returned, so that no caller can go on past it.
      */
-    synchronized boolean arriveAndAwaitZero(int p, Lsn commitLsn, BooleanSupplier stopped) throws InterruptedException {
+    static final class Stopped extends Exception {
+        Stopped() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * For a partition other than 0, at its barrier marker with nothing uncommitted: waits until
+     * partition 0 applied the barrier transaction.
+     *
+     * @throws Stopped when {@code stopped} turned true first
+     */
+    synchronized void arriveAndAwaitZero(int p, Lsn commitLsn, BooleanSupplier stopped)
+            throws InterruptedException, Stopped {
         waitingAt[p] = commitLsn;
         notifyAll();
         try {
             while (!appliedEnd[0].isAfter(commitLsn)) {
-                if (stopped.getAsBoolean()) {
-                    return false;
-                }
-                wait(100);
+                awaitUnlessStopped(stopped);
             }
-            return true;
         } finally {
             waitingAt[p] = null;
         }
@@ -60,16 +69,21 @@ final class Barriers {
 
     /**
      * For partition 0 at its barrier marker: waits until every other partition waits at the same
-     * barrier. Returns false when {@code stopped} turned true.
+     * barrier.
+     *
+     * @throws Stopped when {@code stopped} turned true first
      */
-    synchronized boolean awaitOthers(Lsn commitLsn, BooleanSupplier stopped) throws InterruptedException {
+    synchronized void awaitOthers(Lsn commitLsn, BooleanSupplier stopped) throws InterruptedException, Stopped {
         while (!allOthersAt(commitLsn)) {
-            if (stopped.getAsBoolean()) {
-                return false;
-            }
-            wait(100);
+            awaitUnlessStopped(stopped);
         }
-        return true;
+    }
+
+    private void awaitUnlessStopped(BooleanSupplier stopped) throws InterruptedException, Stopped {
+        if (stopped.getAsBoolean()) {
+            throw new Stopped();
+        }
+        wait(100);
     }
 
     private boolean allOthersAt(Lsn commitLsn) {

@@ -47,16 +47,6 @@ final class PartitionApplier implements Runnable {
     /** A Kafka record's Sluice records, decoded; its bytes count as queued until applied. */
     private record Decoded(long offset, int bytes, List<StreamRecord> records) {}
 
-    /**
-     * A stop ended a wait at a barrier: nothing after the barrier may reach the target, since the
-     * partitions did not all meet there. The record is not handled, so it is read again on restart.
-     */
-    private static final class StoppedAtBarrier extends Exception {
-        StoppedAtBarrier() {
-            super(null, null, false, false);
-        }
-    }
-
     private final String topic;
     private final int partition;
     private final Supplier<Sink> sinks;
@@ -182,10 +172,17 @@ final class PartitionApplier implements Runnable {
 
     /** Releases the sink of an applier whose thread was never started; it holds nothing uncommitted. */
     void closeUnstarted() {
+        closeSink();
+    }
+
+    /** Closes the sink, which commits complete transactions still grouped; returns its failure (logged), or null. */
+    private Throwable closeSink() {
         try {
             sink.close();
-        } catch (RuntimeException e) {
+            return null;
+        } catch (RuntimeException | Error e) {
             log.warn("Closing the target connection of partition {}: {}", partition, e.getMessage());
+            return e;
         }
     }
 
@@ -208,8 +205,9 @@ final class PartitionApplier implements Runnable {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (StoppedAtBarrier e) {
-            // Only complete slices from before the barrier are committed on close.
+        } catch (Barriers.Stopped e) {
+            // The record is not handled, so a restart reads it again; closing commits only complete
+            // slices from before the barrier.
         } catch (RuntimeException | Error e) {
             failure = e;
         } finally {
@@ -220,15 +218,10 @@ final class PartitionApplier implements Runnable {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            try {
-                // Commits complete transactions still grouped; rolls back one in flight.
-                sink.close();
-            } catch (RuntimeException | Error e) {
-                log.warn("Closing the target connection of partition {}: {}", partition, e.getMessage());
-                if (failure == null) {
-                    // The target failed on changes applied before the stop; the consumer must not report success.
-                    failure = e;
-                }
+            Throwable closing = closeSink(); // rolls back a transaction in flight
+            if (failure == null) {
+                // The target failed on changes applied before the stop; the consumer must not report success.
+                failure = closing;
             }
         }
     }
@@ -249,7 +242,7 @@ final class PartitionApplier implements Runnable {
         }
     }
 
-    private void apply(Decoded record) throws InterruptedException, StoppedAtBarrier {
+    private void apply(Decoded record) throws InterruptedException, Barriers.Stopped {
         List<StreamRecord> records = record.records();
         for (int i = 0; i < records.size(); i++) {
             // Where a restart begins once this is on the target: this Kafka record while more of it follows.
@@ -258,7 +251,7 @@ final class PartitionApplier implements Runnable {
         }
     }
 
-    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException, StoppedAtBarrier {
+    private void handle(StreamRecord decoded, long resumeAt) throws InterruptedException, Barriers.Stopped {
         switch (decoded) {
             case StreamRecord.Start start -> {
                 inSlice = true;
@@ -307,22 +300,18 @@ final class PartitionApplier implements Runnable {
      * once; the others wait until partition 0 has. Nothing waits for a barrier partition 0 already
      * applied (a replay after a restart).
      */
-    private void barrier(StreamRecord.Barrier barrier) throws InterruptedException, StoppedAtBarrier {
+    private void barrier(StreamRecord.Barrier barrier) throws InterruptedException, Barriers.Stopped {
         if (barriers.zeroApplied(barrier.commitLsn())) {
             return;
         }
         log.debug("Partition {} at the barrier of transaction {} ({})", partition, barrier.xid(), barrier.commitLsn());
-        boolean met;
         if (partition == 0) {
-            met = barriers.awaitOthers(barrier.commitLsn(), () -> stopped);
+            barriers.awaitOthers(barrier.commitLsn(), () -> stopped);
             flushAfterCommit = true;
         } else {
             // Nothing of this partition may hold locks while partition 0 applies, say, an ALTER TABLE.
             reopen();
-            met = barriers.arriveAndAwaitZero(partition, barrier.commitLsn(), () -> stopped);
-        }
-        if (!met) {
-            throw new StoppedAtBarrier();
+            barriers.arriveAndAwaitZero(partition, barrier.commitLsn(), () -> stopped);
         }
     }
 
