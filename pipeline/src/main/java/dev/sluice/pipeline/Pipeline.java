@@ -645,6 +645,10 @@ public final class Pipeline {
                 "Source sequence values published to the Kafka topic (in sequences records)",
                 kafkaSinkStats.sequencesPublished);
         counter(
+                "sluice_kafka_state_refreshes",
+                "Commits of the unchanged producer state while the stream was idle, which keep Kafka from dropping it",
+                kafkaSinkStats.stateRefreshes);
+        counter(
                 "sluice_kafka_records_applied",
                 "Sluice records of the Kafka topic (row changes, commits, schema changes, sequences) applied to the"
                         + " target",

@@ -49,6 +49,8 @@ public final class KafkaTopic implements AutoCloseable {
     private final KafkaSettings settings;
     private final Admin admin;
     private final Reason unreachable;
+    /** One broker's configuration, read once when first asked for. */
+    private Config brokerConfig;
 
     /**
      * @param unreachable the reason to report when the brokers do not answer: the pipeline retries
@@ -201,21 +203,35 @@ public final class KafkaTopic implements AutoCloseable {
      * describe the cluster's configuration, say).
      */
     public OptionalInt offsetMetadataMax() {
+        return brokerSetting("offset.metadata.max.bytes").map(OptionalInt::of).orElse(OptionalInt.empty());
+    }
+
+    /**
+     * The brokers' {@code offsets.retention.minutes}: how long a group's offsets (so producer
+     * state) outlive its last commit; empty when it cannot be read.
+     */
+    public Optional<Duration> offsetsRetention() {
+        return brokerSetting("offsets.retention.minutes").map(Duration::ofMinutes);
+    }
+
+    private Optional<Integer> brokerSetting(String name) {
         try {
-            Collection<Node> nodes = await(admin.describeCluster().nodes(), "describing the cluster");
-            if (nodes.isEmpty()) {
-                return OptionalInt.empty();
+            if (brokerConfig == null) {
+                Collection<Node> nodes = await(admin.describeCluster().nodes(), "describing the cluster");
+                if (nodes.isEmpty()) {
+                    return Optional.empty();
+                }
+                ConfigResource broker = new ConfigResource(
+                        ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+                brokerConfig = await(admin.describeConfigs(List.of(broker)).all(), "reading the brokers' settings")
+                        .get(broker);
             }
-            ConfigResource broker = new ConfigResource(
-                    ConfigResource.Type.BROKER, nodes.iterator().next().idString());
-            Config config = await(admin.describeConfigs(List.of(broker)).all(), "reading the brokers' settings")
-                    .get(broker);
-            ConfigEntry entry = config == null ? null : config.get("offset.metadata.max.bytes");
+            ConfigEntry entry = brokerConfig == null ? null : brokerConfig.get(name);
             return entry == null || entry.value() == null
-                    ? OptionalInt.empty()
-                    : OptionalInt.of(Integer.parseInt(entry.value()));
+                    ? Optional.empty()
+                    : Optional.of(Integer.parseInt(entry.value()));
         } catch (SluiceException | NumberFormatException e) {
-            return OptionalInt.empty();
+            return Optional.empty();
         }
     }
 

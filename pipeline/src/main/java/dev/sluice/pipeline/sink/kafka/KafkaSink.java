@@ -91,10 +91,18 @@ public final class KafkaSink implements Sink {
         public final AtomicLong lastPublishedEndLsn = new AtomicLong();
         /** Sequence values sent in {@code sequences} records. */
         public final AtomicLong sequencesPublished = new AtomicLong();
+        /** Kafka transactions that committed the unchanged producer state again, while idle. */
+        public final AtomicLong stateRefreshes = new AtomicLong();
     }
 
     /** At most this many sequences per record, so a record stays far below Kafka's 1 MB default limit. */
     private static final int SEQUENCES_PER_RECORD = 1_000;
+
+    /**
+     * An idle producer commits its state again at least this often, and four times within the
+     * brokers' {@code offsets.retention.minutes}, after which Kafka would drop it.
+     */
+    static final Duration STATE_REFRESH_MAX = Duration.ofHours(1);
 
     private final KafkaSettings settings;
     private final String source;
@@ -117,6 +125,12 @@ public final class KafkaSink implements Sink {
     private Supplier<Set<ColumnRef>> withoutValues = Set::of;
     /** The brokers' offset.metadata.max.bytes, which the state must fit in. */
     private int stateMax = ProducerState.DEFAULT_METADATA_MAX;
+    /** The state last committed (or found at start), which an idle producer commits again. */
+    private ProducerState committedState;
+
+    private long stateCommittedAt;
+    private Duration stateRefresh = STATE_REFRESH_MAX;
+    private Duration stateRefreshOverride;
 
     private boolean inKafkaTransaction;
     private long kafkaTransactionStart;
@@ -169,6 +183,23 @@ public final class KafkaSink implements Sink {
         return this;
     }
 
+    /** Commits the producer state again after this long idle, whatever the brokers' retention; for tests. */
+    KafkaSink refreshingStateEvery(Duration interval) {
+        this.stateRefreshOverride = interval;
+        return this;
+    }
+
+    /**
+     * How often an idle producer commits its state again: a quarter of the brokers' offset
+     * retention, at most {@link #STATE_REFRESH_MAX}.
+     */
+    static Duration stateRefresh(Optional<Duration> offsetsRetention) {
+        return offsetsRetention
+                .map(r -> r.dividedBy(4))
+                .filter(r -> r.compareTo(STATE_REFRESH_MAX) < 0)
+                .orElse(STATE_REFRESH_MAX);
+    }
+
     /** What the topic holds, as the producer recorded it; empty for a topic nothing was published to. */
     public static Optional<ProducerState> state(KafkaSettings settings) {
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
@@ -196,7 +227,11 @@ public final class KafkaSink implements Sink {
             partitions = topic.partitions(settings.createTopic());
             state = state(topic, settings.topic());
             stateMax = topic.offsetMetadataMax().orElse(ProducerState.DEFAULT_METADATA_MAX);
+            stateRefresh = stateRefreshOverride != null ? stateRefreshOverride : stateRefresh(topic.offsetsRetention());
         }
+        committedState = state.orElse(null);
+        // Due at once: after a long outage the state may be close to expiring.
+        stateCommittedAt = System.nanoTime() - stateRefresh.toNanos();
         renamed = new RuleNames(state.map(ProducerState::renamed).orElse(RuleNames.Known.NONE));
         if (state.isPresent()) {
             ProducerState s = state.get();
@@ -496,17 +531,15 @@ public final class KafkaSink implements Sink {
         Commit last = pendingCommit;
         ProducerState next = new ProducerState(
                 last.endLsn(), source, settings.partitioning(), partitions, renamed.known(), withoutValues.get());
-        producer.sendOffsetsToTransaction(
-                Map.of(
-                        new TopicPartition(settings.topic(), 0),
-                        new OffsetAndMetadata(0, next.toMetadata(settings.topic(), stateMax))),
-                stateGroup);
+        producer.sendOffsetsToTransaction(stateOffset(next), stateGroup);
         producer.commitTransaction();
         Exception failed = sendFailure.get();
         if (failed != null) {
             // commitTransaction fails when a send did; this is a guard, never a path taken.
             throw new KafkaException("a record was not accepted: " + failed.getMessage(), failed);
         }
+        committedState = next;
+        stateCommittedAt = System.nanoTime();
         inKafkaTransaction = false;
         pendingCommit = null;
         rowsInKafkaTransaction = 0;
@@ -562,20 +595,46 @@ public final class KafkaSink implements Sink {
     }
 
     /**
+     * Kafka drops a group's offsets {@code offsets.retention.minutes} after their last commit, and
+     * with them the producer state of a stream that stayed idle that long: committing it again, in a
+     * Kafka transaction of its own that holds no record, keeps it.
+     */
+    private void refreshState() {
+        producer.beginTransaction();
+        inKafkaTransaction = true;
+        producer.sendOffsetsToTransaction(stateOffset(committedState), stateGroup);
+        producer.commitTransaction();
+        inKafkaTransaction = false;
+        stateCommittedAt = System.nanoTime();
+        stats.stateRefreshes.incrementAndGet();
+    }
+
+    private Map<TopicPartition, OffsetAndMetadata> stateOffset(ProducerState state) {
+        return Map.of(
+                new TopicPartition(settings.topic(), 0),
+                new OffsetAndMetadata(0, state.toMetadata(settings.topic(), stateMax)));
+    }
+
+    /**
      * Commits what is complete once the group is due, so that an idle stream still advances the slot;
-     * publishes changed sequence values once they are due.
+     * publishes changed sequence values once they are due; keeps the producer state from expiring.
      */
     @Override
     public void idle() {
         boolean group = inKafkaTransaction && current == null && pendingCommit != null && due();
         boolean sequencesAlone = !inKafkaTransaction && sequences != null && sequences.due();
-        if (group || sequencesAlone) {
+        boolean refresh = !inKafkaTransaction
+                && committedState != null
+                && System.nanoTime() - stateCommittedAt >= stateRefresh.toNanos();
+        if (group || sequencesAlone || refresh) {
             try {
                 if (group) {
                     appendSequences();
                     commitKafka();
-                } else {
+                } else if (sequencesAlone) {
                     publishSequencesAlone();
+                } else {
+                    refreshState();
                 }
             } catch (ProducerFencedException e) {
                 throw fenced(e);
