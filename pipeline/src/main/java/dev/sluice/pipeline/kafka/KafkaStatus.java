@@ -73,7 +73,7 @@ public final class KafkaStatus {
     }
 
     /** The applied position a consumer committed with the offset; empty for none, or metadata not Sluice's. */
-    private static Optional<Lsn> applied(OffsetAndMetadata om) {
+    public static Optional<Lsn> applied(OffsetAndMetadata om) {
         if (om == null || om.metadata() == null || om.metadata().isBlank()) {
             return Optional.empty();
         }

@@ -1,6 +1,7 @@
 package dev.sluice.pipeline.source.kafka;
 
 import dev.sluice.core.Lsn;
+import dev.sluice.core.SluiceException;
 import dev.sluice.core.SluiceException.Reason;
 import dev.sluice.core.Threads;
 import dev.sluice.core.spi.Sink;
@@ -97,6 +98,7 @@ public final class KafkaSource implements AutoCloseable {
         int partitions;
         ProducerState state;
         Map<TopicPartition, OffsetAndMetadata> committed;
+        Map<Integer, Long> earliest;
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.SOURCE_UNREACHABLE)) {
             Optional<Integer> found = topic.describe();
             if (found.isEmpty()) {
@@ -133,6 +135,7 @@ public final class KafkaSource implements AutoCloseable {
             }
             state = published.get();
             committed = topic.committed(group);
+            earliest = topic.earliestOffsets(partitions);
         }
         Barriers barriers = new Barriers(partitions);
         List<PartitionApplier> appliers = new ArrayList<>();
@@ -147,15 +150,15 @@ public final class KafkaSource implements AutoCloseable {
             for (int p = 0; p < partitions; p++) {
                 int partition = p;
                 java.util.function.Supplier<Sink> factory = () -> sinks.apply(partition, state.source());
-                OffsetAndMetadata from = committed.get(assigned.get(p));
-                if (from == null) {
-                    consumer.seekToBeginning(List.of(assigned.get(p)));
-                } else {
-                    consumer.seek(assigned.get(p), from.offset());
-                }
                 PartitionApplier[] self = new PartitionApplier[1];
                 // Sinks start one after another: the first creates Sluice's tables on the target.
                 Sink sink = PartitionApplier.open(factory, p, barriers, end -> self[0].durable(end));
+                if (readsFromBeginning(p, committed.get(assigned.get(p)), barriers.appliedEnd(p), earliest)) {
+                    consumer.seekToBeginning(List.of(assigned.get(p)));
+                } else {
+                    consumer.seek(
+                            assigned.get(p), committed.get(assigned.get(p)).offset());
+                }
                 PartitionApplier applier = new PartitionApplier(
                         settings.topic(), p, sink, factory, sequences, barriers, stats.recordsApplied);
                 self[0] = applier;
@@ -185,6 +188,47 @@ public final class KafkaSource implements AutoCloseable {
             // Appliers whose thread never started (a later partition's sink failed to open) still hold a connection.
             appliers.subList(threads.size(), appliers.size()).forEach(PartitionApplier::closeUnstarted);
         }
+    }
+
+    /**
+     * Whether partition {@code p} is read from its beginning rather than from the group's offset:
+     * when the group has none, and when the target holds less than the group committed (it was
+     * restored from a backup, or replaced), since the offset would then skip what it lacks. The
+     * target skips what it holds either way. Fails when what the target lacks may be gone from
+     * the topic.
+     */
+    private boolean readsFromBeginning(int p, OffsetAndMetadata from, Lsn holds, Map<Integer, Long> earliest) {
+        if (from == null) {
+            return true;
+        }
+        Optional<Lsn> groupApplied = KafkaStatus.applied(from);
+        if (groupApplied.isEmpty() || !groupApplied.get().isAfter(holds)) {
+            return false;
+        }
+        long first = earliest.getOrDefault(p, 0L);
+        if (first > 0) {
+            throw new SluiceException(
+                    Reason.APPLY,
+                    "The target holds partition " + p + " of Kafka topic " + settings.topic() + " up to "
+                            + describe(holds) + ", but consumer group " + group + " committed it up to "
+                            + groupApplied.get() + ": the target was restored or replaced. The topic no longer holds"
+                            + " that partition's beginning (its earliest offset is " + first + "), so what the target"
+                            + " lacks may be gone: rebuild the target into an empty database with a new group.");
+        }
+        log.warn(
+                "The target holds partition {} of Kafka topic {} up to {}, but consumer group {} committed it up to {}:"
+                        + " the target was restored or replaced. Reading the partition from its beginning; what the"
+                        + " target holds is skipped.",
+                p,
+                settings.topic(),
+                describe(holds),
+                group,
+                groupApplied.get());
+        return true;
+    }
+
+    private static String describe(Lsn holds) {
+        return holds.isValid() ? holds.toString() : "nothing";
     }
 
     private Optional<ProducerState> producerState(KafkaTopic topic) {
