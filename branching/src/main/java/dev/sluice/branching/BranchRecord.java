@@ -1,5 +1,6 @@
 package dev.sluice.branching;
 
+import dev.sluice.core.SluiceException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -46,12 +47,28 @@ record BranchRecord(
     static void forget(Path directory) {
         try {
             Files.deleteIfExists(directory.resolve(FILE));
+            // Durable before the data goes: a machine crash must not bring the record back without it.
+            JsonFiles.syncDirectory(directory);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot delete " + directory.resolve(FILE) + ": " + e.getMessage(), e);
         }
     }
 
+    /**
+     * The record in {@code directory}, empty when there is none. An unreadable one fails naming the
+     * directory and what to do: the store does not open without accounting for a branch.
+     */
     static Optional<BranchRecord> load(Path directory) {
-        return JsonFiles.read(directory.resolve(FILE), BranchRecord.class);
+        try {
+            return JsonFiles.read(directory.resolve(FILE), BranchRecord.class);
+        } catch (SluiceException e) {
+            throw new SluiceException(
+                    SluiceException.Reason.CONFIG,
+                    "the record of branch '" + directory.getFileName() + "' (" + directory.resolve(FILE)
+                            + ") cannot be read, so the store does not open: restore the file, or move the directory "
+                            + directory + " out of " + directory.getParent() + " (its data stays in it) and open the"
+                            + " store again. " + e.getMessage(),
+                    e);
+        }
     }
 }

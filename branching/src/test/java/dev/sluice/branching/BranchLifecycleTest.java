@@ -122,6 +122,45 @@ class BranchLifecycleTest {
     }
 
     @Test
+    void anUnreadableBranchRecordStopsTheStoreOpeningWithWhatToDoAndWithoutItsPassword() throws Exception {
+        Path root = TestStores.newRoot("unreadable");
+        try {
+            Branch kept;
+            String password;
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                kept = store.create(BranchSpec.of("kept"));
+                password =
+                        store.create(BranchSpec.of("broken")).url().properties().getProperty("password");
+            }
+            Path broken = root.resolve("branches/broken");
+            Path record = broken.resolve("branch.json");
+            // The password's quotes lost: a JSON parser's own message would quote the bare word.
+            Files.writeString(record, Files.readString(record).replace('"' + password + '"', password));
+
+            assertThatThrownBy(() -> BranchStore.open(root, TestStores.options()))
+                    .isInstanceOf(SluiceException.class)
+                    .hasMessageContaining("the record of branch 'broken' (" + record + ") cannot be read")
+                    .hasMessageContaining("move the directory " + broken + " out of " + broken.getParent())
+                    .hasMessageContaining("not the JSON expected (line ")
+                    .satisfies(e -> {
+                        for (Throwable t = e; t != null; t = t.getCause()) {
+                            assertThat(String.valueOf(t.getMessage())).doesNotContain(password);
+                        }
+                    });
+
+            Files.move(broken, root.resolve("broken-aside"));
+            try (BranchStore store = BranchStore.open(root, TestStores.options())) {
+                assertThat(store.find("broken")).isEmpty();
+                assertThat(queryLong(kept.url(), "SELECT 1"))
+                        .as("the other branch, served")
+                        .isEqualTo(1);
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    @Test
     void postmastersLeftByADeadProcessAreStoppedWhenTheStoreOpens() throws Exception {
         Path root = TestStores.newRoot("orphans");
         try {
