@@ -24,7 +24,11 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +97,11 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
     private volatile boolean closed;
+    /**
+     * Held shared by each create, reset and delete, and exclusively by {@link #close}: a close
+     * waits for them, so that none starts a server or writes a record once the store is closed.
+     */
+    private final ReadWriteLock operations = new ReentrantReadWriteLock();
 
     /**
      * A branch the store serves: its record, its postmaster and its public port's relay, which is
@@ -213,8 +222,7 @@ public final class BranchStore implements Branches, AutoCloseable {
 
     @Override
     public Branch create(BranchSpec spec) {
-        requireOpen();
-        return locks.locked(
+        return operation(() -> locks.locked(
                 () -> {
                     Optional<Branch> existing = find(spec.name());
                     if (existing.isPresent()) {
@@ -223,7 +231,7 @@ public final class BranchStore implements Branches, AutoCloseable {
                     return createLocked(spec);
                 },
                 spec.name(),
-                spec.from());
+                spec.from()));
     }
 
     @Override
@@ -252,7 +260,10 @@ public final class BranchStore implements Branches, AutoCloseable {
 
     @Override
     public Branch reset(String name) {
-        requireOpen();
+        return operation(() -> resetOpen(name));
+    }
+
+    private Branch resetOpen(String name) {
         if (Branch.MAIN.equals(name)) {
             throw new BranchException(BranchException.Kind.INVALID, "main cannot be reset: it is the replica");
         }
@@ -275,11 +286,22 @@ public final class BranchStore implements Branches, AutoCloseable {
 
     @Override
     public boolean delete(String name, boolean force) {
-        requireOpen();
         if (Branch.MAIN.equals(name)) {
             throw new BranchException(BranchException.Kind.INVALID, "main cannot be deleted: it is the replica");
         }
-        return locks.locked(() -> deleteLocked(name, force), name);
+        return operation(() -> locks.locked(() -> deleteLocked(name, force), name));
+    }
+
+    /** Runs a create, reset or delete, unless the store is closed or closing. */
+    private <T> T operation(Supplier<T> body) {
+        Lock shared = operations.readLock();
+        shared.lock();
+        try {
+            requireOpen();
+            return body.get();
+        } finally {
+            shared.unlock();
+        }
     }
 
     private boolean deleteLocked(String name, boolean force) {
@@ -326,6 +348,11 @@ public final class BranchStore implements Branches, AutoCloseable {
             return;
         }
         closed = true;
+        Lock exclusive = operations.writeLock();
+        if (!exclusive.tryLock()) {
+            LOG.info("closing the branch store {}: waiting for branch creates, resets and deletes in progress", root);
+            exclusive.lock();
+        }
         try {
             // First, so that main, stopped below, is not started again.
             mainSupervisor.close();
@@ -339,6 +366,7 @@ public final class BranchStore implements Branches, AutoCloseable {
             branches.clear();
             main.close();
         } finally {
+            exclusive.unlock();
             storeLock.close();
         }
     }

@@ -10,8 +10,10 @@ import dev.sluice.localpg.FileTrees;
 import dev.sluice.localpg.LocalPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -20,6 +22,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
@@ -157,6 +162,65 @@ class BranchLifecycleTest {
             }
         } finally {
             TestStores.delete(root);
+        }
+    }
+
+    @Test
+    void closeWaitsForACreateInProgressAndLeavesNothingServed() throws Exception {
+        Path root = TestStores.newRoot("close-waits");
+        try {
+            BranchStore store = BranchStore.open(root, TestStores.options());
+            CountDownLatch reached = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            store.onStep(step -> {
+                if (step.equals("prepared")) {
+                    reached.countDown();
+                    awaitQuietly(release);
+                }
+            });
+            CompletableFuture<Branch> creating = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                try {
+                    creating.complete(store.create(BranchSpec.of("late")));
+                } catch (RuntimeException e) {
+                    creating.completeExceptionally(e);
+                }
+            });
+            assertThat(reached.await(1, TimeUnit.MINUTES)).isTrue();
+            CompletableFuture<Void> closing = new CompletableFuture<>();
+            Thread.ofPlatform().start(() -> {
+                store.close();
+                closing.complete(null);
+            });
+            Thread.sleep(500);
+            assertThat(closing).as("close, while a create is in progress").isNotDone();
+
+            release.countDown();
+            Branch late = creating.get(1, TimeUnit.MINUTES);
+            closing.get(1, TimeUnit.MINUTES);
+
+            assertThatThrownBy(() -> new Socket(
+                                    InetAddress.getLoopbackAddress(), late.url().port())
+                            .close())
+                    .as("the created branch's port, once the store is closed")
+                    .isInstanceOf(ConnectException.class);
+            assertThatThrownBy(() -> store.create(BranchSpec.of("after")))
+                    .isInstanceOf(BranchException.class)
+                    .hasMessageContaining("is closed");
+            try (BranchStore again = BranchStore.open(root, TestStores.options())) {
+                assertThat(again.find("late").map(Branch::state)).contains(BranchState.STOPPED);
+                assertThat(queryLong(late.url(), "SELECT 1")).isEqualTo(1);
+            }
+        } finally {
+            TestStores.delete(root);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
