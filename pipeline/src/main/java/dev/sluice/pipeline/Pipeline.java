@@ -555,7 +555,8 @@ public final class Pipeline {
     KafkaSink kafkaSink(KafkaSettings kafka) {
         KafkaSink sink = new KafkaSink(
                         kafka, sourceIdentity, config.groupMaxRows(), config.groupMaxDelay(), kafkaSinkStats)
-                .recordingWithoutValues(anonymizerStats::uncoveredColumns);
+                .recordingWithoutValues(anonymizerStats::uncoveredColumns)
+                .withTransactionTimeout(config.kafkaTransactionTimeout());
         Duration interval = config.sequenceSyncInterval();
         if (!interval.isZero()) {
             PgUrl source = config.sourceUrl();

@@ -153,6 +153,13 @@ public enum Setting {
             Kind.COMPRESSION,
             "How the producer compresses what it publishes: lz4 (fast, about 5:1 on Sluice's JSON), zstd (smaller,"
                     + " more CPU), snappy, gzip or none; consumers read any."),
+    KAFKA_TRANSACTION_TIMEOUT(
+            "kafka.transaction_timeout",
+            "--kafka-transaction-timeout",
+            "15m",
+            Kind.DURATION,
+            "Longest a producer's Kafka transaction may stay open, which the initial copy and the largest source"
+                    + " transaction must be published within; at most the brokers' transaction.max.timeout.ms."),
     KAFKA_SECURITY_PROTOCOL(
             "kafka.security_protocol",
             "--kafka-security-protocol",

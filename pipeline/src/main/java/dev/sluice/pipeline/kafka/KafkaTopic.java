@@ -214,6 +214,14 @@ public final class KafkaTopic implements AutoCloseable {
         return brokerSetting("offsets.retention.minutes").map(Duration::ofMinutes);
     }
 
+    /**
+     * The brokers' {@code transaction.max.timeout.ms}, the longest transaction timeout a producer
+     * may ask for; empty when it cannot be read.
+     */
+    public Optional<Duration> transactionMaxTimeout() {
+        return brokerSetting("transaction.max.timeout.ms").map(Duration::ofMillis);
+    }
+
     private Optional<Integer> brokerSetting(String name) {
         try {
             if (brokerConfig == null) {

@@ -90,6 +90,9 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_KAFKA_COMPRESSION", "brotli"), Map.of()))
                 .hasMessageContaining("kafka.compression = 'brotli' is not allowed")
                 .hasMessageContaining("one of lz4, zstd, snappy, gzip, none");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of(Setting.KAFKA_TRANSACTION_TIMEOUT, "0ms"))
+                        .kafkaTransactionTimeout())
+                .hasMessage("kafka.transaction_timeout: 0s is not allowed (expected from 1ms to 596h)");
     }
 
     @Test

@@ -104,6 +104,9 @@ public final class KafkaSink implements Sink {
      */
     static final Duration STATE_REFRESH_MAX = Duration.ofHours(1);
 
+    /** The brokers' default {@code transaction.max.timeout.ms}, the most they allow unless raised. */
+    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+
     private final KafkaSettings settings;
     private final String source;
     private final int groupMaxRows;
@@ -131,6 +134,7 @@ public final class KafkaSink implements Sink {
     private long stateCommittedAt;
     private Duration stateRefresh = STATE_REFRESH_MAX;
     private Duration stateRefreshOverride;
+    private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
 
     private boolean inKafkaTransaction;
     private long kafkaTransactionStart;
@@ -183,6 +187,15 @@ public final class KafkaSink implements Sink {
         return this;
     }
 
+    /**
+     * How long a Kafka transaction may stay open before the brokers abort it: the initial copy is
+     * one, and a source transaction is never split over two. Call before {@link #start}.
+     */
+    public KafkaSink withTransactionTimeout(Duration timeout) {
+        this.transactionTimeout = timeout;
+        return this;
+    }
+
     /** Commits the producer state again after this long idle, whatever the brokers' retention; for tests. */
     KafkaSink refreshingStateEvery(Duration interval) {
         this.stateRefreshOverride = interval;
@@ -228,6 +241,16 @@ public final class KafkaSink implements Sink {
             state = state(topic, settings.topic());
             stateMax = topic.offsetMetadataMax().orElse(ProducerState.DEFAULT_METADATA_MAX);
             stateRefresh = stateRefreshOverride != null ? stateRefreshOverride : stateRefresh(topic.offsetsRetention());
+            topic.transactionMaxTimeout()
+                    .filter(max -> transactionTimeout.compareTo(max) > 0)
+                    .ifPresent(max -> {
+                        throw new SluiceException(
+                                Reason.CONFIG,
+                                "kafka.transaction_timeout (" + transactionTimeout.toMillis() + " ms) is more than the"
+                                        + " brokers of " + settings.bootstrap() + " allow (their"
+                                        + " transaction.max.timeout.ms is " + max.toMillis() + " ms): lower it, or"
+                                        + " raise transaction.max.timeout.ms on the brokers.");
+                    });
         }
         committedState = state.orElse(null);
         // Due at once: after a long outage the state may be close to expiring.
@@ -300,8 +323,7 @@ public final class KafkaSink implements Sink {
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, settings.compression());
         p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, 64L << 20);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        // The initial copy is one Kafka transaction; 15 minutes is the broker's default ceiling.
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 900_000);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, (int) transactionTimeout.toMillis());
         return p;
     }
 
@@ -340,18 +362,20 @@ public final class KafkaSink implements Sink {
                 }
                 case Commit commit -> commit(commit);
             }
-        } catch (ProducerFencedException e) {
-            throw fenced(e);
         } catch (KafkaException e) {
-            throw KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, "publishing to " + settings.topic(), e);
+            throw failure(e, "publishing to " + settings.topic());
         }
+    }
+
+    private void beginKafkaTransaction() {
+        producer.beginTransaction();
+        inKafkaTransaction = true;
+        kafkaTransactionStart = System.nanoTime();
     }
 
     private void begin(Begin begin) {
         if (!inKafkaTransaction) {
-            producer.beginTransaction();
-            inKafkaTransaction = true;
-            kafkaTransactionStart = System.nanoTime();
+            beginKafkaTransaction();
         }
         current = begin;
         snapshot = false;
@@ -581,8 +605,7 @@ public final class KafkaSink implements Sink {
         if (sets.isEmpty()) {
             return;
         }
-        producer.beginTransaction();
-        inKafkaTransaction = true;
+        beginKafkaTransaction();
         sendSequences(sets, new Lsn(stats.lastPublishedEndLsn.get()));
         sendPendingValues();
         producer.commitTransaction();
@@ -600,8 +623,7 @@ public final class KafkaSink implements Sink {
      * Kafka transaction of its own that holds no record, keeps it.
      */
     private void refreshState() {
-        producer.beginTransaction();
-        inKafkaTransaction = true;
+        beginKafkaTransaction();
         producer.sendOffsetsToTransaction(stateOffset(committedState), stateGroup);
         producer.commitTransaction();
         inKafkaTransaction = false;
@@ -636,19 +658,35 @@ public final class KafkaSink implements Sink {
                 } else {
                     refreshState();
                 }
-            } catch (ProducerFencedException e) {
-                throw fenced(e);
             } catch (KafkaException e) {
-                throw KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, "committing to " + settings.topic(), e);
+                throw failure(e, "committing to " + settings.topic());
             }
         }
     }
 
-    /** Commits after the last complete source transaction; aborts a transaction in flight. */
-    public void flush() {
-        if (inKafkaTransaction && current == null && pendingCommit != null) {
-            commitKafka();
+    /**
+     * What a failure of the producer means. Past its timeout the brokers abort a Kafka transaction
+     * (and the client may then report itself fenced): that is neither a lost broker, which is worth
+     * retrying, nor another producer, and a retry would publish the same source transaction for as
+     * long again.
+     */
+    private SluiceException failure(KafkaException e, String doing) {
+        long open = System.nanoTime() - kafkaTransactionStart;
+        if (inKafkaTransaction && open >= transactionTimeout.toNanos()) {
+            return new SluiceException(
+                    Reason.APPLY,
+                    "The Kafka transaction on topic " + settings.topic() + " was open for "
+                            + Duration.ofNanos(open).toSeconds() + " s, longer than kafka.transaction_timeout ("
+                            + transactionTimeout.toMillis() + " ms), so the brokers aborted it: "
+                            + (snapshot ? "the initial copy" : "a source transaction") + " took longer than that to"
+                            + " publish, and it is never split. Raise kafka.transaction_timeout, and the brokers'"
+                            + " transaction.max.timeout.ms (which caps it), above the time it takes.",
+                    e);
         }
+        if (e instanceof ProducerFencedException fenced) {
+            return fenced(fenced);
+        }
+        return KafkaTopic.failure(settings, Reason.TARGET_UNREACHABLE, doing, e);
     }
 
     private SluiceException fenced(ProducerFencedException e) {

@@ -1,8 +1,17 @@
 package dev.sluice.pipeline.sink.kafka;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.core.Lsn;
+import dev.sluice.core.SluiceException;
+import dev.sluice.core.SluiceException.Reason;
+import dev.sluice.core.TableId;
+import dev.sluice.core.event.ChangeEvent.Begin;
+import dev.sluice.core.event.ChangeEvent.Commit;
+import dev.sluice.core.event.ChangeEvent.Insert;
+import dev.sluice.core.event.Relation;
+import dev.sluice.core.event.Tuple;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
@@ -10,6 +19,7 @@ import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.transform.rules.RuleNames;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -22,13 +32,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Kafka drops a group's offsets {@code offsets.retention.minutes} after their last commit, and the
- * producer's state is such offsets: a producer whose stream stays idle must keep committing it.
+ * The producer's sink against a real broker: the state it keeps in Kafka, which Kafka drops {@code
+ * offsets.retention.minutes} after its last commit, and the timeout of its Kafka transactions.
  */
 @Timeout(value = 2, unit = TimeUnit.MINUTES)
-class KafkaSinkStateRefreshTest {
+class KafkaSinkTest {
 
     private static final String SOURCE = "sys 42 / shop";
+
+    private static final Relation USERS = new Relation(
+            16384,
+            new TableId("public", "users"),
+            Relation.ReplicaIdentity.DEFAULT,
+            List.of(
+                    new Relation.Column("id", 23, -1, true),
+                    new Relation.Column("name", 1043, 44, false),
+                    new Relation.Column("bio", 25, -1, false)));
 
     @Test
     void anIdleProducerCommitsItsStateAgainSoThatKafkaKeepsIt() throws Exception {
@@ -85,6 +104,59 @@ class KafkaSinkStateRefreshTest {
 
         assertThat(stats.stateRefreshes.get()).isZero();
         assertThat(KafkaSink.state(settings(kafka, topic))).isEmpty();
+    }
+
+    @Test
+    void aSourceTransactionOpenPastTheTransactionTimeoutFailsNamingTheSettingsToRaise() throws Exception {
+        TestKafka kafka = TestKafka.broker();
+        String topic = kafka.createTopic("txn-timeout", 1);
+        // A Kafka transaction per source transaction: the commit comes with the source's.
+        KafkaSink sink = new KafkaSink(settings(kafka, topic), SOURCE, 1, Duration.ofMinutes(1), new KafkaSink.Stats())
+                .withTransactionTimeout(Duration.ofSeconds(1));
+        try (sink) {
+            sink.start(end -> {});
+            Begin begin = new Begin(731, Lsn.parse("0/16B3748"), Instant.parse("2026-11-21T05:40:01Z"));
+            sink.accept(begin);
+            // More than a Kafka record holds, so that the brokers see the transaction begin.
+            insert(sink, 0, 300);
+            // The brokers abort a transaction past its timeout at their next check, every 2 s here.
+            Thread.sleep(5_000);
+
+            assertThatThrownBy(() -> {
+                        insert(sink, 300, 600);
+                        sink.accept(new Commit(begin.commitLsn(), Lsn.parse("0/16B3780"), begin.commitTime()));
+                    })
+                    .isInstanceOfSatisfying(
+                            SluiceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.APPLY))
+                    .hasMessageContaining("longer than kafka.transaction_timeout (1000 ms), so the brokers aborted it")
+                    .hasMessageContaining("a source transaction took longer than that to publish")
+                    .hasMessageContaining("transaction.max.timeout.ms");
+        }
+        assertThat(KafkaSink.state(settings(kafka, topic)))
+                .as("nothing published")
+                .isEmpty();
+    }
+
+    @Test
+    void aTransactionTimeoutAboveWhatTheBrokersAllowIsRefusedAtStart() {
+        TestKafka kafka = TestKafka.broker();
+        String topic = kafka.createTopic("txn-timeout-high", 1);
+        KafkaSink sink = new KafkaSink(
+                        settings(kafka, topic), SOURCE, 1_000, Duration.ofMillis(200), new KafkaSink.Stats())
+                .withTransactionTimeout(Duration.ofHours(2));
+
+        assertThatThrownBy(() -> sink.start(end -> {}))
+                .isInstanceOfSatisfying(
+                        SluiceException.class, e -> assertThat(e.reason()).isEqualTo(Reason.CONFIG))
+                .hasMessageContaining("kafka.transaction_timeout (7200000 ms) is more than the brokers of")
+                .hasMessageContaining("(their transaction.max.timeout.ms is 900000 ms)");
+    }
+
+    private static void insert(KafkaSink sink, int from, int to) {
+        String bio = "x".repeat(1_000);
+        for (int id = from; id < to; id++) {
+            sink.accept(new Insert(USERS, Tuple.wrap(new String[] {String.valueOf(id), "n" + id, bio})));
+        }
     }
 
     @Test
