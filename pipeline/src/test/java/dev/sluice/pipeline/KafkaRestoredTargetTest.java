@@ -80,10 +80,20 @@ class KafkaRestoredTargetTest {
                     .hasMessageContaining("consumer group staging committed it up to")
                     .hasMessageContaining("the target was restored or replaced")
                     .hasMessageContaining("no longer holds that partition's beginning")
+                    .hasMessageContaining("restore a newer backup, or rebuild the target from a new topic")
                     .satisfies(e -> assertThat(((SluiceException) e).reason()).isEqualTo(Reason.APPLY));
             assertThat(backup.queryForString("SELECT count(*) FROM users"))
                     .as("rows of the backup: nothing applied past the gap")
                     .isEqualTo("10");
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            String others = "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()"
+                    + " AND pid <> pg_backend_pid()";
+            while (!"0".equals(backup.queryForString(others)) && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            assertThat(backup.queryForString(others))
+                    .as("sessions the refused consumer left open on the target")
+                    .isEqualTo("0");
         }
     }
 

@@ -153,16 +153,16 @@ public final class KafkaSource implements AutoCloseable {
                 PartitionApplier[] self = new PartitionApplier[1];
                 // Sinks start one after another: the first creates Sluice's tables on the target.
                 Sink sink = PartitionApplier.open(factory, p, barriers, end -> self[0].durable(end));
-                if (readsFromBeginning(p, committed.get(assigned.get(p)), barriers.appliedEnd(p), earliest)) {
-                    consumer.seekToBeginning(List.of(assigned.get(p)));
-                } else {
-                    consumer.seek(
-                            assigned.get(p), committed.get(assigned.get(p)).offset());
-                }
                 PartitionApplier applier = new PartitionApplier(
                         settings.topic(), p, sink, factory, sequences, barriers, stats.recordsApplied);
                 self[0] = applier;
                 appliers.add(applier);
+                OffsetAndMetadata from = committed.get(assigned.get(p));
+                if (readsFromBeginning(p, from, barriers.appliedEnd(p), earliest)) {
+                    consumer.seekToBeginning(List.of(assigned.get(p)));
+                } else {
+                    consumer.seek(assigned.get(p), from.offset());
+                }
             }
             for (PartitionApplier applier : appliers) {
                 Thread t = new Thread(applier, "sluice-kafka-apply-" + applier);
@@ -213,7 +213,8 @@ public final class KafkaSource implements AutoCloseable {
                             + describe(holds) + ", but consumer group " + group + " committed it up to "
                             + groupApplied.get() + ": the target was restored or replaced. The topic no longer holds"
                             + " that partition's beginning (its earliest offset is " + first + "), so what the target"
-                            + " lacks may be gone: rebuild the target into an empty database with a new group.");
+                            + " lacks may be gone: restore a newer backup, or rebuild the target from a new topic (see"
+                            + " docs/KAFKA.md, late joiners).");
         }
         log.warn(
                 "The target holds partition {} of Kafka topic {} up to {}, but consumer group {} committed it up to {}:"
