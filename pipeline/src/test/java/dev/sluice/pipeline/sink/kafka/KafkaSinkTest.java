@@ -15,6 +15,7 @@ import dev.sluice.core.event.Tuple;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
+import dev.sluice.pipeline.kafka.PlainKafka;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.transform.rules.RuleNames;
@@ -176,18 +177,6 @@ class KafkaSinkTest {
     }
 
     private static KafkaSettings settings(TestKafka kafka, String topic) {
-        return new KafkaSettings(
-                List.of(kafka.bootstrap()),
-                topic,
-                Partitioning.SCHEMA,
-                false,
-                1,
-                "lz4",
-                "PLAINTEXT",
-                "PLAIN",
-                "",
-                "",
-                Optional.empty(),
-                "");
+        return PlainKafka.settings(kafka, topic, 1);
     }
 }

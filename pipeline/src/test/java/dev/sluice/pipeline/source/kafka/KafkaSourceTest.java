@@ -12,12 +12,11 @@ import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
 import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
+import dev.sluice.pipeline.kafka.PlainKafka;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.transform.rules.RuleNames;
-import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -71,19 +70,7 @@ class KafkaSourceTest {
     }
 
     private static KafkaSettings settings(TestKafka kafka, String topic) {
-        return new KafkaSettings(
-                List.of(kafka.bootstrap()),
-                topic,
-                Partitioning.SCHEMA,
-                false,
-                2,
-                "lz4",
-                "PLAINTEXT",
-                "PLAIN",
-                "",
-                "",
-                Optional.empty(),
-                "");
+        return PlainKafka.settings(kafka, topic, 2);
     }
 
     private static final class ClosingSink implements Sink {
