@@ -447,10 +447,9 @@ public final class Pipeline {
                     "snapshot.mode " + mode.name().toLowerCase() + " is not supported with kafka.brokers: use full (the"
                             + " initial copy goes into the topic) or none.");
         }
-        if (mode == SluiceConfig.SnapshotMode.NONE || KafkaSink.state(kafka).isPresent()) {
+        if (mode == SluiceConfig.SnapshotMode.NONE || !topicIsNew(kafka)) {
             return;
         }
-        refuseSecondCopy(kafka);
         admin.publish(config.tables(), config.publication(), config.ddlCapture());
         List<TableId> unlogged = admin.unloggedTables(config.tables());
         List<TableId> tables = admin.tables(config.tables()).stream()
@@ -469,16 +468,21 @@ public final class Pipeline {
     }
 
     /**
-     * Fails when the topic holds a stream but not its producer's state: Kafka removes a group's
-     * offsets, where the state is kept, once none was committed for {@code offsets.retention.minutes}
-     * (7 days by default), for instance while the producer was down. A second initial copy behind
-     * the first would fail every consumer on its {@code CREATE TABLE}s, and a new slot would have
-     * lost the changes in between.
+     * Whether nothing was published to the topic yet (a missing topic fails here, before anything
+     * changes on the source). Fails when the topic holds a stream but not its producer's state:
+     * Kafka removes a group's offsets, where the state is kept, once none was committed for {@code
+     * offsets.retention.minutes} (7 days by default), for instance while the producer was down. A
+     * second initial copy behind the first would fail every consumer on its {@code CREATE TABLE}s,
+     * and a new slot would have lost the changes in between.
      */
-    private static void refuseSecondCopy(KafkaSettings kafka) {
+    private static boolean topicIsNew(KafkaSettings kafka) {
         try (KafkaTopic topic = new KafkaTopic(kafka, Reason.TARGET_UNREACHABLE)) {
+            int partitions = topic.partitions(kafka.createTopic());
+            if (topic.producerState().isPresent()) {
+                return false;
+            }
             log.info("No producer state for Kafka topic {}: checking that it holds no stream yet", kafka.topic());
-            if (topic.holdsCommittedRecords()) {
+            if (topic.holdsCommittedRecords(partitions)) {
                 throw new SluiceException(
                         Reason.SOURCE_NOT_READY,
                         "Kafka topic " + kafka.topic() + " holds a change stream, but its producer's state (the"
@@ -489,6 +493,7 @@ public final class Pipeline {
                                 + " it afresh), or delete and recreate this one; raise offsets.retention.minutes"
                                 + " on the brokers above the longest time the producer may be down.");
             }
+            return true;
         }
     }
 

@@ -266,6 +266,13 @@ public final class ConfigLoader {
                 yield v;
             }
             case DURATION -> parseDuration(s, raw, text);
+            case TIMEOUT -> {
+                Duration d = parseDuration(s, raw, text);
+                if (d.toMillis() < 1 || d.toMillis() > Integer.MAX_VALUE) {
+                    throw invalid(s, raw, "'" + text + "'");
+                }
+                yield d;
+            }
             case BOOLEAN -> {
                 if (!text.equals("true") && !text.equals("false")) {
                     throw invalid(s, raw, "'" + text + "'");

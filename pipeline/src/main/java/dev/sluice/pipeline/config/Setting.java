@@ -157,7 +157,7 @@ public enum Setting {
             "kafka.transaction_timeout",
             "--kafka-transaction-timeout",
             "15m",
-            Kind.DURATION,
+            Kind.TIMEOUT,
             "Longest a producer's Kafka transaction may stay open, which the initial copy and the largest source"
                     + " transaction must be published within; at most the brokers' transaction.max.timeout.ms."),
     KAFKA_SECURITY_PROTOCOL(
@@ -242,6 +242,8 @@ public enum Setting {
         PROGRESS("one of auto, bar, log, none"),
         PORT("a port number from 0 to 65535"),
         DURATION("a duration such as 500ms, 10s, 5m"),
+        /** A duration Kafka's clients take as an int of milliseconds. */
+        TIMEOUT("a duration from 1ms to 596h, such as 15m"),
         BOOLEAN("true or false"),
         LSN("a WAL position such as 0/16B3748"),
         NAME("a name of letters, digits, '.', '_' and '-'"),

@@ -162,17 +162,8 @@ public final class SluiceConfig {
         return (Duration) required(Setting.SINK_GROUP_MAX_DELAY);
     }
 
-    /** How long the producer's Kafka transactions may stay open; whole milliseconds, as Kafka takes it. */
     public Duration kafkaTransactionTimeout() {
-        Duration timeout = (Duration) required(Setting.KAFKA_TRANSACTION_TIMEOUT);
-        if (timeout.toMillis() < 1 || timeout.toMillis() > Integer.MAX_VALUE) {
-            throw new SluiceException(
-                    Reason.CONFIG,
-                    "kafka.transaction_timeout: "
-                            + timeout.toString().substring(2).toLowerCase(java.util.Locale.ROOT)
-                            + " is not allowed (expected from 1ms to 596h)");
-        }
-        return timeout;
+        return (Duration) required(Setting.KAFKA_TRANSACTION_TIMEOUT);
     }
 
     public Duration shutdownTimeout() {

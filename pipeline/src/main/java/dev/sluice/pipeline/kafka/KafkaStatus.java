@@ -100,10 +100,7 @@ public final class KafkaStatus {
             }
             int n = partitions.get();
             status.put("kafka_partitions", n);
-            Optional<ProducerState> state =
-                    topic.committed(KafkaTopic.producerGroup(settings.topic())).values().stream()
-                            .findFirst()
-                            .flatMap(om -> ProducerState.fromMetadata(settings.topic(), om.metadata()));
+            Optional<ProducerState> state = topic.producerState();
             status.put(
                     "kafka_published_lsn", state.map(s -> s.endLsn().toString()).orElse(null));
             status.put(

@@ -49,8 +49,6 @@ public final class KafkaTopic implements AutoCloseable {
     private final KafkaSettings settings;
     private final Admin admin;
     private final Reason unreachable;
-    /** One broker's configuration, read once when first asked for. */
-    private Config brokerConfig;
 
     /**
      * @param unreachable the reason to report when the brokers do not answer: the pipeline retries
@@ -121,6 +119,13 @@ public final class KafkaTopic implements AutoCloseable {
         }
     }
 
+    /** What the topic holds, as its producer recorded it; empty for a topic nothing was published to. */
+    public Optional<ProducerState> producerState() {
+        return committed(producerGroup(settings.topic())).values().stream()
+                .findFirst()
+                .flatMap(om -> ProducerState.fromMetadata(settings.topic(), om.metadata()));
+    }
+
     /** The committed offsets of {@code group} on the topic, with their metadata; empty for a new group. */
     public Map<TopicPartition, OffsetAndMetadata> committed(String group) {
         Map<TopicPartition, OffsetAndMetadata> all =
@@ -141,7 +146,7 @@ public final class KafkaTopic implements AutoCloseable {
      * a large aborted copy means reading through it. Fails when reading stops moving for the
      * timeout.
      */
-    public boolean holdsCommittedRecords() {
+    public boolean holdsCommittedRecords(int partitionCount) {
         Map<String, Object> props = new HashMap<>(settings.clientProperties());
         props.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         props.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -149,7 +154,7 @@ public final class KafkaTopic implements AutoCloseable {
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(props, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = new ArrayList<>();
-            for (int p = 0; p < describe().orElse(0); p++) {
+            for (int p = 0; p < partitionCount; p++) {
                 partitions.add(new TopicPartition(settings.topic(), p));
             }
             consumer.assign(partitions);
@@ -198,47 +203,50 @@ public final class KafkaTopic implements AutoCloseable {
     }
 
     /**
-     * The brokers' {@code offset.metadata.max.bytes}, the longest offset metadata (so producer
-     * state) they keep, as one broker reports it; empty when it cannot be read (no right to
-     * describe the cluster's configuration, say).
+     * What the brokers allow, as one broker reports it; each empty when it cannot be read (no right
+     * to describe the cluster's configuration, say).
+     *
+     * @param offsetMetadataMax {@code offset.metadata.max.bytes}: the longest offset metadata, so
+     *     producer state, they keep
+     * @param offsetsRetention {@code offsets.retention.minutes}: how long a group's offsets, so
+     *     producer state, outlive their last commit
+     * @param transactionMaxTimeout {@code transaction.max.timeout.ms}: the longest transaction
+     *     timeout a producer may ask for
      */
-    public OptionalInt offsetMetadataMax() {
-        return brokerSetting("offset.metadata.max.bytes").map(OptionalInt::of).orElse(OptionalInt.empty());
+    public record BrokerLimits(
+            OptionalInt offsetMetadataMax,
+            Optional<Duration> offsetsRetention,
+            Optional<Duration> transactionMaxTimeout) {}
+
+    /** Reads the brokers' limits, one round trip for all of them. */
+    public BrokerLimits brokerLimits() {
+        Optional<Config> config = brokerConfig();
+        return new BrokerLimits(
+                number(config, "offset.metadata.max.bytes").map(OptionalInt::of).orElse(OptionalInt.empty()),
+                number(config, "offsets.retention.minutes").map(Duration::ofMinutes),
+                number(config, "transaction.max.timeout.ms").map(Duration::ofMillis));
     }
 
-    /**
-     * The brokers' {@code offsets.retention.minutes}: how long a group's offsets (so producer
-     * state) outlive its last commit; empty when it cannot be read.
-     */
-    public Optional<Duration> offsetsRetention() {
-        return brokerSetting("offsets.retention.minutes").map(Duration::ofMinutes);
-    }
-
-    /**
-     * The brokers' {@code transaction.max.timeout.ms}, the longest transaction timeout a producer
-     * may ask for; empty when it cannot be read.
-     */
-    public Optional<Duration> transactionMaxTimeout() {
-        return brokerSetting("transaction.max.timeout.ms").map(Duration::ofMillis);
-    }
-
-    private Optional<Integer> brokerSetting(String name) {
+    private Optional<Config> brokerConfig() {
         try {
-            if (brokerConfig == null) {
-                Collection<Node> nodes = await(admin.describeCluster().nodes(), "describing the cluster");
-                if (nodes.isEmpty()) {
-                    return Optional.empty();
-                }
-                ConfigResource broker = new ConfigResource(
-                        ConfigResource.Type.BROKER, nodes.iterator().next().idString());
-                brokerConfig = await(admin.describeConfigs(List.of(broker)).all(), "reading the brokers' settings")
-                        .get(broker);
+            Collection<Node> nodes = await(admin.describeCluster().nodes(), "describing the cluster");
+            if (nodes.isEmpty()) {
+                return Optional.empty();
             }
-            ConfigEntry entry = brokerConfig == null ? null : brokerConfig.get(name);
-            return entry == null || entry.value() == null
-                    ? Optional.empty()
-                    : Optional.of(Integer.parseInt(entry.value()));
-        } catch (SluiceException | NumberFormatException e) {
+            ConfigResource broker = new ConfigResource(
+                    ConfigResource.Type.BROKER, nodes.iterator().next().idString());
+            return Optional.ofNullable(
+                    await(admin.describeConfigs(List.of(broker)).all(), "reading the brokers' settings")
+                            .get(broker));
+        } catch (SluiceException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Integer> number(Optional<Config> config, String name) {
+        try {
+            return config.map(c -> c.get(name)).map(ConfigEntry::value).map(Integer::parseInt);
+        } catch (NumberFormatException e) {
             return Optional.empty();
         }
     }

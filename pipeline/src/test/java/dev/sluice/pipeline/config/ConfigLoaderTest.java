@@ -90,9 +90,11 @@ class ConfigLoaderTest {
         assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_KAFKA_COMPRESSION", "brotli"), Map.of()))
                 .hasMessageContaining("kafka.compression = 'brotli' is not allowed")
                 .hasMessageContaining("one of lz4, zstd, snappy, gzip, none");
-        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of(Setting.KAFKA_TRANSACTION_TIMEOUT, "0ms"))
-                        .kafkaTransactionTimeout())
-                .hasMessage("kafka.transaction_timeout: 0s is not allowed (expected from 1ms to 596h)");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of(), Map.of(Setting.KAFKA_TRANSACTION_TIMEOUT, "0ms")))
+                .hasMessage("flag --kafka-transaction-timeout: kafka.transaction_timeout = '0ms' is not allowed;"
+                        + " expected a duration from 1ms to 596h, such as 15m");
+        assertThatThrownBy(() -> ConfigLoader.load(null, Map.of("SLUICE_KAFKA_TRANSACTION_TIMEOUT", "600h"), Map.of()))
+                .hasMessageContaining("kafka.transaction_timeout = '600h' is not allowed");
     }
 
     @Test

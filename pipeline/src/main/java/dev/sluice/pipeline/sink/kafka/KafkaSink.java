@@ -105,7 +105,7 @@ public final class KafkaSink implements Sink {
     static final Duration STATE_REFRESH_MAX = Duration.ofHours(1);
 
     /** The brokers' default {@code transaction.max.timeout.ms}, the most they allow unless raised. */
-    public static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
+    private static final Duration DEFAULT_TRANSACTION_TIMEOUT = Duration.ofMinutes(15);
 
     private final KafkaSettings settings;
     private final String source;
@@ -121,7 +121,6 @@ public final class KafkaSink implements Sink {
 
     private Checkpoint checkpoint;
     private int partitions;
-    private Optional<ProducerState> state = Optional.empty();
     /** Renames of the schema changes published, from the state on: committed with each transaction. */
     private RuleNames renamed = new RuleNames();
     /** The columns anonymization writes without values now, committed with each transaction. */
@@ -132,8 +131,9 @@ public final class KafkaSink implements Sink {
     private ProducerState committedState;
 
     private long stateCommittedAt;
-    private Duration stateRefresh = STATE_REFRESH_MAX;
-    private Duration stateRefreshOverride;
+    /** How long an idle producer waits to commit its state again; from the brokers' retention unless set. */
+    private Duration stateRefresh;
+
     private Duration transactionTimeout = DEFAULT_TRANSACTION_TIMEOUT;
 
     private boolean inKafkaTransaction;
@@ -198,7 +198,7 @@ public final class KafkaSink implements Sink {
 
     /** Commits the producer state again after this long idle, whatever the brokers' retention; for tests. */
     KafkaSink refreshingStateEvery(Duration interval) {
-        this.stateRefreshOverride = interval;
+        this.stateRefresh = interval;
         return this;
     }
 
@@ -218,14 +218,8 @@ public final class KafkaSink implements Sink {
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
             // A missing topic fails here, before anything changes on the source.
             topic.partitions(settings.createTopic());
-            return state(topic, settings.topic());
+            return topic.producerState();
         }
-    }
-
-    private static Optional<ProducerState> state(KafkaTopic topic, String name) {
-        return topic.committed(KafkaTopic.producerGroup(name)).values().stream()
-                .findFirst()
-                .flatMap(om -> ProducerState.fromMetadata(name, om.metadata()));
     }
 
     /**
@@ -236,12 +230,16 @@ public final class KafkaSink implements Sink {
     @Override
     public Lsn start(Checkpoint checkpoint) {
         this.checkpoint = checkpoint;
+        Optional<ProducerState> state;
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.TARGET_UNREACHABLE)) {
             partitions = topic.partitions(settings.createTopic());
-            state = state(topic, settings.topic());
-            stateMax = topic.offsetMetadataMax().orElse(ProducerState.DEFAULT_METADATA_MAX);
-            stateRefresh = stateRefreshOverride != null ? stateRefreshOverride : stateRefresh(topic.offsetsRetention());
-            topic.transactionMaxTimeout()
+            state = topic.producerState();
+            KafkaTopic.BrokerLimits limits = topic.brokerLimits();
+            stateMax = limits.offsetMetadataMax().orElse(ProducerState.DEFAULT_METADATA_MAX);
+            if (stateRefresh == null) {
+                stateRefresh = stateRefresh(limits.offsetsRetention());
+            }
+            limits.transactionMaxTimeout()
                     .filter(max -> transactionTimeout.compareTo(max) > 0)
                     .ifPresent(max -> {
                         throw new SluiceException(
@@ -596,45 +594,42 @@ public final class KafkaSink implements Sink {
         });
     }
 
+    private Map<TopicPartition, OffsetAndMetadata> stateOffset(ProducerState state) {
+        return Map.of(
+                new TopicPartition(settings.topic(), 0),
+                new OffsetAndMetadata(0, state.toMetadata(settings.topic(), stateMax)));
+    }
+
     /**
-     * Between Kafka transactions: publishes changed sequence values in a transaction of their own.
-     * It commits no producer state: the position the topic holds has not moved.
+     * Between source transactions, a Kafka transaction of its own, holding no change: with the
+     * source's changed sequence values, and with the unchanged producer state. Committing the state
+     * again keeps it: Kafka drops a group's offsets {@code offsets.retention.minutes} after their
+     * last commit, and so the state of a stream that stayed idle that long.
      */
-    private void publishSequencesAlone() {
-        Map<Integer, List<SequenceState>> sets = sequences.changed();
-        if (sets.isEmpty()) {
+    private void publishIdle(boolean sequencesDue, boolean refreshDue) {
+        Map<Integer, List<SequenceState>> sets = sequencesDue ? sequences.changed() : Map.of();
+        if (sets.isEmpty() && !refreshDue) {
             return;
         }
         beginKafkaTransaction();
         sendSequences(sets, new Lsn(stats.lastPublishedEndLsn.get()));
         sendPendingValues();
+        if (committedState != null) {
+            producer.sendOffsetsToTransaction(stateOffset(committedState), stateGroup);
+        }
         producer.commitTransaction();
         inKafkaTransaction = false;
         Exception failed = sendFailure.get();
         if (failed != null) {
             throw new KafkaException("a record was not accepted: " + failed.getMessage(), failed);
         }
-        sequences.published();
-    }
-
-    /**
-     * Kafka drops a group's offsets {@code offsets.retention.minutes} after their last commit, and
-     * with them the producer state of a stream that stayed idle that long: committing it again, in a
-     * Kafka transaction of its own that holds no record, keeps it.
-     */
-    private void refreshState() {
-        beginKafkaTransaction();
-        producer.sendOffsetsToTransaction(stateOffset(committedState), stateGroup);
-        producer.commitTransaction();
-        inKafkaTransaction = false;
-        stateCommittedAt = System.nanoTime();
-        stats.stateRefreshes.incrementAndGet();
-    }
-
-    private Map<TopicPartition, OffsetAndMetadata> stateOffset(ProducerState state) {
-        return Map.of(
-                new TopicPartition(settings.topic(), 0),
-                new OffsetAndMetadata(0, state.toMetadata(settings.topic(), stateMax)));
+        if (!sets.isEmpty()) {
+            sequences.published();
+        }
+        if (committedState != null) {
+            stateCommittedAt = System.nanoTime();
+            stats.stateRefreshes.incrementAndGet();
+        }
     }
 
     /**
@@ -644,23 +639,22 @@ public final class KafkaSink implements Sink {
     @Override
     public void idle() {
         boolean group = inKafkaTransaction && current == null && pendingCommit != null && due();
-        boolean sequencesAlone = !inKafkaTransaction && sequences != null && sequences.due();
-        boolean refresh = !inKafkaTransaction
+        boolean sequencesDue = !inKafkaTransaction && sequences != null && sequences.due();
+        boolean refreshDue = !inKafkaTransaction
                 && committedState != null
                 && System.nanoTime() - stateCommittedAt >= stateRefresh.toNanos();
-        if (group || sequencesAlone || refresh) {
-            try {
-                if (group) {
-                    appendSequences();
-                    commitKafka();
-                } else if (sequencesAlone) {
-                    publishSequencesAlone();
-                } else {
-                    refreshState();
-                }
-            } catch (KafkaException e) {
-                throw failure(e, "committing to " + settings.topic());
+        if (!group && !sequencesDue && !refreshDue) {
+            return;
+        }
+        try {
+            if (group) {
+                appendSequences();
+                commitKafka();
+            } else {
+                publishIdle(sequencesDue, refreshDue);
             }
+        } catch (KafkaException e) {
+            throw failure(e, "committing to " + settings.topic());
         }
     }
 

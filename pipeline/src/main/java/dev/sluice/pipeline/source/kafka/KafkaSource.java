@@ -98,7 +98,6 @@ public final class KafkaSource implements AutoCloseable {
         int partitions;
         ProducerState state;
         Map<TopicPartition, OffsetAndMetadata> committed;
-        Map<Integer, Long> earliest;
         try (KafkaTopic topic = new KafkaTopic(settings, Reason.SOURCE_UNREACHABLE)) {
             Optional<Integer> found = topic.describe();
             if (found.isEmpty()) {
@@ -118,7 +117,7 @@ public final class KafkaSource implements AutoCloseable {
                 found = topic.describe();
             }
             partitions = found.get();
-            Optional<ProducerState> published = producerState(topic);
+            Optional<ProducerState> published = topic.producerState();
             if (published.isEmpty()) {
                 log.info(
                         "Nothing was published to Kafka topic {} yet; waiting for its producer (sluice run --source-url"
@@ -131,11 +130,10 @@ public final class KafkaSource implements AutoCloseable {
                     return;
                 }
                 sleep(PRODUCER_WAIT);
-                published = producerState(topic);
+                published = topic.producerState();
             }
             state = published.get();
             committed = topic.committed(group);
-            earliest = topic.earliestOffsets(partitions);
         }
         Barriers barriers = new Barriers(partitions);
         List<PartitionApplier> appliers = new ArrayList<>();
@@ -158,7 +156,7 @@ public final class KafkaSource implements AutoCloseable {
                 self[0] = applier;
                 appliers.add(applier);
                 OffsetAndMetadata from = committed.get(assigned.get(p));
-                if (readsFromBeginning(p, from, barriers.appliedEnd(p), earliest)) {
+                if (readsFromBeginning(consumer, assigned.get(p), from, barriers.appliedEnd(p))) {
                     consumer.seekToBeginning(List.of(assigned.get(p)));
                 } else {
                     consumer.seek(assigned.get(p), from.offset());
@@ -186,7 +184,7 @@ public final class KafkaSource implements AutoCloseable {
         } finally {
             stopAll(appliers, threads);
             // Appliers whose thread never started (a later partition's sink failed to open) still hold a connection.
-            appliers.subList(threads.size(), appliers.size()).forEach(PartitionApplier::closeUnstarted);
+            appliers.subList(threads.size(), appliers.size()).forEach(PartitionApplier::closeSink);
         }
     }
 
@@ -197,7 +195,8 @@ public final class KafkaSource implements AutoCloseable {
      * target skips what it holds either way. Fails when what the target lacks may be gone from
      * the topic.
      */
-    private boolean readsFromBeginning(int p, OffsetAndMetadata from, Lsn holds, Map<Integer, Long> earliest) {
+    private boolean readsFromBeginning(
+            KafkaConsumer<byte[], byte[]> consumer, TopicPartition partition, OffsetAndMetadata from, Lsn holds) {
         if (from == null) {
             return true;
         }
@@ -205,7 +204,8 @@ public final class KafkaSource implements AutoCloseable {
         if (groupApplied.isEmpty() || !groupApplied.get().isAfter(holds)) {
             return false;
         }
-        long first = earliest.getOrDefault(p, 0L);
+        int p = partition.partition();
+        long first = consumer.beginningOffsets(List.of(partition)).get(partition);
         if (first > 0) {
             throw new SluiceException(
                     Reason.APPLY,
@@ -230,12 +230,6 @@ public final class KafkaSource implements AutoCloseable {
 
     private static String describe(Lsn holds) {
         return holds.isValid() ? holds.toString() : "nothing";
-    }
-
-    private Optional<ProducerState> producerState(KafkaTopic topic) {
-        return topic.committed(KafkaTopic.producerGroup(settings.topic())).values().stream()
-                .findFirst()
-                .flatMap(om -> ProducerState.fromMetadata(settings.topic(), om.metadata()));
     }
 
     private static void sleep(Duration d) {
@@ -323,14 +317,8 @@ public final class KafkaSource implements AutoCloseable {
 
     private static void stopAll(List<PartitionApplier> appliers, List<Thread> threads) {
         appliers.forEach(PartitionApplier::stop);
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+        // Each applier's thread owns its sink, and so a target connection, until it ends.
+        threads.forEach(Threads::joinUninterruptibly);
     }
 
     private Map<String, Object> consumerProperties() {

@@ -170,13 +170,12 @@ final class PartitionApplier implements Runnable {
         stopped = true;
     }
 
-    /** Releases the sink of an applier whose thread was never started; it holds nothing uncommitted. */
-    void closeUnstarted() {
-        closeSink();
-    }
-
-    /** Closes the sink, which commits complete transactions still grouped; returns its failure (logged), or null. */
-    private Throwable closeSink() {
+    /**
+     * Closes the sink, which commits complete transactions still grouped; returns its failure
+     * (logged), or null. The run ends with it; the consumer calls it for an applier whose thread
+     * never started.
+     */
+    Throwable closeSink() {
         try {
             sink.close();
             return null;

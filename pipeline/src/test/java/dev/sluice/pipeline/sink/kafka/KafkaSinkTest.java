@@ -22,13 +22,10 @@ import dev.sluice.transform.rules.RuleNames;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -56,13 +53,7 @@ class KafkaSinkTest {
         String topic = kafka.createTopic("state-refresh", 1);
         ProducerState state = new ProducerState(
                 Lsn.parse("0/16B3748"), SOURCE, Partitioning.SCHEMA, 1, RuleNames.Known.NONE, Set.of());
-        try (Admin admin = kafka.admin()) {
-            admin.alterConsumerGroupOffsets(
-                            KafkaTopic.producerGroup(topic),
-                            Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0, state.toMetadata())))
-                    .all()
-                    .get();
-        }
+        PlainKafka.commitProducerState(kafka, topic, state);
         KafkaSink.Stats stats = new KafkaSink.Stats();
         KafkaSink sink = new KafkaSink(settings(kafka, topic), SOURCE, 1_000, Duration.ofMillis(200), stats)
                 .refreshingStateEvery(Duration.ofMillis(300));

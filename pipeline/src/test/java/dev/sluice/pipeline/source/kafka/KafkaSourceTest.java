@@ -10,19 +10,14 @@ import dev.sluice.core.event.ChangeEvent;
 import dev.sluice.core.spi.Checkpoint;
 import dev.sluice.core.spi.Sink;
 import dev.sluice.pipeline.kafka.KafkaSettings;
-import dev.sluice.pipeline.kafka.KafkaTopic;
 import dev.sluice.pipeline.kafka.Partitioning;
 import dev.sluice.pipeline.kafka.PlainKafka;
 import dev.sluice.pipeline.kafka.ProducerState;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.transform.rules.RuleNames;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -58,15 +53,16 @@ class KafkaSourceTest {
 
     /** The producer's state, as a producer commits it with its first records. */
     private static void publishedBefore(TestKafka kafka, String topic) throws Exception {
-        ProducerState state = new ProducerState(
-                Lsn.parse("0/16B3748"), "sys 42 / shop", Partitioning.SCHEMA, 2, RuleNames.Known.NONE, Set.of());
-        try (Admin admin = kafka.admin()) {
-            admin.alterConsumerGroupOffsets(
-                            KafkaTopic.producerGroup(topic),
-                            Map.of(new TopicPartition(topic, 0), new OffsetAndMetadata(0, state.toMetadata())))
-                    .all()
-                    .get();
-        }
+        PlainKafka.commitProducerState(
+                kafka,
+                topic,
+                new ProducerState(
+                        Lsn.parse("0/16B3748"),
+                        "sys 42 / shop",
+                        Partitioning.SCHEMA,
+                        2,
+                        RuleNames.Known.NONE,
+                        Set.of()));
     }
 
     private static KafkaSettings settings(TestKafka kafka, String topic) {
