@@ -9,8 +9,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,15 +34,6 @@ final class BranchDirectories {
 
     BranchDirectories(Path directory) {
         this.directory = directory;
-    }
-
-    /** The public ports of the recorded branches, read without touching anything. */
-    Set<Integer> recordedPorts() {
-        Set<Integer> ports = new TreeSet<>();
-        for (Path branch : list()) {
-            BranchRecord.load(branch).ifPresent(r -> ports.add(r.port()));
-        }
-        return ports;
     }
 
     /**
@@ -83,10 +72,19 @@ final class BranchDirectories {
      * {@code data.discarded}, which is deleted.
      */
     private static void recoverInterruptedReset(Path branch) {
-        Path data = branch.resolve("data");
-        Path old = branch.resolve(OLD_DATA);
         FileTrees.deleteQuietly(branch.resolve(NEXT_DATA));
         FileTrees.deleteQuietly(branch.resolve(DISCARDED_DATA));
+        rollBackReset(branch);
+    }
+
+    /**
+     * Puts a branch's data from before a reset back when a reset did not reach its commit point
+     * ({@code data.old} still there): cut short by a crash, or its own rollback failed. The
+     * branch's postmaster must be stopped.
+     */
+    static void rollBackReset(Path branch) {
+        Path data = branch.resolve("data");
+        Path old = branch.resolve(OLD_DATA);
         if (Files.isDirectory(old)) {
             LOG.warn("{}: rolling back a reset that did not finish", branch);
             FileTrees.deleteQuietly(data);

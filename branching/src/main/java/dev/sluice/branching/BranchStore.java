@@ -8,6 +8,7 @@ import dev.sluice.localpg.PostgresBinaries;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -24,11 +25,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -96,7 +99,7 @@ public final class BranchStore implements Branches, AutoCloseable {
     private final NameLocks locks = new NameLocks();
     private final ScheduledExecutorService maintenance;
     private volatile Consumer<String> stepHook = step -> {};
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     /**
      * Held shared by each create, reset and delete, and exclusively by {@link #close}: a close
      * waits for them, so that none starts a server or writes a record once the store is closed.
@@ -162,6 +165,7 @@ public final class BranchStore implements Branches, AutoCloseable {
         CopyMethod copyMethod;
         PostgresBinaries binaries;
         MainServer main;
+        List<BranchRecord> records;
         try {
             copyMethod = CopyMethod.detect(absolute);
             LOG.info(copyMethod.describe(absolute));
@@ -172,19 +176,20 @@ public final class BranchStore implements Branches, AutoCloseable {
             }
             mainSettings.putAll(options.serverSettings());
             OrphanPostmasters.stop(absolute.resolve("main").resolve("data"));
+            records = new BranchDirectories(absolute.resolve("branches")).recover();
             main = MainServer.start(
                     absolute.resolve("main"),
                     options,
                     mainSettings,
                     binaries,
-                    new BranchDirectories(absolute.resolve("branches")).recordedPorts());
+                    records.stream().map(BranchRecord::port).collect(Collectors.toSet()));
         } catch (RuntimeException e) {
             lock.close();
             throw e;
         }
         BranchStore store = new BranchStore(absolute, options, lock, copyMethod, binaries, main);
         try {
-            store.loadBranches();
+            store.loadBranches(records);
         } catch (RuntimeException e) {
             store.close();
             throw e;
@@ -297,7 +302,9 @@ public final class BranchStore implements Branches, AutoCloseable {
         Lock shared = operations.readLock();
         shared.lock();
         try {
-            requireOpen();
+            if (closed.get()) {
+                throw new BranchException(BranchException.Kind.FAILED, "the branch store " + root + " is closed");
+            }
             return body.get();
         } finally {
             shared.unlock();
@@ -344,10 +351,9 @@ public final class BranchStore implements Branches, AutoCloseable {
      */
     @Override
     public void close() {
-        if (closed) {
+        if (closed.getAndSet(true)) {
             return;
         }
-        closed = true;
         Lock exclusive = operations.writeLock();
         if (!exclusive.tryLock()) {
             LOG.info("closing the branch store {}: waiting for branch creates, resets and deletes in progress", root);
@@ -500,8 +506,14 @@ public final class BranchStore implements Branches, AutoCloseable {
         Path discarded = directory.resolve(BranchDirectories.DISCARDED_DATA);
         try {
             FileTrees.delete(next);
-            FileTrees.delete(old);
             FileTrees.delete(discarded);
+            if (Files.isDirectory(old)) {
+                // An earlier reset's rollback failed: data.old, not data, is the branch's.
+                live.server().exclusively(() -> {
+                    live.server().stop();
+                    BranchDirectories.rollBackReset(directory);
+                });
+            }
             cloneParent(record.parent(), next);
             live.server().exclusively(() -> {
                 live.server().stop();
@@ -595,8 +607,8 @@ public final class BranchStore implements Branches, AutoCloseable {
                 options.clock());
     }
 
-    private void loadBranches() {
-        for (BranchRecord record : new BranchDirectories(branchesDirectory).recover()) {
+    private void loadBranches(List<BranchRecord> records) {
+        for (BranchRecord record : records) {
             BranchServer server = newServer(record);
             Optional<WakingRelay> relay;
             try {
@@ -663,12 +675,6 @@ public final class BranchStore implements Branches, AutoCloseable {
             maintain();
         } catch (RuntimeException e) {
             LOG.warn("branch maintenance failed (it runs again in {}): {}", options.reaperInterval(), e.getMessage());
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new BranchException(BranchException.Kind.FAILED, "the branch store " + root + " is closed");
         }
     }
 

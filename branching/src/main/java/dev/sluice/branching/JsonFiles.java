@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
 import java.util.Optional;
 
 /** The store's small state files: JSON, owner-only (they hold passwords), replaced atomically. */
@@ -35,10 +36,14 @@ final class JsonFiles {
         Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try {
             Files.deleteIfExists(temporary);
-            Files.createFile(
-                    temporary, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            try (FileChannel channel = FileChannel.open(temporary, StandardOpenOption.WRITE)) {
-                channel.write(ByteBuffer.wrap(JSON.writeValueAsBytes(value)));
+            try (FileChannel channel = FileChannel.open(
+                    temporary,
+                    EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE),
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")))) {
+                ByteBuffer bytes = ByteBuffer.wrap(JSON.writeValueAsBytes(value));
+                while (bytes.hasRemaining()) {
+                    channel.write(bytes);
+                }
                 channel.force(true);
             }
             Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
