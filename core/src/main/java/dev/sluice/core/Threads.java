@@ -5,15 +5,22 @@ public final class Threads {
 
     private Threads() {}
 
+    /** A blocking call that an interrupt cuts short. */
+    @FunctionalInterface
+    public interface Blocking {
+        void run() throws InterruptedException;
+    }
+
     /**
-     * Waits until {@code thread} has ended, interrupt or not: the resource it owns must not be touched
-     * by anyone else while it runs. An interrupt received meanwhile is kept for the caller.
+     * Runs {@code call} to its end, interrupt or not, for waits the caller may not give up on. An
+     * interrupt received meanwhile is kept for the caller.
      */
-    public static void joinUninterruptibly(Thread thread) {
+    public static void uninterruptibly(Blocking call) {
         boolean interrupted = false;
-        while (thread.isAlive()) {
+        while (true) {
             try {
-                thread.join();
+                call.run();
+                break;
             } catch (InterruptedException e) {
                 interrupted = true;
             }
@@ -21,6 +28,14 @@ public final class Threads {
         if (interrupted) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Waits until {@code thread} has ended, interrupt or not: the resource it owns must not be touched
+     * by anyone else while it runs. An interrupt received meanwhile is kept for the caller.
+     */
+    public static void joinUninterruptibly(Thread thread) {
+        uninterruptibly(thread::join);
     }
 
     /**

@@ -28,7 +28,7 @@ import java.util.StringJoiner;
 final class ChangeWriter {
 
     /** Beyond this, buffered changes are written whatever their count, so huge values stay bounded in memory. */
-    static final long BATCH_MAX_BYTES = 16L << 20;
+    private static final long BATCH_MAX_BYTES = 16L << 20;
 
     private final WriterThread target;
     private final UnitWriter units;
@@ -96,7 +96,8 @@ final class ChangeWriter {
         if (unit.isEmpty()) {
             return;
         }
-        write(new Unit(unit, List.copyOf(folded.values()), conflate));
+        // Nothing folded, nothing to write set-wise: no savepoint round trips for it.
+        write(new Unit(unit, List.copyOf(folded.values()), !folded.isEmpty()));
         unit = new ArrayList<>();
         folded = new LinkedHashMap<>();
         unitBytes = 0;

@@ -231,7 +231,7 @@ public final class PostgresSink implements Sink {
             stats.lastAppliedEndLsn.set(position.endLsn().value());
             committedEnd.set(position.endLsn());
             reportedEnd = position.endLsn();
-            units = new UnitWriter(conn, config.batchRows(), stats);
+            units = new UnitWriter(conn, stats);
             target = new WriterThread(conn, config.pipeline(), this::applyFailure);
             writer = new ChangeWriter(target, units, conflate, config.batchRows());
             log.info(

@@ -37,7 +37,6 @@ final class RowBatch {
     private TablePlan plan;
     private Kind kind;
     private TablePlan.Shape shape;
-    private long bytes;
     private String lastFlushed;
 
     RowBatch(Connection conn) {
@@ -55,23 +54,12 @@ final class RowBatch {
         this.shape = shape;
         values.add(value);
         identities.add(identity);
-        bytes += value == null ? 0 : value.approximateBytes();
-        bytes += identity == null || identity == value ? 0 : identity.approximateBytes();
     }
 
     /** Drops the run without writing it, after the transaction it belonged to was rolled back. */
     void clear() {
         values.clear();
         identities.clear();
-        bytes = 0;
-    }
-
-    int size() {
-        return values.size();
-    }
-
-    long bytes() {
-        return bytes;
     }
 
     /**
@@ -100,7 +88,6 @@ final class RowBatch {
         } finally {
             values.clear();
             identities.clear();
-            bytes = 0;
         }
     }
 

@@ -36,7 +36,6 @@ final class UnitWriter implements AutoCloseable {
 
     private final Connection conn;
     private final PostgresSink.Stats stats;
-    private final int batchRows;
     private final RowBatch batch;
     private final SetApplier setApplier;
 
@@ -46,9 +45,8 @@ final class UnitWriter implements AutoCloseable {
     /** The table being written set-wise, for error messages; null while writing in source order. */
     private TableId setWiseTable;
 
-    UnitWriter(Connection conn, int batchRows, PostgresSink.Stats stats) {
+    UnitWriter(Connection conn, PostgresSink.Stats stats) {
         this.conn = conn;
-        this.batchRows = batchRows;
         this.stats = stats;
         this.batch = new RowBatch(conn);
         this.setApplier = new SetApplier(conn);
@@ -139,16 +137,14 @@ final class UnitWriter implements AutoCloseable {
         };
     }
 
+    /**
+     * Adds to the run, flushing the one before when the change does not fit it. A run needs no
+     * bound of its own: it is part of a unit, which {@link ChangeWriter} bounds in rows and bytes.
+     */
     private int append(TablePlan plan, RowBatch.Kind kind, TablePlan.Shape shape, Tuple value, Tuple identity)
             throws SQLException {
-        int missing = 0;
-        if (!batch.fits(plan, kind, shape)) {
-            missing += batch.flush();
-        }
+        int missing = batch.fits(plan, kind, shape) ? 0 : batch.flush();
         batch.add(plan, kind, shape, value, identity);
-        if (batch.size() >= batchRows || batch.bytes() >= ChangeWriter.BATCH_MAX_BYTES) {
-            missing += batch.flush();
-        }
         return missing;
     }
 

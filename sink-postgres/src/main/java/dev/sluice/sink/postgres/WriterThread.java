@@ -99,20 +99,10 @@ final class WriterThread {
      * @return the failure that ended the work, or null
      */
     Throwable finish() {
-        boolean interrupted = false;
-        boolean ended = !thread.isAlive();
-        while (!ended) {
-            try {
-                queue.put(END);
-                ended = true;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
+        if (thread.isAlive()) {
+            Threads.uninterruptibly(() -> queue.put(END));
         }
         Threads.joinUninterruptibly(thread);
-        if (interrupted) {
-            Thread.currentThread().interrupt();
-        }
         return failure;
     }
 

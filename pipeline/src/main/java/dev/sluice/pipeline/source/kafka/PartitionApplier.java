@@ -1,6 +1,7 @@
 package dev.sluice.pipeline.source.kafka;
 
 import dev.sluice.core.Lsn;
+import dev.sluice.core.Threads;
 import dev.sluice.core.event.ChangeEvent.Commit;
 import dev.sluice.core.event.ChangeEvent.SchemaChange;
 import dev.sluice.core.spi.Sink;
@@ -212,11 +213,7 @@ final class PartitionApplier implements Runnable {
         } finally {
             stopped = true;
             decoding.interrupt();
-            try {
-                decoding.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            Threads.joinUninterruptibly(decoding);
             Throwable closing = closeSink(); // rolls back a transaction in flight
             if (failure == null) {
                 // The target failed on changes applied before the stop; the consumer must not report success.
