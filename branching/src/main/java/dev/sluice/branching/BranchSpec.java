@@ -18,6 +18,9 @@ public record BranchSpec(String name, String from, Optional<Duration> ttl, boole
     /** Branch names become directory names and appear in URLs: keep them to a safe alphabet. */
     public static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9_-]{0,62}");
 
+    /** The longest TTL: 100 years, far inside what an expiry time can hold. */
+    public static final Duration LONGEST_TTL = Duration.ofDays(36_500);
+
     public BranchSpec {
         requireArgument(
                 name != null && NAME.matcher(name).matches(),
@@ -28,6 +31,11 @@ public record BranchSpec(String name, String from, Optional<Duration> ttl, boole
                 ttl.isEmpty() || !ttl.get().isNegative() && !ttl.get().isZero(),
                 "ttl must be positive, found %s",
                 ttl.orElse(null));
+        requireArgument(
+                ttl.isEmpty() || ttl.get().compareTo(LONGEST_TTL) <= 0,
+                "ttl %s is not allowed: at most %s days; leave it out for a branch that does not expire",
+                ttl.orElse(null),
+                LONGEST_TTL.toDays());
     }
 
     public static BranchSpec of(String name) {

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline.api;
 
+import dev.sluice.branching.BranchSpec;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
@@ -16,8 +17,6 @@ public final class Ttl {
     private static final Pattern SHORT = Pattern.compile("(\\d{1,9})([dhms])");
 
     /** Longer is a typo, and far longer would not fit the expiry time: a branch that should stay has no ttl. */
-    private static final Duration LONGEST = Duration.ofDays(36_500);
-
     private Ttl() {}
 
     /**
@@ -52,9 +51,10 @@ public final class Ttl {
         if (d.isZero() || d.isNegative()) {
             throw invalid(field, text);
         }
-        if (d.compareTo(LONGEST) > 0) {
-            throw new IllegalArgumentException(field + " '" + text + "' is not allowed: at most 36500d (100 years);"
-                    + " leave the ttl out for a branch that does not expire");
+        if (d.compareTo(BranchSpec.LONGEST_TTL) > 0) {
+            throw new IllegalArgumentException(field + " '" + text + "' is not allowed: at most "
+                    + BranchSpec.LONGEST_TTL.toDays() + "d (100 years); leave the ttl out for a branch that does not"
+                    + " expire");
         }
         return Optional.of(d);
     }
