@@ -7,6 +7,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
+import java.util.function.Supplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -36,6 +37,8 @@ final class RunCommand implements Callable<Integer> {
     }
 
     /** @param store the branch store replicated into, or null for a target URL (or Kafka) */
+    // The metrics server is a resource the try only keeps open: nothing in it uses the variable.
+    @SuppressWarnings("try")
     private int run(SluiceConfig config, StoreTarget store, PrintWriter out) {
         boolean publishing = config.kafka().isPresent() && config.hasSourceUrl();
         if (!publishing) {
@@ -51,10 +54,7 @@ final class RunCommand implements Callable<Integer> {
         }
         Pipeline pipeline = new Pipeline(config, registry, reset, SluiceCli.env);
         Shutdown shutdown = Shutdown.onSignal(pipeline::stop, config.shutdownTimeout());
-        try (MetricsServer metrics = startMetrics(config, registry, pipeline)) {
-            if (metrics != null) {
-                out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
-            }
+        try (MetricsServer metrics = startMetrics(config, registry, () -> health(pipeline), out)) {
             pipeline.run();
             out.println(
                     config.hasSourceUrl()
@@ -67,15 +67,24 @@ final class RunCommand implements Callable<Integer> {
         }
     }
 
-    static MetricsServer startMetrics(SluiceConfig config, PrometheusMeterRegistry registry, Pipeline pipeline) {
+    /** Serves {@code /metrics} and {@code /healthz} where the settings say, and says where; null when off. */
+    static MetricsServer startMetrics(
+            SluiceConfig config,
+            PrometheusMeterRegistry registry,
+            Supplier<MetricsServer.Health> health,
+            PrintWriter out) {
         if (config.metricsPort() == 0) {
             return null;
         }
-        return MetricsServer.start(config.metricsAddress(), config.metricsPort(), registry, () -> {
-            Pipeline.State state = pipeline.state();
-            return new MetricsServer.Health(
-                    state == Pipeline.State.STREAMING || state == Pipeline.State.STARTING,
-                    state.name().toLowerCase());
-        });
+        MetricsServer metrics = MetricsServer.start(config.metricsAddress(), config.metricsPort(), registry, health);
+        out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
+        return metrics;
+    }
+
+    private static MetricsServer.Health health(Pipeline pipeline) {
+        Pipeline.State state = pipeline.state();
+        return new MetricsServer.Health(
+                state == Pipeline.State.STREAMING || state == Pipeline.State.STARTING,
+                state.name().toLowerCase());
     }
 }

@@ -40,6 +40,8 @@ final class ServeCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    // The metrics server is a resource the try only keeps open: nothing in it uses the variable.
+    @SuppressWarnings("try")
     @Override
     public Integer call() throws Exception {
         SluiceConfig config = ConfigOptions.load(spec, SluiceCli.env);
@@ -53,12 +55,9 @@ final class ServeCommand implements Callable<Integer> {
         Branches store = opener.open(root);
         boolean interrupted = false;
         try (ApiServer api = ApiServer.start(listen, token, store);
-                MetricsServer metrics = startMetrics(config, store)) {
+                MetricsServer metrics = startMetrics(config, store, out)) {
             out.println("Branch API on http://" + new ListenAddress(listen.host(), api.port()) + " (store " + root
                     + "); stop with Ctrl-C or SIGTERM.");
-            if (metrics != null) {
-                out.println("Metrics on http://" + config.metricsAddress() + ":" + metrics.port() + "/metrics");
-            }
             if (!loopback(listen.host())) {
                 spec.commandLine()
                         .getErr()
@@ -89,14 +88,10 @@ final class ServeCommand implements Callable<Integer> {
     }
 
     /** The store's meters, and a health check that fails while main is down; null when metrics are off. */
-    private static MetricsServer startMetrics(SluiceConfig config, Branches store) {
-        if (config.metricsPort() == 0) {
-            return null;
-        }
+    private static MetricsServer startMetrics(SluiceConfig config, Branches store, PrintWriter out) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         StoreMeters.bind(registry, store);
-        return MetricsServer.start(
-                config.metricsAddress(), config.metricsPort(), registry, () -> StoreMeters.health(store));
+        return RunCommand.startMetrics(config, registry, () -> StoreMeters.health(store), out);
     }
 
     private static boolean loopback(String host) {
