@@ -23,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -170,14 +169,7 @@ class BranchLifecycleTest {
         Path root = TestStores.newRoot("close-waits");
         try {
             BranchStore store = BranchStore.open(root, TestStores.options());
-            CountDownLatch reached = new CountDownLatch(1);
-            CountDownLatch release = new CountDownLatch(1);
-            store.onStep(step -> {
-                if (step.equals("prepared")) {
-                    reached.countDown();
-                    awaitQuietly(release);
-                }
-            });
+            HeldStep held = new HeldStep(store, "prepared");
             CompletableFuture<Branch> creating = new CompletableFuture<>();
             Thread.ofPlatform().start(() -> {
                 try {
@@ -186,7 +178,7 @@ class BranchLifecycleTest {
                     creating.completeExceptionally(e);
                 }
             });
-            assertThat(reached.await(1, TimeUnit.MINUTES)).isTrue();
+            assertThat(held.reached()).isTrue();
             CompletableFuture<Void> closing = new CompletableFuture<>();
             Thread.ofPlatform().start(() -> {
                 store.close();
@@ -195,7 +187,7 @@ class BranchLifecycleTest {
             Thread.sleep(500);
             assertThat(closing).as("close, while a create is in progress").isNotDone();
 
-            release.countDown();
+            held.release();
             Branch late = creating.get(1, TimeUnit.MINUTES);
             closing.get(1, TimeUnit.MINUTES);
 
@@ -213,14 +205,6 @@ class BranchLifecycleTest {
             }
         } finally {
             TestStores.delete(root);
-        }
-    }
-
-    private static void awaitQuietly(CountDownLatch latch) {
-        try {
-            latch.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 

@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterAll;
@@ -171,29 +169,15 @@ class BranchStoreTest {
     @Test
     void listingAnswersWhileABranchIsHeldInTheMiddleOfItsReset() throws Exception {
         store.create(BranchSpec.of("held"));
-        CountDownLatch reached = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        store.onStep(step -> {
-            if (step.equals("reset-prepared")) {
-                reached.countDown();
-                try {
-                    release.await();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-        });
-        Thread resetting = Thread.ofPlatform().start(() -> store.reset("held"));
-        try {
-            assertThat(reached.await(1, TimeUnit.MINUTES)).isTrue();
+        Thread resetting;
+        try (HeldStep held = new HeldStep(store, "reset-prepared")) {
+            resetting = Thread.ofPlatform().start(() -> store.reset("held"));
+            assertThat(held.reached()).isTrue();
             // The reset holds the branch's server; a listing waiting for it would hang this test.
             assertThat(store.list()).extracting(Branch::name).contains("held");
             assertThat(store.find("held").map(Branch::state)).contains(BranchState.RUNNING);
-        } finally {
-            release.countDown();
-            store.onStep(step -> {});
-            resetting.join();
         }
+        resetting.join();
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.sluice.pipeline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.pipeline.cli.CliErrorsTest.Result;
+import dev.sluice.testing.FreePorts;
 import dev.sluice.testing.TestDatabase;
 import dev.sluice.testing.TestKafka;
 import dev.sluice.testing.TestPostgres;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -24,7 +24,7 @@ class KafkaCliTest {
 
     @Test
     void unreachableBrokersAreNamedWithoutAStackTrace() throws IOException {
-        String nobody = "127.0.0.1:" + unusedPort();
+        String nobody = "127.0.0.1:" + FreePorts.loopback();
         try (TestDatabase target = TestPostgres.server().createDatabase()) {
             Result r = CliErrorsTest.sluice(
                     Map.of("SLUICE_KAFKA_SASL_PASSWORD", SECRET),
@@ -96,11 +96,5 @@ class KafkaCliTest {
                 "--kafka-security-protocol",
                 "SASL_SSL");
         assertThat(sasl.err()).contains("needs kafka.sasl_username").doesNotContain(SECRET);
-    }
-
-    private static int unusedPort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }
